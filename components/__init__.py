@@ -1,0 +1,15 @@
+"""One ComponentResource per concern of the stack; see each module's docstring."""
+
+from components.irsa_role import IrsaRole, IrsaRoleArgs
+from components.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
+from components.ses_identities import SesIdentities, SesIdentitiesArgs
+from components.smtp_credentials import SmtpCredentials, SmtpCredentialsArgs
+from components.zms_wiring import ZmsWiring, ZmsWiringArgs
+
+__all__ = [
+    "IrsaRole", "IrsaRoleArgs",
+    "SenderAuthorization", "SenderAuthorizationArgs",
+    "SesIdentities", "SesIdentitiesArgs",
+    "SmtpCredentials", "SmtpCredentialsArgs",
+    "ZmsWiring", "ZmsWiringArgs",
+]

@@ -1,0 +1,186 @@
+"""Run __main__.py under the Pulumi SDK's mock engine and record what it would create.
+
+This is what `pulumi up` would send to the providers, captured without the CLI, the
+provider plugins or cloud credentials: every resource with its inputs (secret values
+kept as `Secret`), its provider's account and Region, every provider function call,
+the stack outputs and the program's log. The tests and the `offline_plan` command
+both use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as sdk_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.stack import wait_for_rpcs
+
+from offline_plan.mocks import KUBERNETES, Location, PlanMocks
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT = "athenz-ses"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value the program marked secret; the plan shows it only as a placeholder."""
+
+    value: Any
+
+    def __repr__(self) -> str:
+        return "Secret([hidden])"
+
+
+@dataclass
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    inputs: dict[str, Any]
+    """As sent to the engine (wire names), secret values wrapped in `Secret`."""
+    outputs: dict[str, Any]
+    location: Location
+    dependencies: list[str]
+
+
+@dataclass
+class Plan:
+    stack: str
+    config: dict[str, str]
+    resources: list[PlannedResource] = field(default_factory=list)
+    calls: list[tuple[str, dict, Location]] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    log: list[tuple[str, str]] = field(default_factory=list)
+    error: Optional[BaseException] = None
+
+    def of_type(self, type_: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str) -> PlannedResource:
+        found = self.of_type(type_)
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_}, found {len(found)}: {[r.name for r in found]}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> PlannedResource:
+        return next(r for r in self.resources if r.urn == urn)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [message for level, message in self.log if level == "warning"]
+
+
+def from_wire(value: Any) -> Any:
+    """Wire-format property values to plain Python, keeping secrets as `Secret`."""
+    if isinstance(value, dict):
+        sig = value.get(rpc._special_sig_key)
+        if sig == rpc._special_secret_sig:
+            return Secret(from_wire(value.get("value")))
+        if sig == rpc._special_resource_sig:
+            return value.get("urn")
+        return {k: from_wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_wire(v) for v in value]
+    return value
+
+
+def reveal(value: Any) -> Any:
+    """The same value with every `Secret` unwrapped (for assertions on content)."""
+    if isinstance(value, Secret):
+        return reveal(value.value)
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+class _RecordingMonitor(sdk_mocks.MockMonitor):
+    def __init__(self, mocks: PlanMocks, plan: Plan):
+        super().__init__(mocks)
+        self.plan_mocks = mocks
+        self.plan = plan
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.plan.resources.append(PlannedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=request.custom,
+                parent=request.parent,
+                inputs=from_wire(json_format.MessageToDict(request.object)),
+                outputs=from_wire(json_format.MessageToDict(response.object)),
+                location=self.plan_mocks.location_of(request.type, request.provider, request.custom, response.id),
+                dependencies=list(request.dependencies),
+            ))
+        return response
+
+
+class _LogCapture(logging.Handler):
+    def __init__(self, plan: Plan):
+        super().__init__(logging.DEBUG)
+        self.plan = plan
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.INFO:
+            self.plan.log.append((record.levelname.lower(), record.getMessage()))
+
+
+def run_program(
+    stack: str,
+    config: Mapping[str, str],
+    *,
+    secret_keys: tuple[str, ...] = (),
+    caller_account_id: Optional[str] = None,
+    project_dir: Path = PROJECT_DIR,
+) -> Plan:
+    """Run the program once for `config` (full keys such as `athenz-ses:senderEmail`).
+
+    `caller_account_id` is the account the mocked default credentials belong to; by
+    default the stack's clusterAccountId, else 111111111111. A program error (such as a
+    ConfigError) is returned in `plan.error`, with whatever was registered before it.
+    """
+    plan = Plan(stack=stack, config=dict(config))
+    caller = caller_account_id or config.get(f"{PROJECT}:clusterAccountId") or "111111111111"
+    mocks = PlanMocks(default_region=config.get("aws:region", ""), caller_account_id=caller)
+    logger = logging.getLogger(f"offline_plan.{stack}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    handler = _LogCapture(plan)
+    logger.addHandler(handler)
+
+    sys.path.insert(0, str(project_dir))
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # set_mocks registers the root stack on this loop
+    try:
+        pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+        pulumi.runtime.set_mocks(
+            mocks, project=PROJECT, stack=stack, preview=False, logger=logger,
+            monitor=_RecordingMonitor(mocks, plan),
+        )
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        loop.run_until_complete(wait_for_rpcs())
+        exported = pulumi.runtime.get_root_resource().outputs
+        wire = loop.run_until_complete(rpc.serialize_properties(exported, {}))
+        plan.outputs = from_wire(json_format.MessageToDict(wire))
+    except Exception as error:  # the program's own error, reported with the plan
+        plan.error = error
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        sys.path.remove(str(project_dir))
+        logger.removeHandler(handler)
+    plan.calls = mocks.calls
+    return plan

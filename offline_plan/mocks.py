@@ -1,0 +1,138 @@
+"""Mock providers for the offline plan: plausible outputs, and where each resource lives.
+
+Each explicit AWS provider is mapped to the account and Region it is configured for
+(allowedAccountIds, else the assumed role's account, else the default credentials'),
+so the plan can say where every resource would be created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class Location:
+    account: str
+    region: str
+
+
+KUBERNETES = Location("kubernetes", "-")
+COMPONENT = Location("-", "-")
+
+
+def _autoname(name: str) -> str:
+    """Pulumi appends 7 random hex characters; the plan uses a stable stand-in."""
+    return f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:7]}"
+
+
+def _list(value: Any) -> list:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    return list(value or [])
+
+
+def render_policy_document(args: dict) -> str:
+    """aws.iam.getPolicyDocument, following the provider's renderer: a one-element list
+    becomes a string, longer lists are sorted in reverse, conditions and principals are
+    grouped by test and type. Tests compare documents after parsing, not as text."""
+
+    def strings(values: list) -> Any:
+        values = list(values)
+        return values[0] if len(values) == 1 else sorted(values, reverse=True)
+
+    statements = []
+    for st in args.get("statements") or []:
+        out: dict[str, Any] = {"Sid": st.get("sid", ""), "Effect": st.get("effect", "Allow")}
+        for key, wire in (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"), ("notResources", "NotResource")):
+            if st.get(key):
+                out[wire] = strings(st[key])
+        if st.get("principals"):
+            out["Principal"] = {p["type"]: strings(p["identifiers"]) for p in st["principals"]}
+        if st.get("conditions"):
+            condition: dict[str, dict] = {}
+            for c in st["conditions"]:
+                condition.setdefault(c["test"], {})[c["variable"]] = strings(c["values"])
+            out["Condition"] = condition
+        statements.append(out)
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    def __init__(self, default_region: str, caller_account_id: str):
+        self.default = Location(caller_account_id, default_region)
+        self.providers: dict[str, Location] = {}
+        self.calls: list[tuple[str, dict, Location]] = []
+
+    def location_of(self, type_: str, provider_ref: Optional[str], custom: bool = True, id_: str = "") -> Location:
+        """Where a resource (or a provider function call) lives: its provider's target."""
+        if type_.startswith("kubernetes:") or type_.startswith("pulumi:providers:kubernetes"):
+            return KUBERNETES
+        if not custom:
+            return COMPONENT
+        if type_ == "pulumi:providers:aws":
+            return self.providers[id_]
+        if not provider_ref:
+            return self.default
+        return self.providers.get(provider_ref.rsplit("::", 1)[-1], self.default)
+
+    # --- resources ------------------------------------------------------------------------
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        inputs = dict(args.inputs)
+        if args.typ == "pulumi:providers:aws":
+            provider_id = f"{args.name}-provider-id"
+            self.providers[provider_id] = self._provider_location(inputs)
+            return provider_id, inputs
+        if args.typ.startswith("kubernetes:"):
+            meta = inputs.get("metadata") or {}
+            return f"{meta.get('namespace', '')}/{meta.get('name', args.name)}", inputs
+
+        where = self.location_of(args.typ, args.provider)
+        iam = f"arn:aws:iam::{where.account}"
+        if args.typ == "aws:iam/role:Role":
+            name = inputs.get("name") or _autoname(args.name)
+            return name, {**inputs, "name": name, "arn": f"{iam}:role/{name}"}
+        if args.typ == "aws:iam/user:User":
+            name = inputs.get("name") or _autoname(args.name)
+            return name, {**inputs, "name": name, "arn": f"{iam}:user{inputs.get('path', '/')}{name}"}
+        if args.typ == "aws:iam/accessKey:AccessKey":
+            key_id = "AKIA" + hashlib.sha256(args.name.encode()).hexdigest()[:16].upper()
+            return key_id, {**inputs, "secret": "mock-secret-access-key", "sesSmtpPasswordV4": "mock-smtp-password"}
+        if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            arn = f"{iam}:oidc-provider/{inputs['url'].removeprefix('https://')}"
+            return arn, {**inputs, "arn": arn}
+        if args.typ == "aws:sesv2/emailIdentity:EmailIdentity":
+            email = inputs["emailIdentity"]
+            arn = f"arn:aws:ses:{where.region}:{where.account}:identity/{email}"
+            return email, {**inputs, "arn": arn, "identityType": "EMAIL_ADDRESS"}
+        return f"{args.name}-id", inputs
+
+    def _provider_location(self, inputs: dict) -> Location:
+        allowed = _list(inputs.get("allowedAccountIds"))
+        roles = _list(inputs.get("assumeRoles"))
+        role_arn = roles[0].get("roleArn") if roles and isinstance(roles[0], dict) else None
+        account = allowed[0] if allowed else role_arn.split(":")[4] if role_arn else self.default.account
+        return Location(account, inputs.get("region") or self.default.region)
+
+    # --- provider functions ---------------------------------------------------------------
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        where = self.location_of(args.token, args.provider)
+        self.calls.append((args.token, dict(args.args), where))
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": where.account, "arn": f"arn:aws:iam::{where.account}:user/plan", "userId": "AIDAPLAN", "id": where.account}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if args.token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+            url = args.args["url"]
+            host = url.removeprefix("https://")
+            return {"arn": f"arn:aws:iam::{where.account}:oidc-provider/{host}", "url": host, "clientIdLists": ["sts.amazonaws.com"], "id": host}
+        if args.token == "aws:iam/getPolicyDocument:getPolicyDocument":
+            return {"json": render_policy_document(args.args), "minifiedJson": "", "id": "policy"}
+        raise NotImplementedError(f"the offline plan has no mock for {args.token}")

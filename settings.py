@@ -1,0 +1,374 @@
+"""Stack configuration: read it, validate all of it, derive what the stack needs.
+
+Everything here runs before the first resource is registered. A bad value stops the
+program with one `ConfigError` that names the key, the value and what is expected;
+`pulumi.RunError` makes the CLI print that message without a traceback.
+
+Validation has two steps because one fact is only known from the credentials:
+`load_settings` checks every key on its own and in combination, and
+`bind_accounts` adds the account the default AWS provider really is, then checks
+what depends on it (is SES in another account? can Pulumi reach it?).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Optional
+
+import pulumi
+
+PROJECT = "athenz-ses"
+PROJECT_DIR = Path(__file__).resolve().parent
+
+BUILTIN_FACTORY_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotificationServiceFactory"
+SENDING_AUTHORIZATION = "sending-authorization"
+FEDERATED_ROLE = "federated-role"
+PLUGIN = "plugin"
+BUILTIN = "builtin"
+
+# A ConfigMap's data may not exceed 1 MiB (the API server rejects it). The jar is the
+# only sizeable thing in ours; keep a little room for the key and metadata.
+CONFIGMAP_LIMIT_BYTES = 1024 * 1024
+CONFIGMAP_OVERHEAD_BYTES = 4 * 1024
+
+# Every key of the public contract, with its static default (None: no static default;
+# the program derives it or treats the key as unset). Pulumi.yaml declares the same
+# static defaults; a test keeps the two equal.
+DEFAULTS: dict[str, Optional[str]] = {
+    "clusterAccountId": None,
+    "oidcIssuerUrl": None,
+    "createOidcProvider": "false",
+    "sesAccountId": None,
+    "sesRegion": None,
+    "sesRoleArn": None,
+    "sesProfile": None,
+    "crossAccountMode": SENDING_AUTHORIZATION,
+    "senderEmail": None,
+    "recipientEmails": "[]",
+    "sandbox": "true",
+    "namespace": "athenz",
+    "serviceAccountName": "athenz-zms-ses",
+    "zmsDeployment": "athenz-zms-server",
+    "zmsContainer": "athenz-zms-server",
+    "notifier": PLUGIN,
+    "pluginJar": None,
+    "pluginFactoryClass": None,
+    "smtpCredentials": None,
+    "emailDomainTo": None,
+}
+
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_DOMAIN = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+# The From address ends up in a `-D` flag of JDK_JAVA_OPTIONS, which the java launcher
+# splits on white space, so the local part is kept to characters that need no quoting.
+_EMAIL = re.compile(r"(?P<local>[A-Za-z0-9._%+-]{1,64})@(?P<domain>" + _DOMAIN.pattern + ")")
+_JAVA_CLASS = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+")
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[A-Za-z0-9+=,.@_/-]{1,512}")
+_PROFILE = re.compile(r"[A-Za-z0-9._+=@-]{1,128}")
+_ISSUER = re.compile(r"https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~%-]+)*")
+_SHOWN_VALUE_CHARS = 80
+
+
+class ConfigError(pulumi.RunError):
+    """One bad config value: the key, the value and what is expected."""
+
+    def __init__(self, key: str, value: object, expected: str):
+        self.key = f"{PROJECT}:{key}" if ":" not in key else key
+        self.value = value
+        self.expected = expected
+        super().__init__(f"config {self.key}: {_show(value)} is not valid; expected {expected}")
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "(not set)"
+    text = repr(value)
+    return text if len(text) <= _SHOWN_VALUE_CHARS else text[: _SHOWN_VALUE_CHARS - 3] + "..."
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated stack configuration. Accounts are bound by `bind_accounts`."""
+
+    region: str
+    cluster_account_id: Optional[str]
+    oidc_issuer_url: Optional[str]
+    create_oidc_provider: bool
+    ses_account_id: Optional[str]
+    ses_region: str
+    ses_role_arn: Optional[str]
+    ses_profile: Optional[str]
+    aws_profile: Optional[str]
+    cross_account_mode: str
+    sender_email: str
+    recipient_emails: tuple[str, ...]
+    sandbox: bool
+    namespace: str
+    service_account_name: str
+    zms_deployment: str
+    zms_container: str
+    notifier: str
+    plugin_jar: Optional[Path]
+    plugin_factory_class: Optional[str]
+    smtp_credentials: bool
+    email_domain_to: Optional[str]
+
+    # --- derived facts, once accounts are bound -------------------------------------
+    @property
+    def cross_account(self) -> bool:
+        return self.ses_account_id != self.cluster_account_id
+
+    @property
+    def needs_ses_provider(self) -> bool:
+        return self.cross_account or self.ses_region != self.region
+
+    @property
+    def irsa(self) -> bool:
+        return self.oidc_issuer_url is not None
+
+    @property
+    def role_in_ses_account(self) -> bool:
+        return self.cross_account and self.cross_account_mode == FEDERATED_ROLE
+
+    @property
+    def sending_authorization(self) -> bool:
+        return self.irsa and self.cross_account and self.cross_account_mode == SENDING_AUTHORIZATION
+
+    @property
+    def verified_recipients(self) -> tuple[str, ...]:
+        return self.recipient_emails if self.sandbox else ()
+
+    @property
+    def factory_class(self) -> str:
+        return self.plugin_factory_class if self.notifier == PLUGIN else BUILTIN_FACTORY_CLASS
+
+    @property
+    def zms_system_properties(self) -> dict[str, str]:
+        """The ZMS system properties, in the order they are passed as -D flags."""
+        local, domain = self.sender_email.split("@")
+        props = {
+            "athenz.zms.notification_service_factory_class": self.factory_class,
+            "athenz.notification_email_from": local,
+            "athenz.notification_email_domain_from": domain,
+        }
+        if self.email_domain_to:
+            props["athenz.notification_email_domain_to"] = self.email_domain_to
+        return props
+
+    def next_steps(self) -> str:
+        addresses = ", ".join([self.sender_email, *self.verified_recipients])
+        steps = [
+            f"Amazon SES (account {self.ses_account_id}, {self.ses_region}) has mailed a verification "
+            f"link to: {addresses}. Each must click it before ZMS can send.",
+        ]
+        if self.sending_authorization and self.sandbox:
+            steps.append("Request SES production access for both accounts: sending authorization does not deliver from the sandbox.")
+        steps += [
+            "ZMS restarts with the new settings (the patch waits for the rollout).",
+            "Trigger a notification: add a member to a self-serve or review-enabled Athenz role; "
+            "ZMS mails the approvers at once. ZMS writes its log to a file in the pod, not to kubectl logs.",
+        ]
+        return "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
+
+    def warnings(self) -> list[str]:
+        found = []
+        if self.sending_authorization and self.sandbox:
+            found.append(
+                "sending authorization across accounts delivers only when BOTH accounts are out of "
+                f"the SES sandbox (cluster account {self.cluster_account_id}, SES account "
+                f"{self.ses_account_id}); set {PROJECT}:sandbox to false once they are, or use "
+                f"{PROJECT}:crossAccountMode={FEDERATED_ROLE}"
+            )
+        if self.recipient_emails and not self.sandbox:
+            found.append(
+                f"{PROJECT}:recipientEmails is ignored while {PROJECT}:sandbox is false: "
+                "out of the sandbox recipients need no verification"
+            )
+        return found
+
+
+Reader = Callable[[str], Optional[str]]
+
+
+def read_stack_config() -> Mapping[str, Optional[str]]:
+    """The raw config strings of this stack, keyed as `namespace:key`."""
+    project = pulumi.Config(PROJECT)
+    aws = pulumi.Config("aws")
+    raw: dict[str, Optional[str]] = {f"{PROJECT}:{key}": project.get(key) for key in DEFAULTS}
+    raw["aws:region"] = aws.get("region")
+    raw["aws:profile"] = aws.get("profile")
+    return raw
+
+
+def load_settings(raw: Mapping[str, Optional[str]], project_dir: Path = PROJECT_DIR) -> Settings:
+    """Validate every key and every combination that does not depend on credentials."""
+
+    def get(key: str) -> Optional[str]:
+        value = raw.get(f"{PROJECT}:{key}")
+        return DEFAULTS[key] if value is None else value
+
+    region = _required_match("aws:region", raw.get("aws:region"), _REGION, "an AWS Region such as eu-west-1")
+    aws_profile = _optional_match("aws:profile", raw.get("aws:profile"), _PROFILE, "an AWS profile name")
+
+    notifier = _choice("notifier", get("notifier"), (PLUGIN, BUILTIN))
+    smtp_raw = get("smtpCredentials")
+    smtp = _bool("smtpCredentials", smtp_raw if smtp_raw is not None else str(notifier == PLUGIN))
+    issuer = _issuer(get("oidcIssuerUrl"))
+    mode = _choice("crossAccountMode", get("crossAccountMode"), (SENDING_AUTHORIZATION, FEDERATED_ROLE))
+    sender = _email("senderEmail", get("senderEmail"))
+    recipients = _recipients(get("recipientEmails"), sender)
+
+    role_arn = _optional_match("sesRoleArn", get("sesRoleArn"), _ROLE_ARN, "an IAM role ARN such as arn:aws:iam::222222222222:role/pulumi-ses")
+    profile = _optional_match("sesProfile", get("sesProfile"), _PROFILE, "an AWS profile name")
+    if role_arn and profile:
+        raise ConfigError("sesProfile", profile, f"to be unset when {PROJECT}:sesRoleArn is set (use one of them)")
+
+    if notifier == PLUGIN:
+        jar = _plugin_jar(get("pluginJar"), project_dir)
+        factory = _required_match("pluginFactoryClass", get("pluginFactoryClass"), _JAVA_CLASS, "the plugin's fully qualified NotificationServiceFactory class, such as com.mlajkim.athenz.AwsSesPlugin")
+        if not smtp:
+            raise ConfigError("smtpCredentials", smtp_raw, "true with notifier=plugin: the plugin reads AWS_SES_USER/AWS_SES_PASS from the SMTP Secret")
+    else:
+        for key in ("pluginJar", "pluginFactoryClass"):
+            if get(key) is not None:
+                raise ConfigError(key, get(key), f"to be unset with notifier={BUILTIN}: the built-in notifier ships in the ZMS image")
+        if smtp:
+            raise ConfigError("smtpCredentials", smtp_raw, f"false with notifier={BUILTIN}: the built-in notifier calls the SES API, not SMTP")
+        if issuer is None:
+            raise ConfigError("oidcIssuerUrl", None, f"the cluster's OIDC issuer with notifier={BUILTIN}: the built-in notifier needs IRSA credentials")
+        jar, factory = None, None
+
+    return Settings(
+        region=region,
+        cluster_account_id=_optional_match("clusterAccountId", get("clusterAccountId"), _ACCOUNT_ID, "a 12-digit AWS account id (quote it in YAML)"),
+        oidc_issuer_url=issuer,
+        create_oidc_provider=_bool("createOidcProvider", get("createOidcProvider")),
+        ses_account_id=_optional_match("sesAccountId", get("sesAccountId"), _ACCOUNT_ID, "a 12-digit AWS account id (quote it in YAML)"),
+        ses_region=_optional_match("sesRegion", get("sesRegion"), _REGION, "an AWS Region where SES is offered, such as eu-west-1") or region,
+        ses_role_arn=role_arn,
+        ses_profile=profile,
+        aws_profile=aws_profile,
+        cross_account_mode=mode,
+        sender_email=sender,
+        recipient_emails=recipients,
+        sandbox=_bool("sandbox", get("sandbox")),
+        namespace=_required_match("namespace", get("namespace"), _DNS_LABEL, "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)"),
+        service_account_name=_dns_subdomain("serviceAccountName", get("serviceAccountName")),
+        zms_deployment=_dns_subdomain("zmsDeployment", get("zmsDeployment")),
+        zms_container=_required_match("zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)"),
+        notifier=notifier,
+        plugin_jar=jar,
+        plugin_factory_class=factory,
+        smtp_credentials=smtp,
+        email_domain_to=_optional_match("emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com"),
+    )
+
+
+def bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
+    """Fill in the accounts from the default provider's credentials and check them."""
+    cluster = settings.cluster_account_id or caller_account_id
+    if cluster != caller_account_id:
+        raise ConfigError(
+            "clusterAccountId", settings.cluster_account_id,
+            f"the account of the default AWS credentials ({caller_account_id}); "
+            "select the cluster account's credentials (aws:profile or the environment)",
+        )
+    bound = dataclasses.replace(settings, cluster_account_id=cluster, ses_account_id=settings.ses_account_id or cluster)
+    if bound.ses_role_arn:
+        role_account = _ROLE_ARN.fullmatch(bound.ses_role_arn).group("account")
+        if role_account != bound.ses_account_id:
+            raise ConfigError("sesRoleArn", bound.ses_role_arn, f"a role in the SES account {bound.ses_account_id} (set {PROJECT}:sesAccountId when SES lives elsewhere)")
+    if bound.cross_account and not (bound.ses_role_arn or bound.ses_profile):
+        raise ConfigError("sesRoleArn", None, f"a role (or {PROJECT}:sesProfile) that reaches SES account {bound.ses_account_id} from the cluster account {cluster}")
+    if bound.cross_account and bound.notifier == BUILTIN and bound.cross_account_mode == SENDING_AUTHORIZATION:
+        raise ConfigError(
+            "crossAccountMode", bound.cross_account_mode,
+            f"{FEDERATED_ROLE} with notifier={BUILTIN}: the built-in notifier cannot name a source identity ARN, "
+            "so it can only send with credentials of the SES account",
+        )
+    return bound
+
+
+# --- single-value parsers ------------------------------------------------------------------
+
+def _required_match(key: str, value: Optional[str], pattern: re.Pattern, expected: str) -> str:
+    if value is None or not pattern.fullmatch(value):
+        raise ConfigError(key, value, expected)
+    return value
+
+
+def _optional_match(key: str, value: Optional[str], pattern: re.Pattern, expected: str) -> Optional[str]:
+    return None if value is None else _required_match(key, value, pattern, expected)
+
+
+def _dns_subdomain(key: str, value: Optional[str]) -> str:
+    expected = "a Kubernetes object name (a DNS subdomain: lower case letters, digits, '-' and '.', at most 253)"
+    value = _required_match(key, value, _DNS_SUBDOMAIN, expected)
+    if len(value) > 253:
+        raise ConfigError(key, value, expected)
+    return value
+
+
+def _bool(key: str, value: Optional[str]) -> bool:
+    if value not in ("true", "false", "True", "False"):
+        raise ConfigError(key, value, "true or false")
+    return value.lower() == "true"
+
+
+def _choice(key: str, value: Optional[str], choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(key, value, "one of " + ", ".join(choices))
+    return value
+
+
+def _email(key: str, value: Optional[str]) -> str:
+    return _required_match(key, value, _EMAIL, "an email address such as zms@example.com")
+
+
+def _recipients(value: Optional[str], sender: str) -> tuple[str, ...]:
+    expected = 'a list of email addresses, such as ["alice@example.com"]'
+    try:
+        parsed = json.loads(value) if value is not None else []
+    except (ValueError, RecursionError):
+        raise ConfigError("recipientEmails", value, expected) from None
+    if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
+        raise ConfigError("recipientEmails", value, expected)
+    seen: set[str] = set()
+    for item in parsed:
+        _email("recipientEmails", item)
+        if item.lower() in seen or item.lower() == sender.lower():
+            raise ConfigError("recipientEmails", item, "each address once, and not the senderEmail (it is verified already)")
+        seen.add(item.lower())
+    return tuple(parsed)
+
+
+def _issuer(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    normalised = value[:-1] if value.endswith("/") else value
+    if not _ISSUER.fullmatch(normalised):
+        raise ConfigError("oidcIssuerUrl", value, "the cluster's OIDC issuer, an https:// URL such as https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE")
+    return normalised
+
+
+def _plugin_jar(value: Optional[str], project_dir: Path) -> Path:
+    expected = f"the path of the plugin jar, relative to the project, at most {CONFIGMAP_LIMIT_BYTES - CONFIGMAP_OVERHEAD_BYTES} bytes (it travels in a ConfigMap)"
+    if not value or "\x00" in value:
+        raise ConfigError("pluginJar", value, expected)
+    path = project_dir / value
+    try:
+        size = path.stat().st_size if path.is_file() else None
+    except (OSError, ValueError):
+        size = None
+    if size is None:
+        raise ConfigError("pluginJar", value, f"{expected}; no such file: build the plugin first")
+    if size > CONFIGMAP_LIMIT_BYTES - CONFIGMAP_OVERHEAD_BYTES:
+        raise ConfigError("pluginJar", value, f"{expected}; this file has {size} bytes")
+    return path
