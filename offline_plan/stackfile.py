@@ -1,0 +1,84 @@
+"""Read a stack's config the way the Pulumi CLI hands it to the program.
+
+`Pulumi.<stack>.yaml` values on top of the `default`s declared in `Pulumi.yaml`; keys
+without a namespace belong to the project; booleans and numbers become strings; lists
+and maps become JSON. YAML is read as the CLI reads it (YAML 1.2): `on`, `yes`, `off`
+stay strings, only `true`/`false` are booleans.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from offline_plan.engine import PROJECT, PROJECT_DIR
+
+
+class StackFileError(Exception):
+    pass
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    pass
+
+
+# Drop YAML 1.1's yes/no/on/off booleans; keep true/false (any case, as YAML 1.2 core).
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+for _first in "tTfF":
+    _Yaml12Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), [_first]
+    )
+
+
+def _load_yaml(path: Path) -> dict:
+    try:
+        data = yaml.load(path.read_text(), Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+    except FileNotFoundError:
+        raise StackFileError(f"no such stack file: {path.name}") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path.name} is not valid YAML: {error}") from None
+    return data or {}
+
+
+def _full_key(key: str) -> str:
+    return key if ":" in key else f"{PROJECT}:{key}"
+
+
+def _as_config_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def project_defaults(project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    """The `default`s (and plain values) of the `config:` block of Pulumi.yaml."""
+    declared = _load_yaml(project_dir / "Pulumi.yaml").get("config") or {}
+    defaults = {}
+    for key, spec in declared.items():
+        if isinstance(spec, dict) and "default" in spec:
+            defaults[_full_key(key)] = _as_config_string(spec["default"])
+        elif not isinstance(spec, dict):
+            defaults[_full_key(key)] = _as_config_string(spec)
+    return defaults
+
+
+def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    """The config of `stack`, as the CLI passes it to the program."""
+    config = project_defaults(project_dir)
+    for key, value in (_load_yaml(project_dir / f"Pulumi.{stack}.yaml").get("config") or {}).items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            raise StackFileError(
+                f"{key} is encrypted in Pulumi.{stack}.yaml; the offline plan cannot decrypt it: "
+                f"pass a stand-in with --config {key}=VALUE"
+            )
+        config[_full_key(key)] = _as_config_string(value)
+    return config
