@@ -10,9 +10,11 @@ both use it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import runpy
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -21,6 +23,7 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime import settings as sdk_settings
 from pulumi.runtime.stack import wait_for_rpcs
 
 from offline_plan.mocks import KUBERNETES, Location, PlanMocks
@@ -42,6 +45,7 @@ class Secret:
 @dataclass
 class PlannedResource:
     urn: str
+    id: str
     type: str
     name: str
     custom: bool
@@ -116,6 +120,7 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
         if request.type != "pulumi:pulumi:Stack":
             self.plan.resources.append(PlannedResource(
                 urn=response.urn,
+                id=response.id,
                 type=request.type,
                 name=request.name,
                 custom=request.custom,
@@ -136,6 +141,12 @@ class _LogCapture(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno >= logging.INFO:
             self.plan.log.append((record.levelname.lower(), record.getMessage()))
+
+
+def _give_thread_a_loop(loops: list) -> None:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loops.append(loop)
 
 
 def run_program(
@@ -161,26 +172,42 @@ def run_program(
     handler = _LogCapture(plan)
     logger.addHandler(handler)
 
-    sys.path.insert(0, str(project_dir))
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)  # set_mocks registers the root stack on this loop
-    try:
-        pulumi.runtime.set_all_config(dict(config), list(secret_keys))
-        pulumi.runtime.set_mocks(
-            mocks, project=PROJECT, stack=stack, preview=False, logger=logger,
-            monitor=_RecordingMonitor(mocks, plan),
-        )
-        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
-        loop.run_until_complete(wait_for_rpcs())
-        exported = pulumi.runtime.get_root_resource().outputs
-        wire = loop.run_until_complete(rpc.serialize_properties(exported, {}))
-        plan.outputs = from_wire(json_format.MessageToDict(wire))
-    except Exception as error:  # the program's own error, reported with the plan
-        plan.error = error
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-        sys.path.remove(str(project_dir))
-        logger.removeHandler(handler)
+    def execute() -> None:
+        sys.path.insert(0, str(project_dir))
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)  # set_mocks registers the root stack on this loop
+        # The mock monitor runs in executor threads and wants an event loop in each;
+        # give them loops we can close, rather than ones left to the garbage collector.
+        thread_loops: list[asyncio.AbstractEventLoop] = []
+        loop.set_default_executor(ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix="offline-plan", initializer=_give_thread_a_loop, initargs=(thread_loops,)
+        ))
+        try:
+            # As pulumi.runtime.test does: forget tasks of an earlier run (their loop is
+            # closed; waiting on them would hang).
+            sdk_settings.SETTINGS.outputs.clear()
+            pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+            pulumi.runtime.set_mocks(
+                mocks, project=PROJECT, stack=stack, preview=False, logger=logger,
+                monitor=_RecordingMonitor(mocks, plan),
+            )
+            runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+            loop.run_until_complete(wait_for_rpcs())
+            exported = pulumi.runtime.get_root_resource().outputs
+            wire = loop.run_until_complete(rpc.serialize_properties(exported, {}))
+            plan.outputs = from_wire(json_format.MessageToDict(wire))
+        except Exception as error:  # the program's own error, reported with the plan
+            plan.error = error
+        finally:
+            loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
+            for thread_loop in thread_loops:
+                thread_loop.close()
+            asyncio.set_event_loop(None)
+            sys.path.remove(str(project_dir))
+            logger.removeHandler(handler)
+
+    # A fresh context per run: the SDK keeps its root stack and config in ContextVars.
+    contextvars.Context().run(execute)
     plan.calls = mocks.calls
     return plan

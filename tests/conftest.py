@@ -1,0 +1,96 @@
+"""Stack configurations the tests run __main__.py with, under the SDK's mock engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offline_plan.engine import Plan, Secret, run_program
+
+CLUSTER = "111111111111"
+SES = "222222222222"
+ISSUER_HOST = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+ISSUER = f"https://{ISSUER_HOST}"
+SES_ROLE = f"arn:aws:iam::{SES}:role/athenz-ses-deployer"
+PLUGIN_CLASS = "com.mlajkim.athenz.AwsSesPlugin"
+BUILTIN_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotificationServiceFactory"
+
+
+def cfg(**keys: Any) -> dict[str, str]:
+    """Config with project keys given by name (aws_region -> aws:region)."""
+    out = {}
+    for key, value in keys.items():
+        full = "aws:" + key[4:] if key.startswith("aws_") else f"athenz-ses:{key}"
+        out[full] = json.dumps(value) if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else value
+    return out
+
+
+@pytest.fixture(scope="session")
+def plugin_jar(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("plugin") / "ses-plugin.jar"
+    path.write_bytes(b"PK\x03\x04 a stand-in for the plugin jar")
+    return path
+
+
+def scenario_configs(jar: Path) -> dict[str, dict[str, str]]:
+    plugin = dict(notifier="plugin", pluginJar=str(jar), pluginFactoryClass=PLUGIN_CLASS)
+    return {
+        # EKS, SES in the cluster account, IRSA and the SMTP plugin.
+        "same-account-irsa": cfg(
+            aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER + "/",
+            senderEmail="zms@example.com", recipientEmails=["alice@example.com", "bob@example.com"], **plugin,
+        ),
+        # The seed's second article: SES in another account, sending authorization.
+        "cross-sending-authorization": cfg(
+            aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER,
+            sesAccountId=SES, sesRoleArn=SES_ROLE, crossAccountMode="sending-authorization",
+            senderEmail="zms@example.com", recipientEmails=["alice@example.com"], emailDomainTo="example.org", **plugin,
+        ),
+        # The role lives in the SES account, built-in notifier, SES in another Region.
+        "cross-federated-builtin": cfg(
+            aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER, createOidcProvider=True,
+            sesAccountId=SES, sesRegion="us-east-1", sesProfile="ses-admin", crossAccountMode="federated-role",
+            notifier="builtin", senderEmail="zms@example.com", recipientEmails=["alice@example.com"],
+        ),
+        # The seed's first article: kind, no issuer, one account, SMTP plugin.
+        "kind-smtp": cfg(
+            aws_region="ap-northeast-1", senderEmail="zms@example.com",
+            recipientEmails=["alice@example.com"], **plugin,
+        ),
+    }
+
+
+SCENARIOS = ("same-account-irsa", "cross-sending-authorization", "cross-federated-builtin", "kind-smtp")
+
+
+@pytest.fixture(scope="session")
+def configs(plugin_jar) -> dict[str, dict[str, str]]:
+    return scenario_configs(plugin_jar)
+
+
+@pytest.fixture(scope="session")
+def plans(configs) -> dict[str, Plan]:
+    """Each scenario planned once for the whole session; tests only read them."""
+    out = {}
+    for name in SCENARIOS:
+        plan = run_program(name, configs[name])
+        assert plan.error is None, f"{name}: {plan.error}"
+        out[name] = plan
+    return out
+
+
+def walk(value: Any, inside_secret: bool = False):
+    """Yield (leaf, is_secret) for every leaf of a plan value."""
+    if isinstance(value, Secret):
+        yield from walk(value.value, True)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from walk(v, inside_secret)
+    elif isinstance(value, list):
+        for v in value:
+            yield from walk(v, inside_secret)
+    else:
+        yield value, inside_secret
