@@ -191,14 +191,23 @@ def run_program(
                 mocks, project=PROJECT, stack=stack, preview=False, logger=logger,
                 monitor=_RecordingMonitor(mocks, plan),
             )
-            runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+            try:
+                runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+            except Exception as error:  # the program's own error, reported with the plan
+                plan.error = error
+            # Like the SDK's run_pulumi_func: finish the RPCs under way, even after an error.
             loop.run_until_complete(wait_for_rpcs())
-            exported = pulumi.runtime.get_root_resource().outputs
-            wire = loop.run_until_complete(rpc.serialize_properties(exported, {}))
-            plan.outputs = from_wire(json_format.MessageToDict(wire))
-        except Exception as error:  # the program's own error, reported with the plan
-            plan.error = error
+            if plan.error is None:
+                exported = pulumi.runtime.get_root_resource().outputs
+                wire = loop.run_until_complete(rpc.serialize_properties(exported, {}))
+                plan.outputs = from_wire(json_format.MessageToDict(wire))
+        except Exception as error:  # an error inside an apply or a registration
+            plan.error = plan.error or error
         finally:
+            leftovers = asyncio.all_tasks(loop)
+            for task in leftovers:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
             for thread_loop in thread_loops:

@@ -1,0 +1,88 @@
+"""Bad config stops the program with one message naming the key, the value and what is
+expected, before any resource is registered."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pulumi
+import pytest
+
+from offline_plan.engine import PROJECT_DIR, run_program
+from settings import ConfigError
+
+CASES = {
+    # class: (base scenario, change, key, expected words)
+    "malformed email": ("kind-smtp", {"athenz-ses:senderEmail": "zms.example.com"}, "senderEmail", "email address"),
+    "malformed recipient": ("kind-smtp", {"athenz-ses:recipientEmails": '["alice@example"]'}, "recipientEmails", "email address"),
+    "recipients not a list": ("kind-smtp", {"athenz-ses:recipientEmails": "alice@example.com"}, "recipientEmails", "list of email addresses"),
+    "account id not 12 digits": ("same-account-irsa", {"athenz-ses:clusterAccountId": "12345678901"}, "clusterAccountId", "12-digit"),
+    "ses account id not 12 digits": ("cross-sending-authorization", {"athenz-ses:sesAccountId": "22222222222a"}, "sesAccountId", "12-digit"),
+    "issuer not https": ("same-account-irsa", {"athenz-ses:oidcIssuerUrl": "http://oidc.eks.eu-west-1.amazonaws.com/id/X"}, "oidcIssuerUrl", "https://"),
+    "namespace not a DNS label": ("same-account-irsa", {"athenz-ses:namespace": "Athenz_NS"}, "namespace", "DNS label"),
+    "unknown mode": ("cross-sending-authorization", {"athenz-ses:crossAccountMode": "assume-role"}, "crossAccountMode", "sending-authorization, federated-role"),
+    "unknown notifier": ("kind-smtp", {"athenz-ses:notifier": "sendgrid"}, "notifier", "plugin, builtin"),
+    "not a boolean": ("kind-smtp", {"athenz-ses:sandbox": "yes"}, "sandbox", "true or false"),
+    "missing jar": ("kind-smtp", {"athenz-ses:pluginJar": "plugin/target/missing.jar"}, "pluginJar", "no such file"),
+    "missing sender": ("kind-smtp", {"athenz-ses:senderEmail": None}, "senderEmail", "email address"),
+    "builtin with sending authorization": ("cross-federated-builtin", {"athenz-ses:crossAccountMode": "sending-authorization"}, "crossAccountMode", "federated-role"),
+    "builtin without IRSA": ("cross-federated-builtin", {"athenz-ses:oidcIssuerUrl": None}, "oidcIssuerUrl", "needs IRSA"),
+    "builtin with a jar": ("cross-federated-builtin", {"athenz-ses:pluginJar": "x.jar"}, "pluginJar", "unset with notifier=builtin"),
+    "plugin without SMTP": ("kind-smtp", {"athenz-ses:smtpCredentials": "false"}, "smtpCredentials", "AWS_SES_USER"),
+    "other account, no way in": ("cross-sending-authorization", {"athenz-ses:sesRoleArn": None}, "sesRoleArn", "reaches SES account"),
+    "role of another account": ("cross-sending-authorization", {"athenz-ses:sesRoleArn": "arn:aws:iam::333333333333:role/x"}, "sesRoleArn", "role in the SES account"),
+    "role and profile": ("cross-sending-authorization", {"athenz-ses:sesProfile": "ses"}, "sesProfile", "use one of them"),
+    "sender among recipients": ("kind-smtp", {"athenz-ses:recipientEmails": '["zms@example.com"]'}, "recipientEmails", "not the senderEmail"),
+    "region": ("kind-smtp", {"aws:region": "Europe"}, "aws:region", "AWS Region"),
+}
+
+
+def bad(configs, base: str, change: dict) -> dict:
+    config = {**configs[base], **change}
+    return {k: v for k, v in config.items() if v is not None}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_value_is_one_clear_error_before_any_resource(configs, case):
+    base, change, key, expected = CASES[case]
+    plan = run_program("bad", bad(configs, base, change))
+    assert isinstance(plan.error, ConfigError), plan.error
+    # pulumi.RunError: the CLI prints the message alone, without a traceback.
+    assert isinstance(plan.error, pulumi.RunError)
+    full_key = key if ":" in key else f"athenz-ses:{key}"
+    message = str(plan.error)
+    assert message.startswith(f"config {full_key}: ")
+    assert expected in message
+    value = change.get(full_key)
+    shown = repr(value) if value is not None else "(not set)"
+    assert shown in message or repr(plan.error.value) in message
+    assert plan.resources == []
+
+
+def test_long_values_are_shortened_in_the_message(configs):
+    plan = run_program("bad", bad(configs, "kind-smtp", {"athenz-ses:senderEmail": "x" * 500}))
+    assert len(str(plan.error)) < 250
+
+
+def test_oversized_jar_is_refused(configs, tmp_path):
+    jar = tmp_path / "big.jar"
+    jar.write_bytes(b"\0" * (1024 * 1024))
+    plan = run_program("bad", bad(configs, "kind-smtp", {"athenz-ses:pluginJar": str(jar)}))
+    assert plan.error.key == "athenz-ses:pluginJar" and f"{1024 * 1024} bytes" in str(plan.error)
+    assert plan.resources == []
+
+
+def test_offline_plan_reports_a_bad_stack_without_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "offline_plan", "local", "--out", str(tmp_path / "plan"),
+         "--config", "athenz-ses:namespace=Not_A_Label"],
+        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.strip().splitlines() == [
+        "error: config athenz-ses:namespace: 'Not_A_Label' is not valid; expected a Kubernetes namespace name "
+        "(a DNS label: lower case letters, digits and '-', at most 63)"
+    ]
+    assert not (tmp_path / "plan").exists()

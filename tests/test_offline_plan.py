@@ -1,0 +1,98 @@
+"""The offline plan command and the stack files it reads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from offline_plan.engine import PROJECT_DIR
+from offline_plan.stackfile import project_defaults, stack_config
+from settings import DEFAULTS
+
+STACKS = sorted(p.name.split(".")[1] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
+
+
+def test_pulumi_yaml_declares_the_same_defaults_as_the_program():
+    declared = project_defaults()
+    assert declared, "Pulumi.yaml declares no config"
+    for key, value in declared.items():
+        name = key.split(":", 1)[1]
+        assert DEFAULTS[name] == value, name
+    # Every key with a static default in the program is declared with it in Pulumi.yaml.
+    assert {k for k, v in DEFAULTS.items() if v is not None} == {k.split(":", 1)[1] for k in declared}
+
+
+def test_pulumi_yaml_only_declares_keys_the_cli_can_satisfy():
+    """A declared key without a default is required by the CLI: only senderEmail may be."""
+    config = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"]
+    assert [key for key, spec in config.items() if "default" not in spec] == ["senderEmail"]
+    assert all(spec.get("description") for spec in config.values())
+
+
+def test_stack_files_are_read_as_the_cli_reads_them(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: athenz-ses\nconfig:\n  sandbox:\n    type: boolean\n    default: true\n")
+    (tmp_path / "Pulumi.x.yaml").write_text(
+        "config:\n  athenz-ses:notifier: on\n  aws:allowedAccountIds: ['111111111111']\n"
+        "  clusterAccountId: 111111111111\n  athenz-ses:createOidcProvider: false\n"
+    )
+    config = stack_config("x", project_dir=tmp_path)
+    assert config == {
+        "athenz-ses:sandbox": "true",
+        "athenz-ses:notifier": "on",  # YAML 1.2: not a boolean
+        "aws:allowedAccountIds": '["111111111111"]',
+        "athenz-ses:clusterAccountId": "111111111111",  # an unquoted number becomes its digits
+        "athenz-ses:createOidcProvider": "false",
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_committed_stack_renders(stack, tmp_path):
+    out = tmp_path / stack
+    result = subprocess.run([sys.executable, "-m", "offline_plan", stack, "--out", str(out)],
+                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "planned " in result.stdout
+    summary = (out / "summary.md").read_text()
+    assert "| resource | type | account | Region |" in summary
+    for path in (out / "policies").glob("*.json"):
+        json.loads(path.read_text())
+    for path in (out / "kubernetes").glob("*.yaml"):
+        assert yaml.safe_load(path.read_text())["metadata"]["namespace"] == "athenz"
+    outputs = yaml.safe_load((out / "outputs.yaml").read_text())
+    assert outputs["senderIdentityArn"].endswith(":identity/zms@example.com")
+
+
+def test_dev_plan_shows_every_policy_and_hides_every_secret(tmp_path):
+    out = tmp_path / "dev"
+    subprocess.run([sys.executable, "-m", "offline_plan", "dev", "--out", str(out)],
+                   cwd=PROJECT_DIR, check=True, capture_output=True, timeout=120)
+    assert sorted(p.name for p in (out / "policies").iterdir()) == [
+        "sender-authorization-policy.policy.json", "smtp-send.policy.json",
+        "zms-irsa-role.assumeRolePolicy.json", "zms-irsa-send.policy.json",
+    ]
+    assert sorted(p.name for p in (out / "kubernetes").iterdir()) == [
+        "ConfigMap-zms-plugin.yaml", "DeploymentPatch-zms-deployment-patch.yaml",
+        "Secret-zms-smtp-secret.yaml", "ServiceAccount-zms-service-account.yaml",
+    ]
+    secret = yaml.safe_load((out / "kubernetes" / "Secret-zms-smtp-secret.yaml").read_text())
+    assert secret["stringData"] == "[secret]"
+    everything = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    assert "mock-smtp-password" not in everything and "mock-secret-access-key" not in everything
+    summary = (out / "summary.md").read_text()
+    assert "| sender-authorization-policy | aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy | 222222222222 | eu-west-1 |" in summary
+    assert "| zms-irsa-role | aws:iam/role:Role | 111111111111 | eu-west-1 |" in summary
+    config_map = yaml.safe_load((out / "kubernetes" / "ConfigMap-zms-plugin.yaml").read_text())
+    assert config_map["binaryData"]["ses-plugin.jar"].startswith("<") and "sha256:" in config_map["binaryData"]["ses-plugin.jar"]
+
+
+def test_missing_jar_is_planned_with_a_placeholder_and_said_so(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "offline_plan", "local", "--out", str(tmp_path / "p")],
+                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    jar = stack_config("local")["athenz-ses:pluginJar"]
+    if (PROJECT_DIR / jar).is_file():
+        pytest.skip("the plugin is built in this checkout")
+    assert f"warning: pluginJar {jar} is not built: planned with a placeholder jar" in result.stdout
