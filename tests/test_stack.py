@@ -291,6 +291,9 @@ def test_checksum_changes_with_what_the_pods_read_and_only_then(configs, plans, 
         value = checksum(run_program("changed", {**base, **change}))
         assert value not in seen, what
         seen.add(value)
+    # Without IRSA only the Secret (SMTP host) differs between these two.
+    kind = configs["kind-smtp"]
+    assert checksum(run_program("moved", {**kind, "aws:region": "eu-central-1"})) != checksum(plans["kind-smtp"])
 
 
 # --- secrets ----------------------------------------------------------------------------------
