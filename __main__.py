@@ -32,8 +32,9 @@ if settings.needs_ses_provider:
         allowed_account_ids=[settings.ses_account_id],
         assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=settings.ses_role_arn, session_name=PROJECT)]
         if settings.ses_role_arn else None,
-        # Same account, other Region: keep the default provider's profile.
-        profile=settings.ses_profile or (None if settings.cross_account else settings.aws_profile),
+        # Explicit providers do not read aws:* config: carry the cluster account's profile
+        # over, as the credentials that assume sesRoleArn (or reach another Region).
+        profile=settings.ses_profile or settings.aws_profile,
     )
     ses_opts = pulumi.ResourceOptions(provider=ses_provider)
 

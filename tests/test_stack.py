@@ -162,6 +162,13 @@ def test_ses_provider_is_pinned_to_the_ses_account(plans):
     assert "assumeRoles" not in federated
 
 
+def test_ses_provider_assumes_its_role_with_the_cluster_profile(configs):
+    plan = run_program("profiled", {**configs["cross-sending-authorization"], "aws:profile": "cluster-admin"})
+    provider = plan.one("pulumi:providers:aws").inputs
+    assert provider["profile"] == "cluster-admin"
+    assert json.loads(provider["assumeRoles"])[0]["roleArn"] == SES_ROLE
+
+
 def test_credentials_of_another_account_stop_before_any_resource(configs):
     plan = run_program("wrong", configs["same-account-irsa"], caller_account_id="333333333333")
     assert plan.resources == []
