@@ -14,7 +14,7 @@ import difflib
 import shutil
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from offline_plan.engine import PROJECT_DIR, Plan
 from offline_plan.render import write_plan
@@ -31,14 +31,16 @@ def golden_plan(stack: str) -> Plan:
     return plan
 
 
-def regenerate(root: Path = GOLDEN_DIR) -> list[str]:
-    """Rewrite root/<stack>/ for every committed stack and drop folders of removed ones."""
+def regenerate(root: Path = GOLDEN_DIR, plan_of: Callable[[str], Plan] = golden_plan) -> list[str]:
+    """Rewrite root/<stack>/ for every committed stack and drop folders of removed ones.
+
+    `plan_of` plans one stack; the tests pass a changed plan to see the round trip."""
     stacks = committed_stacks()
     if root.exists():
         for stale in (p for p in root.iterdir() if p.is_dir() and p.name not in stacks):
             shutil.rmtree(stale)
     for stack in stacks:
-        write_plan(golden_plan(stack), root / stack)
+        write_plan(plan_of(stack), root / stack)
     return stacks
 
 
