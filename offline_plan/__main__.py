@@ -9,26 +9,13 @@ Exit status: 0 planned, 1 the program refused the config, 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
-import tempfile
-import zipfile
 from pathlib import Path
 
-from offline_plan.engine import PROJECT, PROJECT_DIR, run_program
+from offline_plan.engine import PROJECT, PROJECT_DIR
 from offline_plan.render import write_plan
-from offline_plan.stackfile import StackFileError, stack_config
-
-
-def placeholder_jar(directory: Path) -> Path:
-    """A small, always identical jar, standing in for a plugin that is not built yet."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as jar:
-        info = zipfile.ZipInfo("META-INF/MANIFEST.MF", date_time=(1980, 1, 1, 0, 0, 0))
-        jar.writestr(info, "Manifest-Version: 1.0\nCreated-By: athenz-ses offline plan (placeholder)\n")
-    path = directory / "placeholder-plugin.jar"
-    path.write_bytes(buffer.getvalue())
-    return path
+from offline_plan.stackfile import StackFileError
+from offline_plan.stacks import plan_stack
 
 
 def _pairs(values: list[str]) -> dict[str, str]:
@@ -51,22 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        config = stack_config(args.stack)
+        planned = plan_stack(
+            args.stack, config=_pairs(args.config), secrets=_pairs(args.secret_config),
+            caller_account_id=args.caller_account,
+        )
     except StackFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    secrets = _pairs(args.secret_config)
-    config.update(_pairs(args.config))
-    config.update(secrets)
+    plan, notes = planned.plan, planned.notes
     out = args.out or PROJECT_DIR / "build" / "plan" / args.stack
-
-    with tempfile.TemporaryDirectory() as scratch:
-        jar_key = f"{PROJECT}:pluginJar"
-        notes = []
-        if jar_key in config and not (PROJECT_DIR / config[jar_key]).is_file():
-            notes.append(f"pluginJar {config[jar_key]} is not built: planned with a placeholder jar (build the plugin before `pulumi up`)")
-            config[jar_key] = str(placeholder_jar(Path(scratch)))
-        plan = run_program(args.stack, config, secret_keys=tuple(secrets), caller_account_id=args.caller_account)
 
     if plan.error is not None:
         print(f"error: {plan.error}", file=sys.stderr)

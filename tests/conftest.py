@@ -94,3 +94,18 @@ def walk(value: Any, inside_secret: bool = False):
             yield from walk(v, inside_secret)
     else:
         yield value, inside_secret
+
+
+@pytest.fixture(scope="session")
+def stack_plans() -> dict[str, Plan]:
+    """Each committed Pulumi.<stack>.yaml planned once, as the golden plans hold it."""
+    from offline_plan.golden import golden_plan
+    from offline_plan.stacks import committed_stacks
+
+    return {stack: golden_plan(stack) for stack in committed_stacks()}
+
+
+@pytest.fixture(scope="session")
+def every_plan(plans, stack_plans) -> dict[str, Plan]:
+    """The four scenarios and every committed stack, keyed `scenario:<name>` / `stack:<name>`."""
+    return {**{f"scenario:{k}": v for k, v in plans.items()}, **{f"stack:{k}": v for k, v in stack_plans.items()}}

@@ -1,0 +1,81 @@
+"""Golden plans: the offline plan of every committed stack, kept in plans/<stack>/.
+
+    python -m offline_plan.golden            regenerate plans/ after a deliberate change
+
+A test compares the program's plan with these files, so a pull request that changes a
+policy, a Kubernetes object or an output also shows that change in plans/. They are
+planned with the placeholder jar, so they do not depend on a locally built plugin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import shutil
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+from offline_plan.engine import PROJECT_DIR, Plan
+from offline_plan.render import write_plan
+from offline_plan.stacks import committed_stacks, plan_stack
+
+GOLDEN_DIR = PROJECT_DIR / "plans"
+
+
+def golden_plan(stack: str) -> Plan:
+    """The plan of a committed stack as the golden files hold it."""
+    plan = plan_stack(stack, always_placeholder_jar=True).plan
+    if plan.error is not None:
+        raise RuntimeError(f"stack {stack} does not plan: {plan.error}")
+    return plan
+
+
+def regenerate(root: Path = GOLDEN_DIR, plan_of: Callable[[str], Plan] = golden_plan) -> list[str]:
+    """Rewrite root/<stack>/ for every committed stack and drop folders of removed ones.
+
+    `plan_of` plans one stack; the tests pass a changed plan to see the round trip."""
+    stacks = committed_stacks()
+    if root.exists():
+        for stale in (p for p in root.iterdir() if p.is_dir() and p.name not in stacks):
+            shutil.rmtree(stale)
+    for stack in stacks:
+        write_plan(plan_of(stack), root / stack)
+    return stacks
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def diff_plan(expected_dir: Path, plan: Plan, scratch: Path, label: Optional[str] = None) -> str:
+    """A unified diff from the files in expected_dir to `plan` rendered; '' when equal.
+
+    Each file is named `label/<file>` (default: the expected folder's path)."""
+    label = label or expected_dir.as_posix()
+    actual_dir = scratch / plan.stack
+    write_plan(plan, actual_dir)
+    expected, actual = _files(expected_dir) if expected_dir.is_dir() else {}, _files(actual_dir)
+    chunks = []
+    for name in sorted(expected.keys() | actual.keys()):
+        before, after = expected.get(name), actual.get(name)
+        if before != after:
+            chunks += difflib.unified_diff(
+                (before or "").splitlines(keepends=True), (after or "").splitlines(keepends=True),
+                fromfile=f"{label}/{name}" if before is not None else "/dev/null",
+                tofile=f"{label}/{name} (planned now)" if after is not None else "/dev/null",
+            )
+    return "".join(chunks)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline_plan.golden", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=GOLDEN_DIR, help="folder of the golden plans (default plans/)")
+    args = parser.parse_args(argv)
+    for stack in regenerate(args.out):
+        print(f"wrote {args.out / stack}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

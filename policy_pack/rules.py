@@ -1,0 +1,213 @@
+"""The least-privilege rules of the policy pack, as plain functions.
+
+Each rule takes a resource's type token and its input properties (wire names, as a
+policy pack and the offline plan both see them) and returns violation messages; an
+empty list means the resource passes. They live apart from the pack's `__main__`
+because `PolicyPack(...)` starts a gRPC server and blocks: the tests call the rules
+directly on the program's mock-captured resources.
+
+IAM and SES policy fields arrive as JSON strings (rendered by get_policy_document).
+A field that is not (yet) a JSON string, for example unknown during a preview, is
+skipped rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Iterator
+
+from pulumi_policy import Secret as PolicySecret
+
+from components.zms_wiring import BASE_ENV
+from offline_plan.engine import Secret as PlanSecret
+
+Props = Mapping[str, Any]
+Rule = Callable[[str, Props], list[str]]
+
+ROLE = "aws:iam/role:Role"
+DEPLOYMENT_PATCH = "kubernetes:apps/v1:DeploymentPatch"
+K8S_SECRET = "kubernetes:core/v1:Secret"
+# Every resource type whose inputs carry an IAM or SES policy document, and the fields.
+POLICY_FIELDS: dict[str, tuple[str, ...]] = {
+    ROLE: ("assumeRolePolicy",),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:iam/userPolicy:UserPolicy": ("policy",),
+    "aws:iam/groupPolicy:GroupPolicy": ("policy",),
+    "aws:iam/policy:Policy": ("policy",),
+    "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy": ("policy",),
+    "aws:ses/identityPolicy:IdentityPolicy": ("policy",),
+}
+SEND_ACTIONS = frozenset({"ses:sendemail", "ses:sendrawemail"})
+STS_AUDIENCE = "sts.amazonaws.com"
+PATCH_FORCE = "pulumi.com/patchForce"
+# Secret values as the offline plan wraps them, and as pulumi_policy wraps them in a
+# remediation (its validations see secrets unwrapped: pulumi/pulumi-policy#241).
+SECRET_TYPES = (PlanSecret, PolicySecret)
+
+_IDENTITY_ARN = re.compile(r"arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity/[^*?\s]+")
+_SERVICE_ACCOUNT = re.compile(r"system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
+_OIDC_PROVIDER = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(?P<issuer>.+)")
+
+
+# --- reading policy documents ---------------------------------------------------------
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str) or isinstance(value, Mapping):
+        return [value]
+    return list(value)
+
+
+def policy_documents(resource_type: str, props: Props) -> Iterator[tuple[str, dict]]:
+    """(field, parsed document) for each known policy field that holds a JSON string."""
+    for field in POLICY_FIELDS.get(resource_type, ()):
+        value = props.get(field)
+        if isinstance(value, SECRET_TYPES):
+            value = value.value
+        if not isinstance(value, str):
+            continue  # unset, or unknown during a preview
+        try:
+            document = json.loads(value)
+        except ValueError:
+            continue
+        if isinstance(document, Mapping):
+            yield field, document
+
+
+def statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [s for s in _as_list(document.get("Statement")) if isinstance(s, Mapping)]
+
+
+def _principal_ids(principal: Any) -> list[str]:
+    if isinstance(principal, Mapping):
+        return [str(i) for ids in principal.values() for i in _as_list(ids)]
+    return [str(i) for i in _as_list(principal)]
+
+
+# --- the rules ----------------------------------------------------------------------
+
+def no_wildcards(resource_type: str, props: Props) -> list[str]:
+    """No `*` (nor `ses:*`, `ses:Send*`) in an action, resource or principal, and no
+    NotAction/NotResource/NotPrincipal, which grant everything but a list."""
+    found = []
+    for field, document in policy_documents(resource_type, props):
+        for n, statement in enumerate(statements(document)):
+            where = f"{field} statement {n}"
+            for negated in ("NotAction", "NotResource", "NotPrincipal"):
+                if negated in statement:
+                    found.append(f"{where} uses {negated}, which allows everything not listed")
+            for key in ("Action", "Resource"):
+                for item in _as_list(statement.get(key)):
+                    if "*" in str(item) or "?" in str(item):
+                        found.append(f"{where} has the wildcard {key.lower()} {item!r}")
+            for item in _principal_ids(statement.get("Principal")):
+                if "*" in item:
+                    found.append(f"{where} has the wildcard principal {item!r}")
+    return found
+
+
+def oidc_trust_is_one_service_account(resource_type: str, props: Props) -> list[str]:
+    """A role that trusts an OIDC provider pins `:sub` to exactly one service account and
+    `:aud` to STS, both with StringEquals, and constrains those keys no other way."""
+    if resource_type != ROLE:
+        return []
+    found = []
+    for field, document in policy_documents(resource_type, props):
+        for n, statement in enumerate(statements(document)):
+            principal = statement.get("Principal")
+            federated = _as_list(principal.get("Federated")) if isinstance(principal, Mapping) else []
+            for provider in federated:
+                match = _OIDC_PROVIDER.fullmatch(str(provider))
+                if match:
+                    found += _check_oidc_conditions(f"{field} statement {n}", match["issuer"], statement.get("Condition") or {})
+    return found
+
+
+def _check_oidc_conditions(where: str, issuer: str, conditions: Mapping[str, Any]) -> list[str]:
+    found = []
+    expected = {f"{issuer}:sub": "sub", f"{issuer}:aud": "aud"}
+    for operator, keys in conditions.items():
+        if operator != "StringEquals":
+            for key in keys if isinstance(keys, Mapping) else ():
+                if key in expected:
+                    found.append(f"{where} constrains {key} with {operator}; only StringEquals pins it")
+    equals = conditions.get("StringEquals") or {}
+    sub = _as_list(equals.get(f"{issuer}:sub"))
+    aud = _as_list(equals.get(f"{issuer}:aud"))
+    if len(sub) != 1 or not _SERVICE_ACCOUNT.fullmatch(str(sub[0])):
+        found.append(f"{where} must have StringEquals {issuer}:sub = one system:serviceaccount:<namespace>:<name>, has {sub!r}")
+    if aud != [STS_AUDIENCE]:
+        found.append(f"{where} must have StringEquals {issuer}:aud = {STS_AUDIENCE}, has {aud!r}")
+    return found
+
+
+def ses_send_only_on_identities(resource_type: str, props: Props) -> list[str]:
+    """ses:SendEmail / ses:SendRawEmail are allowed only on SES identity ARNs."""
+    found = []
+    for field, document in policy_documents(resource_type, props):
+        for n, statement in enumerate(statements(document)):
+            actions = {str(a).lower() for a in _as_list(statement.get("Action"))}
+            if statement.get("Effect") != "Allow" or not actions & SEND_ACTIONS:
+                continue
+            resources = _as_list(statement.get("Resource"))
+            if not resources:
+                found.append(f"{field} statement {n} allows sending without naming an SES identity")
+            for resource in resources:
+                if not _IDENTITY_ARN.fullmatch(str(resource)):
+                    found.append(f"{field} statement {n} allows sending on {resource!r}, not an SES identity ARN")
+    return found
+
+
+def patch_leaves_base_alone(resource_type: str, props: Props) -> list[str]:
+    """The ZMS DeploymentPatch sets no env var of the base Deployment and never forces
+    ownership: destroy would remove a force-owned field and break ZMS (ATHENZ.md)."""
+    if resource_type != DEPLOYMENT_PATCH:
+        return []
+    found = []
+    annotations = (props.get("metadata") or {}).get("annotations") or {}
+    if str(annotations.get(PATCH_FORCE, "")).lower() == "true":
+        found.append(f"the patch sets {PATCH_FORCE}: true, taking fields over from the base Deployment")
+    pod = ((props.get("spec") or {}).get("template") or {}).get("spec") or {}
+    for kind in ("containers", "initContainers"):
+        for container in pod.get(kind) or []:
+            for env in container.get("env") or []:
+                if env.get("name") in BASE_ENV:
+                    found.append(f"the patch sets {env.get('name')} in {kind} {container.get('name')!r}; the base Deployment owns it")
+    return found
+
+
+def secret_data_is_secret(resource_type: str, props: Props) -> list[str]:
+    """A Kubernetes Secret's data and stringData are Pulumi secrets, so they are
+    encrypted in the state and hidden in previews."""
+    if resource_type != K8S_SECRET:
+        return []
+    return [
+        f"Secret {field} is not a Pulumi secret; build it with pulumi.Output.secret"
+        for field in ("data", "stringData")
+        if props.get(field) is not None and not isinstance(props.get(field), SECRET_TYPES)
+    ]
+
+
+RULES: dict[str, tuple[str, Rule]] = {
+    "no-wildcard-policies": ("No IAM or SES statement has a * action, resource or principal.", no_wildcards),
+    "oidc-trust-one-service-account": (
+        "A role trusting an OIDC provider pins :sub to one service account and :aud to sts.amazonaws.com with StringEquals.",
+        oidc_trust_is_one_service_account,
+    ),
+    "ses-send-only-on-identities": ("ses:SendEmail/SendRawEmail only name SES identity ARNs.", ses_send_only_on_identities),
+    "zms-patch-leaves-base-alone": (
+        "The ZMS DeploymentPatch sets no base env var (JAVA_OPTS, ...) and never sets pulumi.com/patchForce.",
+        patch_leaves_base_alone,
+    ),
+}
+"""The rules a validation can check. secret_data_is_secret is not here: a validation
+sees secrets unwrapped, so the pack enforces it as a remediation (see __main__.py)."""
+
+
+def check(resource_type: str, props: Props) -> list[str]:
+    """Every violation of every rule, secret_data_is_secret included."""
+    rules = [rule for _, rule in RULES.values()] + [secret_data_is_secret]
+    return [message for rule in rules for message in rule(resource_type, props)]

@@ -1,0 +1,175 @@
+"""The policy pack's rules: the program's own resources pass, a weakened one is caught."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any, Callable
+
+import pytest
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+from pulumi_policy import Secret as PolicySecret
+from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
+from pulumi_policy.secret import secrets_preserving_proxy
+
+from components.zms_wiring import BASE_ENV
+from offline_plan.engine import Plan, PlannedResource, Secret, reveal
+from policy_pack import pack, rules
+
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+USER_POLICY = "aws:iam/userPolicy:UserPolicy"
+IDENTITY_POLICY = "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy"
+
+
+def test_every_resource_of_every_plan_passes_every_rule(every_plan):
+    for name, plan in every_plan.items():
+        for r in plan.resources:
+            assert rules.check(r.type, r.inputs) == [], f"{name} {r.name}"
+
+
+def test_the_rules_are_not_vacuous(plans):
+    """Each rule has something to check in the scenarios (else passing proves nothing)."""
+    checked = [r for plan in plans.values() for r in plan.resources]
+    types = {r.type for r in checked}
+    assert {rules.ROLE, ROLE_POLICY, USER_POLICY, IDENTITY_POLICY, rules.DEPLOYMENT_PATCH, rules.K8S_SECRET} <= types
+    assert any(dict(rules.policy_documents(r.type, r.inputs)) for r in checked if r.type == rules.ROLE)
+
+
+def test_the_patch_rule_uses_the_programs_base_env():
+    assert rules.BASE_ENV is BASE_ENV and "JAVA_OPTS" in BASE_ENV
+
+
+# --- mutations -------------------------------------------------------------------------
+
+def _edit_document(resource: PlannedResource, field: str, edit: Callable[[dict], None]) -> dict[str, Any]:
+    inputs = copy.deepcopy(resource.inputs)
+    document = json.loads(inputs[field])
+    edit(document["Statement"][0])
+    inputs[field] = json.dumps(document)
+    return inputs
+
+
+def _oidc_keys(statement: dict) -> tuple[str, str]:
+    keys = sorted(statement["Condition"]["StringEquals"])
+    return next(k for k in keys if k.endswith(":sub")), next(k for k in keys if k.endswith(":aud"))
+
+
+def _widen_sub(statement: dict) -> None:
+    sub, _ = _oidc_keys(statement)
+    statement["Condition"]["StringLike"] = {sub: "system:serviceaccount:athenz:*"}
+
+
+def _second_sa(statement: dict) -> None:
+    sub, _ = _oidc_keys(statement)
+    statement["Condition"]["StringEquals"][sub] = ["system:serviceaccount:athenz:athenz-zms-ses", "system:serviceaccount:athenz:other"]
+
+
+def _drop_aud(statement: dict) -> None:
+    del statement["Condition"]["StringEquals"][_oidc_keys(statement)[1]]
+
+
+def _send_to_configuration_set(statement: dict) -> None:
+    statement["Resource"] = "arn:aws:ses:eu-west-1:111111111111:configuration-set/zms"
+
+
+DOCUMENT_MUTATIONS = {
+    "wildcard action": (ROLE_POLICY, "policy", lambda s: s.update(Action=["ses:SendEmail", "ses:*"]), rules.no_wildcards, "wildcard action"),
+    "prefix wildcard action": (USER_POLICY, "policy", lambda s: s.update(Action="ses:Send*"), rules.no_wildcards, "wildcard action"),
+    "wildcard resource": (ROLE_POLICY, "policy", lambda s: s.update(Resource="*"), rules.no_wildcards, "wildcard resource"),
+    "identity wildcard resource": (USER_POLICY, "policy", lambda s: s.update(Resource="arn:aws:ses:eu-west-1:111111111111:identity/*"), rules.no_wildcards, "wildcard resource"),
+    "wildcard principal": (IDENTITY_POLICY, "policy", lambda s: s.update(Principal={"AWS": "*"}), rules.no_wildcards, "wildcard principal"),
+    "bare wildcard principal": (IDENTITY_POLICY, "policy", lambda s: s.update(Principal="*"), rules.no_wildcards, "wildcard principal"),
+    "NotAction": (ROLE_POLICY, "policy", lambda s: s.update(NotAction=s.pop("Action")), rules.no_wildcards, "NotAction"),
+    "trust wildcard principal": (rules.ROLE, "assumeRolePolicy", lambda s: s.update(Principal={"Federated": "*"}), rules.no_wildcards, "wildcard principal"),
+    "aud dropped": (rules.ROLE, "assumeRolePolicy", _drop_aud, rules.oidc_trust_is_one_service_account, ":aud = sts.amazonaws.com"),
+    "sub widened with StringLike": (rules.ROLE, "assumeRolePolicy", _widen_sub, rules.oidc_trust_is_one_service_account, "with StringLike"),
+    "a second service account": (rules.ROLE, "assumeRolePolicy", _second_sa, rules.oidc_trust_is_one_service_account, "one system:serviceaccount"),
+    "send on a configuration set": (ROLE_POLICY, "policy", _send_to_configuration_set, rules.ses_send_only_on_identities, "not an SES identity ARN"),
+    "send on an S3 bucket": (IDENTITY_POLICY, "policy", lambda s: s.update(Resource=["arn:aws:s3:::mail"]), rules.ses_send_only_on_identities, "not an SES identity ARN"),
+}
+
+
+@pytest.mark.parametrize("mutation", DOCUMENT_MUTATIONS)
+def test_a_weakened_policy_document_is_reported(plans, mutation):
+    type_, field, edit, rule, expected = DOCUMENT_MUTATIONS[mutation]
+    resource = plans["cross-sending-authorization"].one(type_)
+    assert rule(type_, resource.inputs) == []
+    found = rule(type_, _edit_document(resource, field, edit))
+    assert any(expected in message for message in found), found
+    assert rules.check(type_, _edit_document(resource, field, edit))
+
+
+def _patch(plan: Plan) -> dict[str, Any]:
+    return reveal(plan.one(rules.DEPLOYMENT_PATCH).inputs)
+
+
+@pytest.mark.parametrize("name", BASE_ENV)
+def test_a_patch_that_sets_a_base_env_var_is_reported(plans, name):
+    inputs = _patch(plans["same-account-irsa"])
+    inputs["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": name, "value": "-Dx=y"})
+    assert rules.patch_leaves_base_alone(rules.DEPLOYMENT_PATCH, inputs) == [
+        f"the patch sets {name} in containers 'athenz-zms-server'; the base Deployment owns it"
+    ]
+
+
+@pytest.mark.parametrize("value", ["true", "True"])
+def test_a_patch_that_forces_ownership_is_reported(plans, value):
+    inputs = _patch(plans["kind-smtp"])
+    inputs["metadata"]["annotations"][rules.PATCH_FORCE] = value
+    assert rules.patch_leaves_base_alone(rules.DEPLOYMENT_PATCH, inputs) == [
+        "the patch sets pulumi.com/patchForce: true, taking fields over from the base Deployment"
+    ]
+
+
+def test_a_secret_built_from_plain_values_is_reported(plans):
+    secret = plans["kind-smtp"].one(rules.K8S_SECRET)
+    assert isinstance(secret.inputs["stringData"], Secret)
+    assert rules.secret_data_is_secret(rules.K8S_SECRET, secret.inputs) == []
+    plain = reveal(secret.inputs)
+    assert rules.secret_data_is_secret(rules.K8S_SECRET, plain) == [
+        "Secret stringData is not a Pulumi secret; build it with pulumi.Output.secret"
+    ]
+    plain["data"] = Secret({"k": "dg=="})
+    assert len(rules.check(rules.K8S_SECRET, plain)) == 1
+
+
+def test_unknown_policy_fields_are_skipped():
+    """In a preview a policy document may be unknown: nothing to judge yet."""
+    for value in (None, "04da6b54-80e4-46f7-96ec-b56ff0331ba9", {"Statement": []}):
+        assert rules.check(rules.ROLE, {"assumeRolePolicy": value}) == []
+
+
+# --- the pulumi_policy wrappers ---------------------------------------------------------
+
+def _args(resource_type: str, props: Any) -> ResourceValidationArgs:
+    return ResourceValidationArgs(resource_type, props, "urn:test", "test", None, None, None, {})
+
+
+def test_the_pack_declares_every_rule():
+    names = [policy.name for policy in pack.policies()]
+    assert names == [*rules.RULES, pack.SECRET_POLICY]
+
+
+def test_a_validation_policy_reports_what_its_rule_finds(plans):
+    inputs = _patch(plans["kind-smtp"])
+    inputs["metadata"]["annotations"][rules.PATCH_FORCE] = "true"
+    reported: list[str] = []
+    report: ReportViolation = lambda message, urn=None: reported.append(message)
+    patch_policy = next(p for p in pack.policies() if p.name == "zms-patch-leaves-base-alone")
+    patch_policy.validate(_args(rules.DEPLOYMENT_PATCH, inputs), report)
+    assert reported == rules.patch_leaves_base_alone(rules.DEPLOYMENT_PATCH, inputs) != []
+
+
+def test_validations_cannot_see_secrets_so_a_remediation_enforces_them():
+    """pulumi_policy unwraps secrets for validations; remediations keep the marker."""
+    wire = {"stringData": {SPECIAL_SIG_KEY: SPECIAL_SECRET_SIG, "value": {"password": "p"}}}
+    assert deserialize_properties(wire) == {"stringData": {"password": "p"}}
+
+    kept = secrets_preserving_proxy(deserialize_properties(wire, True))
+    assert pack.make_data_secret(_args(rules.K8S_SECRET, kept)) is None
+
+    plain = secrets_preserving_proxy(deserialize_properties({"stringData": {"password": "p"}, "type": "Opaque"}, True))
+    fixed = pack.make_data_secret(_args(rules.K8S_SECRET, plain))
+    assert isinstance(fixed["stringData"], PolicySecret) and fixed["stringData"].value == {"password": "p"}
+    assert fixed["type"] == "Opaque"
+    assert pack.make_data_secret(_args(rules.DEPLOYMENT_PATCH, plain)) is None
