@@ -11,6 +11,7 @@ from components import (
     IrsaRole, IrsaRoleArgs,
     SenderAuthorization, SenderAuthorizationArgs,
     SesIdentities, SesIdentitiesArgs,
+    SmokeTest, SmokeTestArgs,
     SmtpCredentials, SmtpCredentialsArgs,
     ZmsWiring, ZmsWiringArgs,
 )
@@ -47,6 +48,7 @@ identities = SesIdentities("ses", SesIdentitiesArgs(
 ), opts=ses_opts)
 
 role = None
+sender_authorization = None
 if settings.irsa:
     role = IrsaRole("zms-irsa", IrsaRoleArgs(
         issuer_url=settings.oidc_issuer_url,
@@ -56,7 +58,7 @@ if settings.irsa:
         send_arns=identities.send_arns,
     ), opts=ses_opts if settings.role_in_ses_account else None)
     if settings.sending_authorization:
-        SenderAuthorization("sender-authorization", SenderAuthorizationArgs(
+        sender_authorization = SenderAuthorization("sender-authorization", SenderAuthorizationArgs(
             identity=identities.sender_identity,
             identity_arn=identities.sender_arn,
             principal_arn=role.role_arn,
@@ -80,6 +82,21 @@ zms = ZmsWiring("zms", ZmsWiringArgs(
     plugin_jar=settings.plugin_jar,
 ))
 
+smoke_test = None
+if settings.smoke_test:
+    # After IRSA is wired: the patch depends on the ServiceAccount and the Secret.
+    smoke_test = SmokeTest("smoke-test", SmokeTestArgs(
+        namespace=settings.namespace,
+        sender=settings.sender_email,
+        recipient=settings.smoke_test_recipient,
+        region=settings.ses_region,
+        trigger=zms.checksum,
+        service_account=zms.service_account_name if role else None,
+        source_arn=identities.sender_arn if settings.sending_authorization else None,
+        smtp_secret=None if role else zms.secret_name,
+        depends_on=[zms.patch, *([sender_authorization] if sender_authorization else [])],
+    ))
+
 # 4. Outputs.
 pulumi.export("roleArn", role.role_arn if role else None)
 pulumi.export("senderIdentityArn", identities.sender_arn)
@@ -89,4 +106,5 @@ pulumi.export("sesRegion", settings.ses_region)
 pulumi.export("smtpEndpoint", f"{smtp.host}:{smtp.port}" if smtp else None)
 pulumi.export("serviceAccount", f"{settings.namespace}/{zms.service_account_name}" if role else None)
 pulumi.export("zmsSystemProperties", settings.zms_system_properties)
+pulumi.export("smokeTestJob", smoke_test.job_name if smoke_test else None)
 pulumi.export("nextSteps", settings.next_steps())

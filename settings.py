@@ -59,6 +59,7 @@ DEFAULTS: dict[str, Optional[str]] = {
     "pluginFactoryClass": None,
     "smtpCredentials": None,
     "emailDomainTo": None,
+    "smokeTest": "false",
 }
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -119,6 +120,7 @@ class Settings:
     plugin_factory_class: Optional[str]
     smtp_credentials: bool
     email_domain_to: Optional[str]
+    smoke_test: bool = False
 
     # --- derived facts, once accounts are bound -------------------------------------
     @property
@@ -144,6 +146,11 @@ class Settings:
     @property
     def verified_recipients(self) -> tuple[str, ...]:
         return self.recipient_emails if self.sandbox else ()
+
+    @property
+    def smoke_test_recipient(self) -> str:
+        """Where the smoke test mails: the first address SES lets us reach, else the sender."""
+        return (*self.verified_recipients, self.sender_email)[0]
 
     @property
     def factory_class(self) -> str:
@@ -268,6 +275,7 @@ def load_settings(raw: Mapping[str, Optional[str]], project_dir: Path = PROJECT_
         plugin_factory_class=factory,
         smtp_credentials=smtp,
         email_domain_to=_optional_match("emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com"),
+        smoke_test=_bool("smokeTest", get("smokeTest")),
     )
 
 

@@ -61,6 +61,8 @@ def java_options(properties: Mapping[str, str]) -> str:
 
 class ZmsWiring(pulumi.ComponentResource):
     patch: k8s.apps.v1.DeploymentPatch
+    checksum: pulumi.Output[str]
+    """Fingerprint of everything the ZMS pods read (the pod-template annotation)."""
     service_account_name: Optional[str]
     secret_name: Optional[str]
     config_map_name: Optional[str]
@@ -132,7 +134,7 @@ class ZmsWiring(pulumi.ComponentResource):
 
         env.append({"name": "JDK_JAVA_OPTIONS", "value": java_options(args.system_properties)})
         container["env"] = env
-        checksum = pulumi.Output.from_input(fingerprint).apply(
+        self.checksum = checksum = pulumi.Output.from_input(fingerprint).apply(
             lambda values: hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
         )
 

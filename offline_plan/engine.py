@@ -55,6 +55,8 @@ class PlannedResource:
     outputs: dict[str, Any]
     location: Location
     dependencies: list[str]
+    replace_on_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
 
 
 @dataclass
@@ -129,6 +131,8 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
                 outputs=from_wire(json_format.MessageToDict(response.object)),
                 location=self.plan_mocks.location_of(request.type, request.provider, request.custom, response.id),
                 dependencies=list(request.dependencies),
+                replace_on_changes=list(request.replaceOnChanges),
+                delete_before_replace=request.deleteBeforeReplace,
             ))
         return response
 

@@ -92,7 +92,9 @@ class PlanMocks(pulumi.runtime.Mocks):
             return provider_id, inputs
         if args.typ.startswith("kubernetes:"):
             meta = inputs.get("metadata") or {}
-            return f"{meta.get('namespace', '')}/{meta.get('name', args.name)}", inputs
+            if "name" not in meta:  # the provider auto-names it like any Pulumi resource
+                meta = {**meta, "name": _autoname(args.name)}
+            return f"{meta.get('namespace', '')}/{meta['name']}", {**inputs, "metadata": meta}
 
         where = self.location_of(args.typ, args.provider)
         iam = f"arn:aws:iam::{where.account}"

@@ -35,6 +35,7 @@ CASES = {
     "role and profile": ("cross-sending-authorization", {"athenz-ses:sesProfile": "ses"}, "sesProfile", "use one of them"),
     "sender among recipients": ("kind-smtp", {"athenz-ses:recipientEmails": '["zms@example.com"]'}, "recipientEmails", "not the senderEmail"),
     "region": ("kind-smtp", {"aws:region": "Europe"}, "aws:region", "AWS Region"),
+    "smoke test not a boolean": ("kind-smtp", {"athenz-ses:smokeTest": "yes"}, "smokeTest", "true or false"),
 }
 
 

