@@ -55,6 +55,8 @@ class PlannedResource:
     outputs: dict[str, Any]
     location: Location
     dependencies: list[str]
+    retain_on_delete: bool = False
+    """The `retain_on_delete` resource option: `pulumi destroy` leaves it in the cloud."""
 
 
 @dataclass
@@ -129,6 +131,7 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
                 outputs=from_wire(json_format.MessageToDict(response.object)),
                 location=self.plan_mocks.location_of(request.type, request.provider, request.custom, response.id),
                 dependencies=list(request.dependencies),
+                retain_on_delete=request.retainOnDelete,
             ))
         return response
 
