@@ -77,10 +77,13 @@ _DOMAIN = re.compile(r"(?=.{1,253}\Z)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])
 # splits on white space, so the local part is kept to characters that need no quoting.
 _EMAIL = re.compile(r"(?=.{1,254}\Z)(?P<local>[A-Za-z0-9._%+-]{1,64})@(?P<domain>" + _DOMAIN.pattern + ")")
 _JAVA_CLASS = re.compile(r"(?=.{1,255}\Z)[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+")
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/[A-Za-z0-9+=,.@_/-]{1,512}")
+# A role ARN: an optional path (at most 512 characters) and a name of at most 64.
+_ROLE_ARN = re.compile(
+    r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/(?=.{1,576}\Z)([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}"
+)
 _PROFILE = re.compile(r"[A-Za-z0-9._+=@-]{1,128}")
 # IAM accepts OIDC provider URLs of at most 255 characters.
-_ISSUER = re.compile(r"(?=.{1,255}\Z)https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%-]+)*")
+_ISSUER = re.compile(r"(?=.{1,255}\Z)https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._-]+)*")
 _SHOWN_VALUE_CHARS = 80
 
 
@@ -321,7 +324,8 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
         sandbox=_bool("sandbox", get("sandbox")),
         namespace=_required_match("namespace", get("namespace"), _DNS_LABEL, "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)"),
         service_account_name=_dns_subdomain("serviceAccountName", get("serviceAccountName")),
-        zms_deployment=_dns_subdomain("zmsDeployment", get("zmsDeployment")),
+        # The Secret and ConfigMap are named <zmsDeployment>-ses-smtp / -ses-plugin.
+        zms_deployment=_dns_subdomain("zmsDeployment", get("zmsDeployment"), 253 - len("-ses-plugin")),
         zms_container=_required_match("zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)"),
         notifier=notifier,
         plugin_jar=jar,
@@ -377,10 +381,10 @@ def _optional_match(key: str, value: Optional[str], pattern: re.Pattern, expecte
     return None if value is None else _required_match(key, value, pattern, expected)
 
 
-def _dns_subdomain(key: str, value: Optional[str]) -> str:
-    expected = "a Kubernetes object name (a DNS subdomain: lower case letters, digits, '-' and '.', at most 253)"
+def _dns_subdomain(key: str, value: Optional[str], max_length: int = 253) -> str:
+    expected = f"a Kubernetes object name (a DNS subdomain: lower case letters, digits, '-' and '.', at most {max_length})"
     value = _required_match(key, value, _DNS_SUBDOMAIN, expected)
-    if len(value) > 253:
+    if len(value) > max_length:
         raise ConfigError(key, value, expected)
     return value
 
