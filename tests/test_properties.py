@@ -96,7 +96,7 @@ def base_config(jar: Path) -> dict[str, str]:
     return dict(scenario_configs(jar)[BASE])
 
 
-@settings(max_examples=600)
+@settings(max_examples=1500)
 @given(data=st.data())
 def test_hostile_value_is_the_clean_error_of_its_own_key(plugin_jar, data):
     key = data.draw(st.sampled_from(KEYS))
@@ -108,7 +108,7 @@ def test_hostile_value_is_the_clean_error_of_its_own_key(plugin_jar, data):
     assert len(str(caught.value)) < 1000
 
 
-@settings(max_examples=25)
+@settings(max_examples=50)
 @given(data=st.data())
 def test_hostile_value_stops_the_program_before_any_resource(plugin_jar, data):
     key = data.draw(st.sampled_from(KEYS))
@@ -178,7 +178,7 @@ SES_ACCOUNT_TYPES = ("aws:sesv2/", "aws:iam/user:", "aws:iam/userPolicy:", "aws:
 ROLE_TYPES = ("aws:iam/role:", "aws:iam/rolePolicy:", "aws:iam/openIdConnectProvider:")
 
 
-@settings(max_examples=40)
+@settings(max_examples=100)
 @given(data=st.data())
 def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, data):
     config = data.draw(valid_configs(plugin_jar))
