@@ -216,3 +216,13 @@ def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, 
     identities = plan.of_type("aws:sesv2/emailIdentity:EmailIdentity")
     assert identities and all(r.retain_on_delete == retain for r in identities)
     assert not any(r.retain_on_delete for r in plan.resources if r not in identities)
+
+
+@settings(max_examples=100)
+@given(name=st.text(st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=60).filter(lambda n: n not in (".", "..")))
+def test_a_jar_at_an_odd_but_real_path_is_accepted(tmp_path_factory, name):
+    """Spaces, quotes, shell metacharacters, Unicode: the path is only opened, never run."""
+    jar = tmp_path_factory.mktemp("odd") / f"{name}.jar"
+    jar.write_bytes(b"PK")
+    raw = {**base_config(jar), f"{PROJECT}:pluginJar": str(jar)}
+    assert load_settings(raw).plugin_jar == jar
