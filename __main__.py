@@ -15,10 +15,11 @@ from components import (
     SmtpCredentials, SmtpCredentialsArgs,
     ZmsWiring, ZmsWiringArgs,
 )
-from settings import PROJECT, bind_accounts, load_settings, read_stack_config
+from settings import PROJECT, bind_accounts, load_settings, read_stack_config, secret_config_keys
 
 # 1. Config: all of it is validated before the first resource is registered.
-settings = load_settings(read_stack_config())
+raw_config = read_stack_config()
+settings = load_settings(raw_config, secret_keys=secret_config_keys(raw_config))
 # The default AWS provider is the cluster account; wrong credentials stop here.
 settings = bind_accounts(settings, aws.get_caller_identity().account_id)
 for warning in settings.warnings():
@@ -31,11 +32,13 @@ if settings.needs_ses_provider:
         "ses",
         region=settings.ses_region,
         allowed_account_ids=[settings.ses_account_id],
-        assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=settings.ses_role_arn, session_name=PROJECT)]
-        if settings.ses_role_arn else None,
+        assume_roles=[aws.ProviderAssumeRoleArgs(
+            role_arn=settings.secret_if_configured("sesRoleArn", settings.ses_role_arn), session_name=PROJECT,
+        )] if settings.ses_role_arn else None,
         # Explicit providers do not read aws:* config: carry the cluster account's profile
         # over, as the credentials that assume sesRoleArn (or reach another Region).
-        profile=settings.ses_profile or settings.aws_profile,
+        profile=settings.secret_if_configured("sesProfile", settings.ses_profile)
+        or settings.secret_if_configured("aws:profile", settings.aws_profile),
     )
     ses_opts = pulumi.ResourceOptions(provider=ses_provider)
 
@@ -45,6 +48,7 @@ identities = SesIdentities("ses", SesIdentitiesArgs(
     recipients=settings.verified_recipients,
     region=settings.ses_region,
     account_id=settings.ses_account_id,
+    retain_on_delete=settings.retain_identities,
 ), opts=ses_opts)
 
 role = None

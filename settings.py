@@ -60,31 +60,60 @@ DEFAULTS: dict[str, Optional[str]] = {
     "smtpCredentials": None,
     "emailDomainTo": None,
     "smokeTest": "false",
+    "retainIdentities": "false",
 }
 
-_ACCOUNT_ID = re.compile(r"\d{12}")
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+# Config keys whose value may be a Pulumi secret: they only reach provider settings, which
+# the program passes on as secrets. Every other value names resources, lands in ARNs or
+# in the ZMS pod spec, where Pulumi cannot hide it, so a secret there is refused.
+SECRET_CAPABLE = frozenset({f"{PROJECT}:sesRoleArn", f"{PROJECT}:sesProfile", "aws:profile"})
+SECRET_SHOWN = "[secret]"
+
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+_REGION = re.compile(r"(?=.{1,32}\Z)[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_DOMAIN = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_DOMAIN = re.compile(r"(?=.{1,253}\Z)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 # The From address ends up in a `-D` flag of JDK_JAVA_OPTIONS, which the java launcher
 # splits on white space, so the local part is kept to characters that need no quoting.
-_EMAIL = re.compile(r"(?P<local>[A-Za-z0-9._%+-]{1,64})@(?P<domain>" + _DOMAIN.pattern + ")")
-_JAVA_CLASS = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+")
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[A-Za-z0-9+=,.@_/-]{1,512}")
+_EMAIL = re.compile(r"(?=.{1,254}\Z)(?P<local>[A-Za-z0-9._%+-]{1,64})@(?P<domain>" + _DOMAIN.pattern + ")")
+_JAVA_CLASS = re.compile(r"(?=.{1,255}\Z)[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+")
+# A role ARN: an optional path (at most 512 characters) and a name of at most 64.
+_ROLE_ARN = re.compile(
+    r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/(?=.{1,576}\Z)([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}"
+)
 _PROFILE = re.compile(r"[A-Za-z0-9._+=@-]{1,128}")
-_ISSUER = re.compile(r"https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~%-]+)*")
+# IAM accepts OIDC provider URLs of at most 255 characters.
+_ISSUER = re.compile(r"(?=.{1,255}\Z)https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._-]+)*")
 _SHOWN_VALUE_CHARS = 80
 
 
 class ConfigError(pulumi.RunError):
-    """One bad config value: the key, the value and what is expected."""
+    """One bad config value: the key, the value and what is expected.
 
-    def __init__(self, key: str, value: object, expected: str):
+    A secret value is never shown: the message says "[secret]" instead (see `redacted`).
+    """
+
+    def __init__(self, key: str, value: object, expected: str, *, secret: bool = False):
         self.key = f"{PROJECT}:{key}" if ":" not in key else key
-        self.value = value
+        self.value = SECRET_SHOWN if secret else value
         self.expected = expected
-        super().__init__(f"config {self.key}: {_show(value)} is not valid; expected {expected}")
+        self.secret = secret
+        shown = SECRET_SHOWN if secret else _show(value)
+        super().__init__(f"config {self.key}: {shown} is not valid; expected {expected}")
+
+    def redacted(self, secrets: Mapping[str, str]) -> "ConfigError":
+        """The same error with every secret config value (full key -> value) hidden."""
+        hidden = [value for value in secrets.values() if value]
+        if self.secret or not hidden:
+            return self
+        expected = self.expected
+        for value in hidden:
+            expected = expected.replace(value, SECRET_SHOWN)
+        leaks = self.key in secrets or any(isinstance(self.value, str) and value in self.value for value in hidden)
+        if not leaks and expected == self.expected:
+            return self
+        return ConfigError(self.key, self.value, expected, secret=leaks)
 
 
 def _show(value: object) -> str:
@@ -121,6 +150,14 @@ class Settings:
     smtp_credentials: bool
     email_domain_to: Optional[str]
     smoke_test: bool = False
+    retain_identities: bool = False
+    secrets: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Secret config values by full key (only keys in SECRET_CAPABLE)."""
+
+    def secret_if_configured(self, key: str, value: Optional[str]) -> Optional[pulumi.Input[str]]:
+        """`value`, marked secret when the config key it came from is a secret."""
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        return pulumi.Output.secret(value) if value is not None and full_key in self.secrets else value
 
     # --- derived facts, once accounts are bound -------------------------------------
     @property
@@ -214,8 +251,34 @@ def read_stack_config() -> Mapping[str, Optional[str]]:
     return raw
 
 
-def load_settings(raw: Mapping[str, Optional[str]], project_dir: Path = PROJECT_DIR) -> Settings:
-    """Validate every key and every combination that does not depend on credentials."""
+def secret_config_keys(raw: Mapping[str, Optional[str]]) -> frozenset[str]:
+    """The keys of `raw` that the stack config holds as secrets."""
+    return frozenset(key for key, value in raw.items() if value is not None and pulumi.runtime.is_config_secret(key))
+
+
+def load_settings(
+    raw: Mapping[str, Optional[str]], project_dir: Path = PROJECT_DIR, secret_keys: frozenset[str] = frozenset()
+) -> Settings:
+    """Validate every key and every combination that does not depend on credentials.
+
+    `secret_keys`: the keys whose values are Pulumi secrets. No error message shows them.
+    """
+    secrets = {key: raw[key] for key in secret_keys if raw.get(key) is not None}
+    try:
+        return _load_settings(raw, project_dir, secrets)
+    except ConfigError as error:
+        raise error.redacted(secrets) from None
+
+
+def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets: Mapping[str, str]) -> Settings:
+    for key in sorted(secrets):
+        if key not in SECRET_CAPABLE:
+            raise ConfigError(
+                key, None, "a plain value, not a secret: it names resources or lands in ARNs and the ZMS pod spec, "
+                "where it could not stay secret (only " + ", ".join(sorted(SECRET_CAPABLE)) + " may be secrets)",
+                secret=True,
+            )
+
 
     def get(key: str) -> Optional[str]:
         value = raw.get(f"{PROJECT}:{key}")
@@ -268,7 +331,8 @@ def load_settings(raw: Mapping[str, Optional[str]], project_dir: Path = PROJECT_
         sandbox=_bool("sandbox", get("sandbox")),
         namespace=_required_match("namespace", get("namespace"), _DNS_LABEL, "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)"),
         service_account_name=_dns_subdomain("serviceAccountName", get("serviceAccountName")),
-        zms_deployment=_dns_subdomain("zmsDeployment", get("zmsDeployment")),
+        # The Secret and ConfigMap are named <zmsDeployment>-ses-smtp / -ses-plugin.
+        zms_deployment=_dns_subdomain("zmsDeployment", get("zmsDeployment"), 253 - len("-ses-plugin")),
         zms_container=_required_match("zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)"),
         notifier=notifier,
         plugin_jar=jar,
@@ -276,11 +340,20 @@ def load_settings(raw: Mapping[str, Optional[str]], project_dir: Path = PROJECT_
         smtp_credentials=smtp,
         email_domain_to=_optional_match("emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com"),
         smoke_test=_bool("smokeTest", get("smokeTest")),
+        retain_identities=_bool("retainIdentities", get("retainIdentities")),
+        secrets=dict(secrets),
     )
 
 
 def bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
     """Fill in the accounts from the default provider's credentials and check them."""
+    try:
+        return _bind_accounts(settings, caller_account_id)
+    except ConfigError as error:
+        raise error.redacted(settings.secrets) from None
+
+
+def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
     cluster = settings.cluster_account_id or caller_account_id
     if cluster != caller_account_id:
         raise ConfigError(
@@ -316,10 +389,10 @@ def _optional_match(key: str, value: Optional[str], pattern: re.Pattern, expecte
     return None if value is None else _required_match(key, value, pattern, expected)
 
 
-def _dns_subdomain(key: str, value: Optional[str]) -> str:
-    expected = "a Kubernetes object name (a DNS subdomain: lower case letters, digits, '-' and '.', at most 253)"
+def _dns_subdomain(key: str, value: Optional[str], max_length: int = 253) -> str:
+    expected = f"a Kubernetes object name (a DNS subdomain: lower case letters, digits, '-' and '.', at most {max_length})"
     value = _required_match(key, value, _DNS_SUBDOMAIN, expected)
-    if len(value) > 253:
+    if len(value) > max_length:
         raise ConfigError(key, value, expected)
     return value
 

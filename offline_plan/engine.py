@@ -57,6 +57,8 @@ class PlannedResource:
     dependencies: list[str]
     replace_on_changes: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
+    retain_on_delete: bool = False
+    """The `retain_on_delete` resource option: `pulumi destroy` leaves it in the cloud."""
 
 
 @dataclass
@@ -133,6 +135,7 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
                 dependencies=list(request.dependencies),
                 replace_on_changes=list(request.replaceOnChanges),
                 delete_before_replace=request.deleteBeforeReplace,
+                retain_on_delete=request.retainOnDelete,
             ))
         return response
 

@@ -76,10 +76,11 @@ def _dump_yaml(data: Any) -> str:
 
 
 def summary(plan: Plan) -> str:
-    rows = ["| resource | type | account | Region |", "| --- | --- | --- | --- |"]
+    rows = ["| resource | type | account | Region | on destroy |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(plan.resources, key=lambda r: (r.type, r.name)):
         if r.custom:
-            rows.append(f"| {r.name} | {r.type} | {r.location.account} | {r.location.region} |")
+            on_destroy = "retained" if r.retain_on_delete else "fields given up" if r.type.endswith("Patch") else "deleted"
+            rows.append(f"| {r.name} | {r.type} | {r.location.account} | {r.location.region} | {on_destroy} |")
     lines = [f"# Offline plan of stack `{plan.stack}`", "",
              f"{sum(r.custom for r in plan.resources)} resources, "
              f"{sum(not r.custom for r in plan.resources)} components.", "", *rows]
