@@ -1,0 +1,229 @@
+"""Property tests: hostile config values always end in the ConfigError of their own key
+with nothing registered; any configuration within the contract registers and keeps the
+stack's invariants (no wildcard, the trust subject, accounts and Regions)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import CLUSTER, ISSUER, PLUGIN_CLASS, SES, SES_ROLE, scenario_configs
+from offline_plan.engine import Plan, reveal, run_program
+from settings import DEFAULTS, PROJECT, ConfigError, load_settings
+
+
+# --- hostile values -------------------------------------------------------------------------
+
+# Characters no key accepts anywhere ('$' is left out: Java class names may hold it).
+BAD_CHARS = [
+    "\x00", "\ud800", "\udfff", " ", "\n", "\t", "\r", ";", "|", "&", "`", "'", '"', "\\", "<", ">",
+    "*", "?", "!", "#", "(", ")", "{", "}", "[", "]", "é", "ß", "\u0661", "\uff11", "\u200b", "\u202e", "\U0001f600",
+]
+YAML_ODDITIES = ["on", "off", "yes", "no", "y", "n", "null", "Null", "~", "NULL", "1", "0", "-1", "1e3", "0x1F", "0o17",
+                 ".inf", "-.inf", ".nan", "TRUE", "FALSE", "tRuE", "2026-11-23", "12:30", "!!str", "&anchor", "*alias", "- item", "{}", "[]"]
+ACCOUNT_ODDITIES = ["111111111111.0", "1.11111111111e+11", "1.11111111111E11", "-11111111111", "+111111111111",
+                    "1111_1111_1111", "0x19debd01c7", "١١١١١١١١١١١١", "１１１１１１１１１１１１", "11111111111", "1111111111111",
+                    " 111111111111", "111111111111\n"]
+JSON_ODDITIES = ["NaN", "Infinity", "null", "true", "{}", '{"alice@example.com": 1}', "[null]", "[1]", "[[]]", '["alice@example.com",]',
+                 "['alice@example.com']", '"alice@example.com"', "alice@example.com", '["alice@example.com"] []', "[" * 5000 + "]" * 5000,
+                 '["\\ud800@example.com"]', '["alice@example.com\\u0000"]', '["alice@example.com", "ALICE@example.com"]',
+                 '["zms@example.com"]', "1" * 5000, '["' + "a" * 300 + '@example.com"]', "[\"alice@example.com\"", "\ufeff[]"]
+SHELL = ["$(reboot)", "`id`", "; rm -rf /", "a && b", "a | b", "../../etc/passwd\x00", "${HOME}", "%s%s%n", "*", "?"]
+
+# A valid value per key (the injection points) and the base every example starts from.
+VALID = {
+    "aws:region": "eu-west-1", "aws:profile": "cluster-admin",
+    "clusterAccountId": CLUSTER, "oidcIssuerUrl": ISSUER, "createOidcProvider": "false",
+    "sesAccountId": SES, "sesRegion": "us-east-1", "sesRoleArn": SES_ROLE, "sesProfile": "ses-admin",
+    "crossAccountMode": "sending-authorization", "senderEmail": "zms@example.com",
+    "sandbox": "true", "namespace": "athenz", "serviceAccountName": "athenz-zms-ses",
+    "zmsDeployment": "athenz-zms-server", "zmsContainer": "athenz-zms-server", "notifier": "plugin",
+    "pluginFactoryClass": PLUGIN_CLASS, "smtpCredentials": "true", "emailDomainTo": "example.org",
+    "retainIdentities": "true", "smokeTest": "true",
+}
+KEYS = sorted([*DEFAULTS, "aws:region", "aws:profile"])
+BASE = "cross-sending-authorization"
+
+
+# Free-form names: a YAML word such as `on` is a valid name once quoted, so only oddities
+# with a character the name may not hold count as hostile for them.
+NAME_CHARS = {
+    "namespace": r"[a-z0-9-]", "zmsContainer": r"[a-z0-9-]", "serviceAccountName": r"[a-z0-9.-]", "zmsDeployment": r"[a-z0-9.-]",
+    "sesProfile": r"[A-Za-z0-9._+=@-]", "aws:profile": r"[A-Za-z0-9._+=@-]",
+}
+
+
+def yaml_oddities(key: str, valid: str) -> list[str]:
+    chars = NAME_CHARS.get(key)
+    return [v for v in YAML_ODDITIES if v != valid and (chars is None or re.sub(chars, "", v))]
+
+
+def full(key: str) -> str:
+    return key if ":" in key else f"{PROJECT}:{key}"
+
+
+def injected(valid: str) -> st.SearchStrategy[str]:
+    """The valid value with hostile characters put in somewhere."""
+    return st.tuples(st.integers(0, len(valid)), st.lists(st.sampled_from(BAD_CHARS), min_size=1, max_size=3)).map(
+        lambda t: valid[: t[0]] + "".join(t[1]) + valid[t[0]:]
+    )
+
+
+def invalid_values(key: str, jar: str) -> st.SearchStrategy[str]:
+    if key == "recipientEmails":
+        email = injected("alice@example.com").map(lambda e: json.dumps([e]))
+        return st.one_of(email, st.sampled_from(JSON_ODDITIES + [v for v in YAML_ODDITIES if v != "[]"]), st.just(""))
+    valid = jar if key == "pluginJar" else VALID[key]
+    families = [
+        st.just(""),
+        injected(valid),
+        st.sampled_from(SHELL).map(lambda s: valid + s),
+        st.integers(300, 3000).map(lambda n: valid + "a" * n if key != "pluginJar" else valid + "/" + "a" * n),
+        st.sampled_from(yaml_oddities(key, valid)),
+        st.text(st.characters(codec="utf-8", exclude_characters="-._/"), min_size=1, max_size=8).map(lambda t: "\u00e9" + t),
+    ]
+    if key.endswith("AccountId"):
+        families.append(st.sampled_from(ACCOUNT_ODDITIES))
+    return st.one_of(families)
+
+
+def base_config(jar: Path) -> dict[str, str]:
+    return dict(scenario_configs(jar)[BASE])
+
+
+@settings(max_examples=1500)
+@given(data=st.data())
+def test_hostile_value_is_the_clean_error_of_its_own_key(plugin_jar, data):
+    key = data.draw(st.sampled_from(KEYS))
+    value = data.draw(invalid_values(key, str(plugin_jar)))
+    raw = {**base_config(plugin_jar), full(key): value}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(raw)
+    assert caught.value.key == full(key), str(caught.value)
+    assert len(str(caught.value)) < 1000
+
+
+@settings(max_examples=50)
+@given(data=st.data())
+def test_hostile_value_stops_the_program_before_any_resource(plugin_jar, data):
+    key = data.draw(st.sampled_from(KEYS))
+    value = data.draw(invalid_values(key, str(plugin_jar)))
+    plan = run_program("hostile", {**base_config(plugin_jar), full(key): value})
+    assert isinstance(plan.error, ConfigError), repr(plan.error)
+    assert plan.error.key == full(key)
+    assert plan.resources == []
+
+
+# --- configurations within the contract ----------------------------------------------------
+
+REGIONS = ["eu-west-1", "us-east-1", "ap-northeast-1", "eu-central-1", "us-gov-west-1"]
+DNS_LABEL = st.from_regex(r"[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?", fullmatch=True)
+DNS_SUBDOMAIN = st.lists(DNS_LABEL, min_size=1, max_size=3).map(".".join)
+DOMAIN = st.sampled_from(["example.com", "example.org", "mail.example.net"])
+EMAIL = st.tuples(st.from_regex(r"[A-Za-z0-9._%+-]{1,20}", fullmatch=True), DOMAIN).map("@".join)
+
+
+@st.composite
+def valid_configs(draw, jar: Path) -> dict[str, str]:
+    region = draw(st.sampled_from(REGIONS))
+    config = {"aws:region": region, f"{PROJECT}:clusterAccountId": CLUSTER}
+
+    def put(key: str, value) -> None:
+        if value is not None:
+            config[full(key)] = value
+
+    irsa = draw(st.booleans())
+    cross = draw(st.booleans())
+    notifier = draw(st.sampled_from(["plugin", "builtin"])) if irsa else "plugin"
+    mode = "federated-role" if notifier == "builtin" else draw(st.sampled_from(["sending-authorization", "federated-role"]))
+    sender = draw(EMAIL)
+    recipients = draw(st.lists(EMAIL, max_size=3, unique_by=str.lower).filter(lambda rs: sender.lower() not in map(str.lower, rs)))
+    put("oidcIssuerUrl", ISSUER if irsa else None)
+    put("createOidcProvider", draw(st.sampled_from(["true", "false", None])) if irsa else None)
+    put("sesRegion", draw(st.sampled_from([None, *REGIONS])))
+    if cross:
+        put("sesAccountId", SES)
+        via_role = draw(st.booleans())
+        put("sesRoleArn", SES_ROLE if via_role else None)
+        put("sesProfile", None if via_role else "ses-admin")
+    else:
+        put("sesAccountId", draw(st.sampled_from([None, CLUSTER])))
+    put("crossAccountMode", mode)
+    put("notifier", notifier)
+    if notifier == "plugin":
+        put("pluginJar", str(jar))
+        put("pluginFactoryClass", PLUGIN_CLASS)
+    put("senderEmail", sender)
+    put("recipientEmails", json.dumps(recipients))
+    put("sandbox", draw(st.sampled_from(["true", "false", None])))
+    put("namespace", draw(DNS_LABEL))
+    put("serviceAccountName", draw(DNS_SUBDOMAIN))
+    put("zmsDeployment", draw(DNS_SUBDOMAIN.filter(lambda n: len(n) <= 200)))
+    put("zmsContainer", draw(DNS_LABEL))
+    put("emailDomainTo", draw(st.one_of(st.none(), DOMAIN)))
+    put("retainIdentities", draw(st.sampled_from(["true", "false", None])))
+    put("smokeTest", draw(st.sampled_from(["true", "false", None])))
+    return config
+
+
+def policy_documents(plan: Plan) -> list[dict]:
+    return [json.loads(reveal(r.inputs[f])) for r in plan.resources for f in ("policy", "assumeRolePolicy") if f in r.inputs]
+
+
+SES_ACCOUNT_TYPES = ("aws:sesv2/", "aws:iam/user:", "aws:iam/userPolicy:", "aws:iam/accessKey:")
+ROLE_TYPES = ("aws:iam/role:", "aws:iam/rolePolicy:", "aws:iam/openIdConnectProvider:")
+
+
+@settings(max_examples=100)
+@given(data=st.data())
+def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, data):
+    config = data.draw(valid_configs(plugin_jar))
+    plan = run_program("valid", config)
+    assert plan.error is None, repr(plan.error)
+    assert plan.resources
+
+    for document in policy_documents(plan):
+        for statement in document["Statement"]:
+            for key in ("Action", "Resource", "Principal", "NotAction", "NotResource", "NotPrincipal"):
+                assert "*" not in json.dumps(statement.get(key, "")), (key, statement)
+
+    region = config["aws:region"]
+    ses_account = config.get(f"{PROJECT}:sesAccountId", CLUSTER)
+    ses_region = config.get(f"{PROJECT}:sesRegion", region)
+    role_in_ses = ses_account != CLUSTER and config.get(f"{PROJECT}:crossAccountMode") == "federated-role"
+    for r in plan.resources:
+        if r.type.startswith(SES_ACCOUNT_TYPES) or r.type == "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy":
+            assert (r.location.account, r.location.region) == (ses_account, ses_region), r.name
+        elif r.type.startswith(ROLE_TYPES):
+            expected = (ses_account, ses_region) if role_in_ses else (CLUSTER, region)
+            assert (r.location.account, r.location.region) == expected, r.name
+
+    if f"{PROJECT}:oidcIssuerUrl" in config:
+        (sa,) = [r.inputs["metadata"] for r in plan.of_type("kubernetes:core/v1:ServiceAccount")]
+        trust = json.loads(plan.one("aws:iam/role:Role").inputs["assumeRolePolicy"])
+        (condition,) = [st["Condition"]["StringEquals"] for st in trust["Statement"]]
+        subjects = [v for k, v in condition.items() if k.endswith(":sub")]
+        assert subjects in ([f"system:serviceaccount:{sa['namespace']}:{sa['name']}"], [[f"system:serviceaccount:{sa['namespace']}:{sa['name']}"]])
+        assert sa["namespace"] == config.get(f"{PROJECT}:namespace", "athenz")
+    else:
+        assert plan.of_type("kubernetes:core/v1:ServiceAccount") == []
+
+    retain = config.get(f"{PROJECT}:retainIdentities") == "true"
+    identities = plan.of_type("aws:sesv2/emailIdentity:EmailIdentity")
+    assert identities and all(r.retain_on_delete == retain for r in identities)
+    assert not any(r.retain_on_delete for r in plan.resources if r not in identities)
+
+
+@settings(max_examples=100)
+@given(name=st.text(st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=60).filter(lambda n: n not in (".", "..")))
+def test_a_jar_at_an_odd_but_real_path_is_accepted(tmp_path_factory, name):
+    """Spaces, quotes, shell metacharacters, Unicode: the path is only opened, never run."""
+    jar = tmp_path_factory.mktemp("odd") / f"{name}.jar"
+    jar.write_bytes(b"PK")
+    raw = {**base_config(jar), f"{PROJECT}:pluginJar": str(jar)}
+    assert load_settings(raw).plugin_jar == jar
