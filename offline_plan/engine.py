@@ -26,7 +26,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime import settings as sdk_settings
 from pulumi.runtime.stack import wait_for_rpcs
 
-from offline_plan.mocks import KUBERNETES, Location, PlanMocks
+from offline_plan.mocks import Location, PlanMocks
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "athenz-ses"
@@ -99,6 +99,8 @@ def from_wire(value: Any) -> Any:
         return {k: from_wire(v) for k, v in value.items()}
     if isinstance(value, list):
         return [from_wire(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf's Struct has only doubles: 300, not 300.0
     return value
 
 
