@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Optional
+from typing import Mapping, Optional
 
 import pulumi
 
@@ -236,9 +236,6 @@ class Settings:
                 "out of the sandbox recipients need no verification"
             )
         return found
-
-
-Reader = Callable[[str], Optional[str]]
 
 
 def read_stack_config() -> Mapping[str, Optional[str]]:

@@ -7,7 +7,7 @@ import json
 from typing import Any, Callable
 
 import pytest
-from pulumi_policy import ReportViolation, ResourceValidationArgs
+from pulumi_policy import ResourceValidationArgs
 from pulumi_policy import Secret as PolicySecret
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.secret import secrets_preserving_proxy
@@ -154,7 +154,10 @@ def test_a_validation_policy_reports_what_its_rule_finds(plans):
     inputs = _patch(plans["kind-smtp"])
     inputs["metadata"]["annotations"][rules.PATCH_FORCE] = "true"
     reported: list[str] = []
-    report: ReportViolation = lambda message, urn=None: reported.append(message)
+
+    def report(message: str, urn: str | None = None) -> None:
+        reported.append(message)
+
     patch_policy = next(p for p in pack.policies() if p.name == "zms-patch-leaves-base-alone")
     patch_policy.validate(_args(rules.DEPLOYMENT_PATCH, inputs), report)
     assert reported == rules.patch_leaves_base_alone(rules.DEPLOYMENT_PATCH, inputs) != []
