@@ -276,7 +276,6 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
                 secret=True,
             )
 
-
     def get(key: str) -> Optional[str]:
         value = raw.get(f"{PROJECT}:{key}")
         return DEFAULTS[key] if value is None else value
