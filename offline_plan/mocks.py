@@ -105,7 +105,8 @@ class PlanMocks(pulumi.runtime.Mocks):
             name = inputs.get("name") or _autoname(args.name)
             return name, {**inputs, "name": name, "arn": f"{iam}:user{inputs.get('path', '/')}{name}"}
         if args.typ == "aws:iam/accessKey:AccessKey":
-            key_id = "AKIA" + hashlib.sha256(args.name.encode()).hexdigest()[:16].upper()
+            # Shaped like an access key id, and obviously fake (AWS's documentation suffix).
+            key_id = "AKIA" + hashlib.sha256(args.name.encode()).hexdigest()[:9].upper() + "EXAMPLE"
             return key_id, {**inputs, "secret": "mock-secret-access-key", "sesSmtpPasswordV4": "mock-smtp-password"}
         if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             arn = f"{iam}:oidc-provider/{inputs['url'].removeprefix('https://')}"
