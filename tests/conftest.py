@@ -11,7 +11,7 @@ import os
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from offline_plan.engine import Plan, Secret, run_program
+from offline_plan.engine import Plan, Secret, reveal, run_program
 
 # Property tests have a fixed example budget. "ci" (the default) is also derandomized,
 # so every run, CI's included, checks the same examples; "dev" explores new ones.
@@ -121,3 +121,19 @@ def stack_plans() -> dict[str, Plan]:
 def every_plan(plans, stack_plans) -> dict[str, Plan]:
     """The four scenarios and every committed stack, keyed `scenario:<name>` / `stack:<name>`."""
     return {**{f"scenario:{k}": v for k, v in plans.items()}, **{f"stack:{k}": v for k, v in stack_plans.items()}}
+
+
+POLICY_FIELDS = ("policy", "assumeRolePolicy")
+WILDCARD_KEYS = ("Action", "Resource", "Principal", "NotAction", "NotResource", "NotPrincipal")
+
+
+def policy_documents(plan: Plan) -> list[dict]:
+    """Every IAM and SES policy document the plan sends, parsed."""
+    return [json.loads(reveal(r.inputs[f])) for r in plan.resources for f in POLICY_FIELDS if f in r.inputs]
+
+
+def assert_no_wildcards(document: dict) -> None:
+    """No `*` in any action, resource or principal (nor their Not- forms)."""
+    for statement in document["Statement"]:
+        for key in WILDCARD_KEYS:
+            assert "*" not in json.dumps(statement.get(key, "")), (key, statement)

@@ -11,9 +11,10 @@ import yaml
 
 from offline_plan.engine import PROJECT_DIR
 from offline_plan.stackfile import project_defaults, stack_config
+from offline_plan.stacks import committed_stacks
 from settings import DEFAULTS
 
-STACKS = sorted(p.name.split(".")[1] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
+STACKS = committed_stacks()
 
 
 def test_pulumi_yaml_declares_the_same_defaults_as_the_program():
