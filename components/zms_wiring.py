@@ -134,7 +134,7 @@ class ZmsWiring(pulumi.ComponentResource):
 
         env.append({"name": "JDK_JAVA_OPTIONS", "value": java_options(args.system_properties)})
         container["env"] = env
-        self.checksum = checksum = pulumi.Output.from_input(fingerprint).apply(
+        self.checksum = pulumi.Output.from_input(fingerprint).apply(
             lambda values: hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
         )
 
@@ -150,7 +150,7 @@ class ZmsWiring(pulumi.ComponentResource):
             spec={
                 "template": {
                     # Changes whenever anything the pods read changes, so they restart.
-                    "metadata": {"annotations": {CHECKSUM_ANNOTATION: checksum}},
+                    "metadata": {"annotations": {CHECKSUM_ANNOTATION: self.checksum}},
                     "spec": {**pod, "containers": [container]},
                 }
             },
