@@ -21,6 +21,8 @@ from typing import Mapping, Optional
 
 import pulumi
 
+from components.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
+
 PROJECT = "athenz-ses"
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -29,6 +31,10 @@ SENDING_AUTHORIZATION = "sending-authorization"
 FEDERATED_ROLE = "federated-role"
 PLUGIN = "plugin"
 BUILTIN = "builtin"
+# How ZMS gets its AWS credentials (the `credentials` key).
+IRSA = "irsa"
+ACCESS_KEY = "access-key"
+SMTP = "smtp"
 
 # A ConfigMap's data may not exceed 1 MiB (the API server rejects it). The jar is the
 # only sizeable thing in ours; keep a little room for the key and metadata.
@@ -41,12 +47,12 @@ CONFIGMAP_OVERHEAD_BYTES = 4 * 1024
 DEFAULTS: dict[str, Optional[str]] = {
     "clusterAccountId": None,
     "oidcIssuerUrl": None,
-    "createOidcProvider": "false",
+    "createOidcProvider": None,
     "sesAccountId": None,
     "sesRegion": None,
     "sesRoleArn": None,
     "sesProfile": None,
-    "crossAccountMode": SENDING_AUTHORIZATION,
+    "crossAccountMode": FEDERATED_ROLE,
     "senderEmail": None,
     "recipientEmails": "[]",
     "sandbox": "true",
@@ -54,13 +60,19 @@ DEFAULTS: dict[str, Optional[str]] = {
     "serviceAccountName": "athenz-zms-ses",
     "zmsDeployment": "athenz-zms-server",
     "zmsContainer": "athenz-zms-server",
-    "notifier": PLUGIN,
+    "notifier": BUILTIN,
+    "credentials": None,
     "pluginJar": None,
     "pluginFactoryClass": None,
-    "smtpCredentials": None,
+    "senderServiceAccounts": "[]",
     "emailDomainTo": None,
     "smokeTest": "false",
     "retainIdentities": "false",
+}
+
+# Keys of earlier versions: setting one stops the program with what replaces it.
+RETIRED: dict[str, str] = {
+    "smtpCredentials": "to be removed: the send path decides it now (credentials=smtp comes with notifier=plugin)",
 }
 
 # Config keys whose value may be a Pulumi secret: they only reach provider settings, which
@@ -130,13 +142,14 @@ class Settings:
     region: str
     cluster_account_id: Optional[str]
     oidc_issuer_url: Optional[str]
-    create_oidc_provider: bool
     ses_account_id: Optional[str]
     ses_region: str
     ses_role_arn: Optional[str]
     ses_profile: Optional[str]
     aws_profile: Optional[str]
     cross_account_mode: str
+    create_oidc_provider_setting: Optional[bool]
+    """createOidcProvider as configured; None: decided by `create_oidc_provider`."""
     sender_email: str
     recipient_emails: tuple[str, ...]
     sandbox: bool
@@ -145,12 +158,21 @@ class Settings:
     zms_deployment: str
     zms_container: str
     notifier: str
+    credentials: str
+    """How ZMS authenticates to SES: irsa, access-key (built-in notifier) or smtp (plugin)."""
     plugin_jar: Optional[Path]
     plugin_factory_class: Optional[str]
-    smtp_credentials: bool
     email_domain_to: Optional[str]
+    sender_service_accounts: tuple[tuple[str, str], ...] = ()
+    """Other workloads that send as the sender identity: (namespace, name), IRSA each."""
     smoke_test: bool = False
     retain_identities: bool = False
+    plugin_jar_findings: tuple[str, ...] = ()
+    """Where the plugin jar ignores the config (hard-coded SMTP endpoint or From address)."""
+    plugin_jar_smtp_hosts: tuple[str, ...] = ()
+    """The SMTP endpoints the plugin jar hard-codes."""
+    plugin_jar_senders: tuple[str, ...] = ()
+    """The email addresses the plugin jar hard-codes (its From address among them)."""
     secrets: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """Secret config values by full key (only keys in SECRET_CAPABLE)."""
 
@@ -169,16 +191,37 @@ class Settings:
         return self.cross_account or self.ses_region != self.region
 
     @property
-    def irsa(self) -> bool:
-        return self.oidc_issuer_url is not None
+    def zms_uses_irsa(self) -> bool:
+        return self.credentials == IRSA
+
+    @property
+    def irsa_roles(self) -> bool:
+        """Does the stack create any IRSA role (ZMS's or a delegated sender's)?"""
+        return self.zms_uses_irsa or bool(self.sender_service_accounts)
 
     @property
     def role_in_ses_account(self) -> bool:
+        """IRSA roles live in the SES account (federated-role across accounts)."""
         return self.cross_account and self.cross_account_mode == FEDERATED_ROLE
 
     @property
+    def role_account_id(self) -> Optional[str]:
+        return self.ses_account_id if self.role_in_ses_account else self.cluster_account_id
+
+    @property
+    def create_oidc_provider(self) -> bool:
+        """Create the issuer's IAM OIDC provider, or look up the existing one.
+
+        Default: create it in the SES account (it rarely has the cluster's issuer yet),
+        look it up in the cluster account (EKS setups register it there)."""
+        if self.create_oidc_provider_setting is not None:
+            return self.create_oidc_provider_setting
+        return self.role_in_ses_account
+
+    @property
     def sending_authorization(self) -> bool:
-        return self.irsa and self.cross_account and self.cross_account_mode == SENDING_AUTHORIZATION
+        """Delegated senders send as an identity of another account (identity policy)."""
+        return bool(self.sender_service_accounts) and self.cross_account and self.cross_account_mode == SENDING_AUTHORIZATION
 
     @property
     def verified_recipients(self) -> tuple[str, ...]:
@@ -190,8 +233,23 @@ class Settings:
         return (*self.verified_recipients, self.sender_email)[0]
 
     @property
+    def smtp_host(self) -> str:
+        """The SMTP endpoint the plugin really connects to: the one its jar hard-codes,
+        else the SES Region's."""
+        if len(self.plugin_jar_smtp_hosts) == 1:
+            return self.plugin_jar_smtp_hosts[0]
+        return f"email-smtp.{self.ses_region}.amazonaws.com"
+
+    @property
+    def smoke_test_sender(self) -> str:
+        """The From address ZMS really sends with: the plugin's hard-coded one, if any."""
+        if self.notifier == PLUGIN and len(self.plugin_jar_senders) == 1:
+            return self.plugin_jar_senders[0]
+        return self.sender_email
+
+    @property
     def factory_class(self) -> str:
-        return self.plugin_factory_class if self.notifier == PLUGIN else BUILTIN_FACTORY_CLASS
+        return self.plugin_factory_class if self.notifier == PLUGIN and self.plugin_factory_class else BUILTIN_FACTORY_CLASS
 
     @property
     def zms_system_properties(self) -> dict[str, str]:
@@ -206,28 +264,44 @@ class Settings:
             props["athenz.notification_email_domain_to"] = self.email_domain_to
         return props
 
+    def send_path(self) -> str:
+        """One line: who sends, with which credentials, as which identity."""
+        where = f"identity {self.smoke_test_sender} of account {self.ses_account_id} in {self.ses_region}"
+        if self.notifier == PLUGIN:
+            how = (f"ZMS sends with the plugin {self.plugin_factory_class} over SMTP ({self.smtp_host}:587) "
+                   f"with the SMTP password of an IAM user of account {self.ses_account_id}")
+        elif self.credentials == IRSA:
+            how = (f"ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount "
+                   f"{self.namespace}/{self.service_account_name} through IRSA (role in account {self.role_account_id})")
+        else:
+            how = (f"ZMS sends with the built-in SES notifier (SES v2 API) with the access key of an IAM user "
+                   f"of account {self.ses_account_id}")
+        return f"{how}, as {where}"
+
     def next_steps(self) -> str:
+        """What the user still does after `pulumi up`, for this send path only."""
         addresses = ", ".join([self.sender_email, *self.verified_recipients])
         steps = [
             f"Amazon SES (account {self.ses_account_id}, {self.ses_region}) has mailed a verification "
             f"link to: {addresses}. Each must click it before ZMS can send.",
-        ]
-        if self.sending_authorization and self.sandbox:
-            steps.append("Request SES production access for both accounts: sending authorization does not deliver from the sandbox.")
-        steps += [
             "ZMS restarts with the new settings (the patch waits for the rollout).",
             "Trigger a notification: add a member to a self-serve or review-enabled Athenz role; "
             "ZMS mails the approvers at once. ZMS writes its log to a file in the pod, not to kubectl logs.",
         ]
+        if self.sender_service_accounts:
+            how = ("name the sender identity ARN when they send (--source-arn, FromEmailAddressIdentityArn); "
+                   "both accounts need SES production access") if self.sending_authorization else "send as the sender address"
+            steps.append(f"Delegated senders ({', '.join(f'{ns}/{sa}' for ns, sa in self.sender_service_accounts)}) "
+                         f"run as their ServiceAccount and {how}: see the output senderServiceAccounts.")
         return "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
 
     def warnings(self) -> list[str]:
         found = []
         if self.sending_authorization and self.sandbox:
             found.append(
-                "sending authorization across accounts delivers only when BOTH accounts are out of "
-                f"the SES sandbox (cluster account {self.cluster_account_id}, SES account "
-                f"{self.ses_account_id}); set {PROJECT}:sandbox to false once they are, or use "
+                "delegated senders send across accounts with sending authorization, which delivers only "
+                f"when BOTH accounts are out of the SES sandbox (cluster account {self.cluster_account_id}, "
+                f"SES account {self.ses_account_id}); set {PROJECT}:sandbox to false once they are, or use "
                 f"{PROJECT}:crossAccountMode={FEDERATED_ROLE}"
             )
         if self.recipient_emails and not self.sandbox:
@@ -235,6 +309,7 @@ class Settings:
                 f"{PROJECT}:recipientEmails is ignored while {PROJECT}:sandbox is false: "
                 "out of the sandbox recipients need no verification"
             )
+        found += self.plugin_jar_findings
         return found
 
 
@@ -242,7 +317,7 @@ def read_stack_config() -> Mapping[str, Optional[str]]:
     """The raw config strings of this stack, keyed as `namespace:key`."""
     project = pulumi.Config(PROJECT)
     aws = pulumi.Config("aws")
-    raw: dict[str, Optional[str]] = {f"{PROJECT}:{key}": project.get(key) for key in DEFAULTS}
+    raw: dict[str, Optional[str]] = {f"{PROJECT}:{key}": project.get(key) for key in (*DEFAULTS, *RETIRED)}
     raw["aws:region"] = aws.get("region")
     raw["aws:profile"] = aws.get("profile")
     return raw
@@ -280,60 +355,71 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
         value = raw.get(f"{PROJECT}:{key}")
         return DEFAULTS[key] if value is None else value
 
+    for key, expected in RETIRED.items():
+        if raw.get(f"{PROJECT}:{key}") is not None:
+            raise ConfigError(key, raw[f"{PROJECT}:{key}"], expected)
+
     region = _required_match("aws:region", raw.get("aws:region"), _REGION, "an AWS Region such as eu-west-1")
     aws_profile = _optional_match("aws:profile", raw.get("aws:profile"), _PROFILE, "an AWS profile name")
 
-    notifier = _choice("notifier", get("notifier"), (PLUGIN, BUILTIN))
-    smtp_raw = get("smtpCredentials")
-    smtp = _bool("smtpCredentials", smtp_raw if smtp_raw is not None else str(notifier == PLUGIN))
     issuer = _issuer(get("oidcIssuerUrl"))
-    mode = _choice("crossAccountMode", get("crossAccountMode"), (SENDING_AUTHORIZATION, FEDERATED_ROLE))
+    notifier = _choice("notifier", get("notifier"), (BUILTIN, PLUGIN))
+    credentials = _credentials(get("credentials"), notifier, issuer)
+    mode = _choice("crossAccountMode", get("crossAccountMode"), (FEDERATED_ROLE, SENDING_AUTHORIZATION))
     sender = _email("senderEmail", get("senderEmail"))
     recipients = _recipients(get("recipientEmails"), sender)
+    ses_region = _optional_match("sesRegion", get("sesRegion"), _REGION, "an AWS Region where SES is offered, such as eu-west-1") or region
+    namespace = _required_match("namespace", get("namespace"), _DNS_LABEL, "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)")
+    service_account = _dns_subdomain("serviceAccountName", get("serviceAccountName"))
+    senders = _sender_service_accounts(get("senderServiceAccounts"), issuer, (namespace, service_account) if credentials == IRSA else None)
+    create_oidc = get("createOidcProvider")
 
     role_arn = _optional_match("sesRoleArn", get("sesRoleArn"), _ROLE_ARN, "an IAM role ARN such as arn:aws:iam::222222222222:role/pulumi-ses")
     profile = _optional_match("sesProfile", get("sesProfile"), _PROFILE, "an AWS profile name")
     if role_arn and profile:
         raise ConfigError("sesProfile", profile, f"to be unset when {PROJECT}:sesRoleArn is set (use one of them)")
 
+    jar_findings: tuple[str, ...] = ()
+    jar_hosts: tuple[str, ...] = ()
+    jar_senders: tuple[str, ...] = ()
     if notifier == PLUGIN:
         jar = _plugin_jar(get("pluginJar"), project_dir)
         factory = _required_match("pluginFactoryClass", get("pluginFactoryClass"), _JAVA_CLASS, "the plugin's fully qualified NotificationServiceFactory class, such as com.mlajkim.athenz.AwsSesPlugin")
-        if not smtp:
-            raise ConfigError("smtpCredentials", smtp_raw, "true with notifier=plugin: the plugin reads AWS_SES_USER/AWS_SES_PASS from the SMTP Secret")
+        domain_to = _optional_match("emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com")
+        jar_findings, jar_hosts, jar_senders = _jar_findings(get("pluginJar"), jar, factory, ses_region, sender, domain_to)
     else:
         for key in ("pluginJar", "pluginFactoryClass"):
             if get(key) is not None:
                 raise ConfigError(key, get(key), f"to be unset with notifier={BUILTIN}: the built-in notifier ships in the ZMS image")
-        if smtp:
-            raise ConfigError("smtpCredentials", smtp_raw, f"false with notifier={BUILTIN}: the built-in notifier calls the SES API, not SMTP")
-        if issuer is None:
-            raise ConfigError("oidcIssuerUrl", None, f"the cluster's OIDC issuer with notifier={BUILTIN}: the built-in notifier needs IRSA credentials")
         jar, factory = None, None
 
     return Settings(
         region=region,
         cluster_account_id=_optional_match("clusterAccountId", get("clusterAccountId"), _ACCOUNT_ID, "a 12-digit AWS account id (quote it in YAML)"),
         oidc_issuer_url=issuer,
-        create_oidc_provider=_bool("createOidcProvider", get("createOidcProvider")),
         ses_account_id=_optional_match("sesAccountId", get("sesAccountId"), _ACCOUNT_ID, "a 12-digit AWS account id (quote it in YAML)"),
-        ses_region=_optional_match("sesRegion", get("sesRegion"), _REGION, "an AWS Region where SES is offered, such as eu-west-1") or region,
+        ses_region=ses_region,
         ses_role_arn=role_arn,
         ses_profile=profile,
         aws_profile=aws_profile,
         cross_account_mode=mode,
+        create_oidc_provider_setting=None if create_oidc is None else _bool("createOidcProvider", create_oidc),
         sender_email=sender,
         recipient_emails=recipients,
         sandbox=_bool("sandbox", get("sandbox")),
-        namespace=_required_match("namespace", get("namespace"), _DNS_LABEL, "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)"),
-        service_account_name=_dns_subdomain("serviceAccountName", get("serviceAccountName")),
+        namespace=namespace,
+        service_account_name=service_account,
         # The Secret and ConfigMap are named <zmsDeployment>-ses-smtp / -ses-plugin.
         zms_deployment=_dns_subdomain("zmsDeployment", get("zmsDeployment"), 253 - len("-ses-plugin")),
         zms_container=_required_match("zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)"),
         notifier=notifier,
+        credentials=credentials,
         plugin_jar=jar,
         plugin_factory_class=factory,
-        smtp_credentials=smtp,
+        sender_service_accounts=senders,
+        plugin_jar_findings=jar_findings,
+        plugin_jar_smtp_hosts=jar_hosts,
+        plugin_jar_senders=jar_senders,
         email_domain_to=_optional_match("emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com"),
         smoke_test=_bool("smokeTest", get("smokeTest")),
         retain_identities=_bool("retainIdentities", get("retainIdentities")),
@@ -364,11 +450,11 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
             raise ConfigError("sesRoleArn", bound.ses_role_arn, f"a role in the SES account {bound.ses_account_id} (set {PROJECT}:sesAccountId when SES lives elsewhere)")
     if bound.cross_account and not (bound.ses_role_arn or bound.ses_profile):
         raise ConfigError("sesRoleArn", None, f"a role (or {PROJECT}:sesProfile) that reaches SES account {bound.ses_account_id} from the cluster account {cluster}")
-    if bound.cross_account and bound.notifier == BUILTIN and bound.cross_account_mode == SENDING_AUTHORIZATION:
+    if bound.cross_account and bound.credentials == IRSA and bound.cross_account_mode == SENDING_AUTHORIZATION:
         raise ConfigError(
             "crossAccountMode", bound.cross_account_mode,
-            f"{FEDERATED_ROLE} with notifier={BUILTIN}: the built-in notifier cannot name a source identity ARN, "
-            "so it can only send with credentials of the SES account",
+            f"{FEDERATED_ROLE} with notifier={BUILTIN} and credentials={IRSA}: the built-in notifier cannot name "
+            "a source identity ARN, so its role must live in the SES account (or use credentials=access-key)",
         )
     return bound
 
@@ -424,6 +510,61 @@ def _recipients(value: Optional[str], sender: str) -> tuple[str, ...]:
             raise ConfigError("recipientEmails", item, "each address once, and not the senderEmail (it is verified already)")
         seen.add(item.lower())
     return tuple(parsed)
+
+
+def _credentials(value: Optional[str], notifier: str, issuer: Optional[str]) -> str:
+    """How ZMS authenticates: the plugin only speaks SMTP; the built-in notifier takes
+    IRSA (default with an issuer) or a static access key (default without, e.g. kind)."""
+    if notifier == PLUGIN:
+        if value not in (None, SMTP):
+            raise ConfigError("credentials", value, f"{SMTP} (or unset) with notifier={PLUGIN}: the plugin sends over SMTP with an SMTP password")
+        return SMTP
+    if value is None:
+        return IRSA if issuer else ACCESS_KEY
+    credentials = _choice("credentials", value, (IRSA, ACCESS_KEY))
+    if credentials == IRSA and issuer is None:
+        raise ConfigError("oidcIssuerUrl", None, f"the cluster's OIDC issuer with credentials={IRSA} (or credentials={ACCESS_KEY} where there is none, as on kind)")
+    return credentials
+
+
+def _sender_service_accounts(
+    value: Optional[str], issuer: Optional[str], zms: Optional[tuple[str, str]]
+) -> tuple[tuple[str, str], ...]:
+    key = "senderServiceAccounts"
+    expected = 'a list of "namespace/name" ServiceAccounts of other workloads, such as ["mailer/reports"]'
+    try:
+        parsed = json.loads(value) if value is not None else []
+    except (ValueError, RecursionError):
+        raise ConfigError(key, value, expected) from None
+    if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
+        raise ConfigError(key, value, expected)
+    found: list[tuple[str, str]] = []
+    for item in parsed:
+        namespace, _, name = item.partition("/")
+        if not (_DNS_LABEL.fullmatch(namespace) and _DNS_SUBDOMAIN.fullmatch(name) and len(name) <= 253):
+            raise ConfigError(key, item, expected + " (namespace a DNS label, name a DNS subdomain)")
+        if (namespace, name) in found or (namespace, name) == zms:
+            raise ConfigError(key, item, f"each ServiceAccount once, and not ZMS's own ({PROJECT}:serviceAccountName)")
+        found.append((namespace, name))
+    if found and issuer is None:
+        raise ConfigError("oidcIssuerUrl", None, f"the cluster's OIDC issuer with {PROJECT}:{key}: delegated senders get IRSA roles")
+    return tuple(found)
+
+
+def _jar_findings(
+    value: Optional[str], jar: Path, factory: str, ses_region: str, sender: str, domain_to: Optional[str]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """What the plugin hard-codes against the config: the warnings, the SMTP endpoints and
+    the addresses in the string constants of the classes in its factory's package (a
+    shaded jar carries libraries too; their strings are not the plugin's settings)."""
+    try:
+        constants = jar_string_constants(jar)
+    except ValueError as error:
+        raise ConfigError("pluginJar", value, f"a jar of class files ({error})") from None
+    package = factory.rsplit(".", 1)[0].replace(".", "/") + "/"
+    own = {name: strings for name, strings in constants.items() if name.startswith(package)}
+    return (tuple(smtp_findings(own, ses_region, sender, domain_to)),
+            tuple(smtp_endpoints(own)), tuple(email_addresses(own)))
 
 
 def _issuer(value: Optional[str]) -> Optional[str]:

@@ -1,5 +1,6 @@
-"""IRSA: the cluster's OIDC provider (looked up or created), a role only one service
-account can assume, and an inline policy that only sends as the given SES identities."""
+"""IRSA: a role only one Kubernetes ServiceAccount can assume (through the cluster's
+OIDC provider, audience STS), with an inline policy that only sends as the given SES
+identities."""
 
 from __future__ import annotations
 
@@ -9,48 +10,39 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.policies import SEND_ACTIONS, STS_AUDIENCE, send_as, service_account_subject, web_identity_trust
+from components.names import MAX_ROLE_COMPONENT_NAME, ROLE_SUFFIX
+from components.policies import SEND_ACTIONS, send_as, service_account_subject, web_identity_trust
 
 
 @dataclass
 class IrsaRoleArgs:
-    issuer_url: str
-    """The cluster's OIDC issuer, https://, without a trailing slash."""
+    oidc_provider_arn: pulumi.Input[str]
+    """The IAM OIDC provider of the cluster's issuer, in the account the role lives in."""
+    issuer_host: str
+    """The issuer without https:// (the prefix of the `:sub` and `:aud` condition keys)."""
     namespace: str
     service_account: str
     send_arns: pulumi.Input[Sequence[str]]
     """SES identity ARNs the role may send as (sender, plus recipients in the sandbox)."""
-    create_oidc_provider: bool = False
-    """Create the IAM OIDC provider instead of looking up the existing one (a looked-up
-    provider is never touched, so `pulumi destroy` never deletes it)."""
+    description: str = "Sends mail through Amazon SES"
 
 
 class IrsaRole(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
-    oidc_provider_arn: pulumi.Output[str]
     subject: str
     """The `:sub` the trust policy accepts: system:serviceaccount:<namespace>:<name>."""
 
     def __init__(self, name: str, args: IrsaRoleArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        if len(name) > MAX_ROLE_COMPONENT_NAME:
+            raise ValueError(f"IrsaRole name {name!r}: at most {MAX_ROLE_COMPONENT_NAME} characters, so that "
+                             "the auto-named IAM role stays within IAM's 64")
         super().__init__("athenz-ses:index:IrsaRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        issuer_host = args.issuer_url.removeprefix("https://")
         self.subject = service_account_subject(args.namespace, args.service_account)
-
-        if args.create_oidc_provider:
-            provider = aws.iam.OpenIdConnectProvider(
-                f"{name}-oidc", url=args.issuer_url, client_id_lists=[STS_AUDIENCE], opts=child
-            )
-            self.oidc_provider_arn = provider.arn
-        else:
-            self.oidc_provider_arn = aws.iam.get_open_id_connect_provider_output(
-                url=args.issuer_url, opts=pulumi.InvokeOutputOptions(parent=self)
-            ).arn
-
         role = aws.iam.Role(
-            f"{name}-role",
-            description=f"Athenz ZMS notifications through SES, assumed by {self.subject} via IRSA",
-            assume_role_policy=web_identity_trust(self.oidc_provider_arn, issuer_host, self.subject, self),
+            f"{name}{ROLE_SUFFIX}",
+            description=f"{args.description}, assumed by {self.subject} via IRSA",
+            assume_role_policy=web_identity_trust(args.oidc_provider_arn, args.issuer_host, self.subject, self),
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -60,4 +52,4 @@ class IrsaRole(pulumi.ComponentResource):
             opts=child,
         )
         self.role_arn = role.arn
-        self.register_outputs({"roleArn": self.role_arn, "oidcProviderArn": self.oidc_provider_arn})
+        self.register_outputs({"roleArn": self.role_arn})

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 SEND_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
-SMTP_ACTIONS = ["ses:SendRawEmail"]
+SMTP_ACTIONS = ["ses:SendRawEmail"]  # an SMTP send is authorized as SendRawEmail
 STS_AUDIENCE = "sts.amazonaws.com"
 
 
@@ -52,12 +52,12 @@ def send_as(
     identity_arns: pulumi.Input[Sequence[str]],
     actions: Sequence[str],
     parent: pulumi.Resource,
-    principal_arn: Optional[pulumi.Input[str]] = None,
+    principal_arns: Optional[Sequence[pulumi.Input[str]]] = None,
 ) -> pulumi.Output[str]:
-    """Allow `actions` on exactly these SES identities (for `principal_arn`, in an identity policy)."""
+    """Allow `actions` on exactly these SES identities (for `principal_arns`, in an identity policy)."""
     principals = None
-    if principal_arn is not None:
-        principals = [aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="AWS", identifiers=[principal_arn])]
+    if principal_arns is not None:
+        principals = [aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="AWS", identifiers=list(principal_arns))]
     return _document(
         aws.iam.GetPolicyDocumentStatementArgs(
             effect="Allow", actions=list(actions), resources=identity_arns, principals=principals

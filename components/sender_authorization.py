@@ -1,10 +1,12 @@
-"""SES sending authorization: the SES account lets one role of another account send as
-the sender identity (the seed's cross-account setup)."""
+"""SES sending authorization: the SES account lets roles of another account send as the
+sender identity (the second article's cross-account setup). Only clients that name the
+identity ARN when they send can use it, and only once both accounts are out of the SES
+sandbox; ZMS's own notifiers name none, so only delegated senders get it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -17,18 +19,20 @@ class SenderAuthorizationArgs:
     identity: aws.sesv2.EmailIdentity
     """The sender identity, in the SES account (the provider passed in opts)."""
     identity_arn: pulumi.Input[str]
-    principal_arn: pulumi.Input[str]
-    """The only principal allowed: the IRSA role in the cluster account."""
+    principal_arns: Sequence[pulumi.Input[str]]
+    """The only principals allowed: the delegated senders' roles in the cluster account."""
 
 
 class SenderAuthorization(pulumi.ComponentResource):
     def __init__(self, name: str, args: SenderAuthorizationArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        if not args.principal_arns:
+            raise ValueError("SenderAuthorizationArgs.principal_arns: at least one role")
         super().__init__("athenz-ses:index:SenderAuthorization", name, None, opts)
         self.policy = aws.sesv2.EmailIdentityPolicy(
             f"{name}-policy",
             email_identity=args.identity.email_identity,
-            policy_name="athenz-zms-sending-authorization",
-            policy=send_as([args.identity_arn], SEND_ACTIONS, self, principal_arn=args.principal_arn),
+            policy_name="athenz-ses-sending-authorization",
+            policy=send_as([args.identity_arn], SEND_ACTIONS, self, principal_arns=args.principal_arns),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"policyName": self.policy.policy_name})

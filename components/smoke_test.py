@@ -1,17 +1,24 @@
-"""The smoke test: a Kubernetes Job that sends one email through SES the way ZMS does,
-so `pulumi up` fails when ZMS could not send.
+"""The smoke test: a Kubernetes Job that sends one email through SES exactly the way ZMS
+does, with ZMS's own credentials, so `pulumi up` fails when ZMS could not send.
 
-With IRSA it runs the AWS CLI as ZMS's ServiceAccount (the role ZMS gets) and names
-the sender identity ARN when the identity lives in another account (sending
-authorization). Without IRSA (kind) there are no AWS credentials in the pod but the
-SMTP ones ZMS's plugin uses, so it sends over SMTP with the same Secret.
+| ZMS's send path | the Job |
+| --- | --- |
+| built-in notifier, IRSA | runs as ZMS's ServiceAccount; `aws sesv2 send-email` with raw MIME content, From and To only, as ZMS's SES v2 client does |
+| built-in notifier, access key | the same command, with the access key from ZMS's Secret as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (no ServiceAccount token) |
+| plugin (SMTP) | SMTP with STARTTLS to the host the plugin uses, with the user and password of ZMS's Secret |
+
+It never names an identity ARN for ZMS's path: ZMS names none. A delegated sender's Job
+(`source_arn`) runs as that workload's ServiceAccount and sends with the second
+article's command, `aws ses send-email ... --source-arn <identity ARN>`.
 
 Values reach the container only as separate arguments or env vars, never through a
 shell: `command` is an argv list and the SMTP script is a constant.
 
 pulumi-kubernetes awaits a Job until its `Complete` condition and fails the update on
-`Failed` (or after 10 minutes), so a failed send fails `pulumi up`. `activeDeadlineSeconds`
-ends a hanging send well before that.
+`Failed` (or after 10 minutes), so a failed send fails `pulumi up`; with the annotation
+`pulumi.com/replaceUnready: "true"` the next `pulumi up` replaces a failed Job (runs
+the test again) instead of waiting on it. `activeDeadlineSeconds` ends a hanging send
+well before that.
 
 State versus `ttlSecondsAfterFinished`: the TTL controller deletes the finished Job
 after an hour, and Pulumi's state still holds it. That is the intended trade-off: the
@@ -27,19 +34,24 @@ Job is auto-named, so the replacement is created before the old one is deleted.
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.sending_user import SMTP_PORT
 from components.zms_wiring import CHECKSUM_ANNOTATION, LABELS
 
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0"
 SMTP_IMAGE = "python:3.12.8-alpine3.21"
 CONTAINER = "send-test-email"
 SUBJECT = "athenz-ses smoke test"
-TEXT = "Amazon SES accepted this mail from the athenz-ses smoke test Job, sent with the credentials ZMS uses."
+TEXT = "Amazon SES accepted this mail from the athenz-ses smoke test Job, sent the way ZMS sends."
+REPLACE_UNREADY = {"pulumi.com/replaceUnready": "true"}  # a failed Job runs again on the next `pulumi up`
 ACTIVE_DEADLINE_SECONDS = 300
 BACKOFF_LIMIT = 1  # one retry at most: each attempt may deliver a mail
 TTL_SECONDS_AFTER_FINISHED = 3600  # an hour to read `kubectl logs job/...`
@@ -68,29 +80,54 @@ class SmokeTestArgs:
     region: str
     """The SES Region, passed explicitly."""
     trigger: pulumi.Input[str]
-    """A fingerprint of the ZMS wiring: when it changes, the test runs again."""
+    """A fingerprint of the wiring under test: when it changes, the test runs again."""
     service_account: Optional[str] = None
-    """IRSA: send with the AWS CLI as this ServiceAccount."""
-    source_arn: Optional[pulumi.Input[str]] = None
-    """IRSA with sending authorization: the sender identity ARN in the other account."""
+    """IRSA: send as this ServiceAccount."""
+    access_key_secret: Optional[str] = None
+    """Access key: send with the keys of this Secret (keys access-key-id, secret-access-key)."""
     smtp_secret: Optional[str] = None
-    """No IRSA: send over SMTP with the credentials in this Secret (keys username, password, host, port)."""
+    """SMTP: send with the user and password of this Secret (keys username, password)."""
+    smtp_host: Optional[str] = None
+    """SMTP: the host the sender really connects to (port 587, STARTTLS)."""
+    source_arn: Optional[pulumi.Input[str]] = None
+    """A delegated sender (with service_account): the sender identity ARN it names."""
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
-    """Run only after these: the ZMS patch (and its ServiceAccount), the identity policy."""
+    """Run only after these: the ZMS patch (and what it mounts), the identity policy."""
 
 
-def aws_cli_command(args: SmokeTestArgs) -> list[pulumi.Input[str]]:
-    command: list[pulumi.Input[str]] = [
+def raw_message(sender: str, recipient: str) -> bytes:
+    """The MIME message the Job sends: From, To, Subject and a text body."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, recipient, SUBJECT
+    message.set_content(TEXT)
+    return message.as_bytes()
+
+
+def sesv2_command(args: SmokeTestArgs) -> list[str]:
+    """`aws sesv2 send-email` with raw content and only From and To: ZMS's SES v2 call."""
+    raw = base64.b64encode(raw_message(args.sender, args.recipient)).decode()
+    return [
+        "aws", "sesv2", "send-email",
+        "--region", args.region,
+        "--cli-binary-format", "base64",
+        "--from-email-address", args.sender,
+        "--destination", json.dumps({"ToAddresses": [args.recipient]}),
+        "--content", json.dumps({"Raw": {"Data": raw}}),
+    ]
+
+
+def source_arn_command(args: SmokeTestArgs) -> list[pulumi.Input[str]]:
+    """The second article's command: SES v1 with the identity ARN of the other account."""
+    assert args.source_arn is not None
+    return [
         "aws", "ses", "send-email",
         "--region", args.region,
         "--from", args.sender,
         "--to", args.recipient,
         "--subject", SUBJECT,
         "--text", TEXT,
+        "--source-arn", args.source_arn,
     ]
-    if args.source_arn is not None:
-        command += ["--source-arn", args.source_arn]
-    return command
 
 
 def _from_secret(env_name: str, secret: str, key: str) -> dict:
@@ -102,24 +139,40 @@ class SmokeTest(pulumi.ComponentResource):
     job_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: SmokeTestArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        if (args.service_account is None) == (args.smtp_secret is None):
-            raise ValueError("SmokeTestArgs needs exactly one of service_account (IRSA) and smtp_secret (SMTP)")
+        given = [args.service_account, args.access_key_secret, args.smtp_secret]
+        if sum(value is not None for value in given) != 1:
+            raise ValueError("SmokeTestArgs needs exactly one of service_account, access_key_secret and smtp_secret")
         if args.source_arn is not None and args.service_account is None:
-            raise ValueError("SmokeTestArgs.source_arn needs service_account: SMTP sends need no source ARN")
+            raise ValueError("SmokeTestArgs.source_arn needs service_account: only IRSA senders name an identity ARN")
+        if (args.smtp_secret is None) != (args.smtp_host is None):
+            raise ValueError("SmokeTestArgs.smtp_host goes with smtp_secret")
         super().__init__("athenz-ses:index:SmokeTest", name, None, opts)
 
         pod: dict = {"restart_policy": "Never"}
         if args.service_account:
             pod["service_account_name"] = args.service_account
-            container = {"name": CONTAINER, "image": AWS_CLI_IMAGE, "command": aws_cli_command(args)}
+            command = source_arn_command(args) if args.source_arn is not None else sesv2_command(args)
+            container = {"name": CONTAINER, "image": AWS_CLI_IMAGE, "command": command}
+        elif args.access_key_secret:
+            # No ServiceAccount token and no IRSA: the keys are the only credentials.
+            pod["automount_service_account_token"] = False
+            container = {
+                "name": CONTAINER, "image": AWS_CLI_IMAGE, "command": sesv2_command(args),
+                "env": [
+                    _from_secret("AWS_ACCESS_KEY_ID", args.access_key_secret, "access-key-id"),
+                    _from_secret("AWS_SECRET_ACCESS_KEY", args.access_key_secret, "secret-access-key"),
+                ],
+            }
         else:
+            assert args.smtp_secret is not None and args.smtp_host is not None
+            pod["automount_service_account_token"] = False
             container = {
                 "name": CONTAINER,
                 "image": SMTP_IMAGE,
                 "command": ["python3", "-c", SMTP_SCRIPT],
                 "env": [
-                    _from_secret("SMTP_HOST", args.smtp_secret, "host"),
-                    _from_secret("SMTP_PORT", args.smtp_secret, "port"),
+                    {"name": "SMTP_HOST", "value": args.smtp_host},
+                    {"name": "SMTP_PORT", "value": str(SMTP_PORT)},
                     _from_secret("SMTP_USER", args.smtp_secret, "username"),
                     _from_secret("SMTP_PASS", args.smtp_secret, "password"),
                     {"name": "MAIL_FROM", "value": args.sender},
@@ -133,7 +186,7 @@ class SmokeTest(pulumi.ComponentResource):
 
         self.job = k8s.batch.v1.Job(
             f"{name}-job",
-            metadata={"namespace": args.namespace, "labels": LABELS},
+            metadata={"namespace": args.namespace, "labels": LABELS, "annotations": REPLACE_UNREADY},
             spec={
                 "active_deadline_seconds": ACTIVE_DEADLINE_SECONDS,
                 "backoff_limit": BACKOFF_LIMIT,

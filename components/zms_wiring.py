@@ -1,8 +1,7 @@
 """The Kubernetes side: what ZMS needs next to it, and one server-side-apply patch of the
 existing ZMS Deployment that wires it in.
 
-The patch only adds fields the base Deployment does not set (see
-../shared/reference/ATHENZ.md): a DeploymentPatch owns the fields it sets and, on
+The patch only adds fields the base Deployment does not set: a DeploymentPatch owns the fields it sets and, on
 `pulumi destroy`, gives them up, which removes every field no other manager owns. So it
 never touches JAVA_OPTS, USER_CLASSPATH or anything else the base sets, and never forces
 ownership: destroy then leaves ZMS exactly as it was.
@@ -20,7 +19,7 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.smtp_credentials import SmtpCredentials
+from components.sending_user import SendingUser
 
 FIELD_MANAGER = "athenz-ses"
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -30,7 +29,7 @@ JAR_PATH = f"/usr/lib/jars/{JAR_KEY}"  # in USER_CLASSPATH=/usr/lib/jars/*:... o
 PLUGIN_VOLUME = "athenz-ses-plugin"
 LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "athenz-ses"}
 
-# What the distribution's ZMS container already defines (ATHENZ.md). The patch must never
+# What the distribution's ZMS container already defines. The patch must never
 # set these: destroy would remove them and break ZMS.
 BASE_ENV = ("JAVA_OPTS", "USER_CLASSPATH", "CLASSPATH", "CONF_PATH", "ROOT")
 
@@ -48,9 +47,11 @@ class ZmsWiringArgs:
     role_arn: Optional[pulumi.Input[str]] = None
     """IRSA: the role the ServiceAccount is annotated with."""
     aws_region: Optional[str] = None
-    """IRSA: AWS_REGION for the AWS SDK in ZMS (the SES Region)."""
-    smtp: Optional[SmtpCredentials] = None
-    """SMTP: credentials to put in a Secret and hand to ZMS as AWS_SES_USER/AWS_SES_PASS."""
+    """Built-in notifier: AWS_REGION for the AWS SDK in ZMS (the SES Region; the SDK's
+    region chain otherwise ends at us-east-1)."""
+    user: Optional[SendingUser] = None
+    """No IRSA: the IAM user's credentials, put in a Secret and handed to ZMS as env vars:
+    AWS_SES_USER/AWS_SES_PASS (SMTP, the plugin) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY."""
     plugin_jar: Optional[Path] = None
     """Plugin: the jar to ship in a ConfigMap and mount on ZMS's classpath."""
 
@@ -90,31 +91,35 @@ class ZmsWiring(pulumi.ComponentResource):
             # and an alias nobody owns would bring the name back after destroy
             # (kubernetes/kubernetes#72519), pointing ZMS at a deleted ServiceAccount.
             pod.update(service_account_name=args.service_account, service_account=args.service_account)
+            fingerprint.update(service_account=args.service_account, role_arn=args.role_arn)
+        if args.aws_region:
             env.append({"name": "AWS_REGION", "value": args.aws_region})
-            fingerprint.update(service_account=args.service_account, role_arn=args.role_arn, region=args.aws_region)
+            fingerprint.update(region=args.aws_region)
 
         self.secret_name = None
-        if args.smtp:
-            self.secret_name = f"{args.deployment}-ses-smtp"
+        if args.user:
+            user = args.user
+            if user.smtp_password is not None:
+                self.secret_name = f"{args.deployment}-ses-smtp"
+                data = {"username": user.access_key_id, "password": user.smtp_password,
+                        "host": user.smtp_host, "port": str(user.smtp_port)}
+                env_keys = {"AWS_SES_USER": "username", "AWS_SES_PASS": "password"}
+            else:
+                self.secret_name = f"{args.deployment}-ses-aws"
+                data = {"access-key-id": user.access_key_id, "secret-access-key": user.secret_access_key}
+                env_keys = {"AWS_ACCESS_KEY_ID": "access-key-id", "AWS_SECRET_ACCESS_KEY": "secret-access-key"}
             mounted.append(k8s.core.v1.Secret(
-                f"{name}-smtp-secret",
+                f"{name}-{'smtp' if user.smtp_password is not None else 'aws'}-secret",
                 metadata=meta(self.secret_name),
                 type="Opaque",
-                string_data=pulumi.Output.secret({
-                    "username": args.smtp.username,
-                    "password": args.smtp.password,
-                    "host": args.smtp.host,
-                    "port": str(args.smtp.port),
-                }),
+                string_data=pulumi.Output.secret(data),
                 opts=child,
             ))
-            env += [
-                {"name": "AWS_SES_USER", "value_from": {"secret_key_ref": {"name": self.secret_name, "key": "username"}}},
-                {"name": "AWS_SES_PASS", "value_from": {"secret_key_ref": {"name": self.secret_name, "key": "password"}}},
-            ]
-            # The access key id changes whenever the password does; the password never
-            # enters the fingerprint, so the annotation is not a secret.
-            fingerprint.update(smtp_key=args.smtp.key_id, smtp_host=args.smtp.host)
+            env += [{"name": var, "value_from": {"secret_key_ref": {"name": self.secret_name, "key": key}}}
+                    for var, key in env_keys.items()]
+            # The access key id changes whenever the secret does; no secret enters the
+            # fingerprint, so the annotation is not a secret.
+            fingerprint.update(access_key_id=user.access_key_id, smtp_host=user.smtp_host)
 
         self.config_map_name = None
         if args.plugin_jar:

@@ -81,9 +81,11 @@ def summary(plan: Plan) -> str:
         if r.custom:
             on_destroy = "retained" if r.retain_on_delete else "fields given up" if r.type.endswith("Patch") else "deleted"
             rows.append(f"| {r.name} | {r.type} | {r.location.account} | {r.location.region} | {on_destroy} |")
-    lines = [f"# Offline plan of stack `{plan.stack}`", "",
-             f"{sum(r.custom for r in plan.resources)} resources, "
-             f"{sum(not r.custom for r in plan.resources)} components.", "", *rows]
+    lines = [f"# Offline plan of stack `{plan.stack}`", ""]
+    if plan.outputs.get("sendPath"):
+        lines += [f"Send path: {plan.outputs['sendPath']}.", ""]
+    lines += [f"{sum(r.custom for r in plan.resources)} resources, "
+              f"{sum(not r.custom for r in plan.resources)} components.", "", *rows]
     if plan.warnings:
         lines += ["", "## Warnings", "", *[f"- {w}" for w in plan.warnings]]
     return "\n".join(lines) + "\n"

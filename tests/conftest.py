@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -43,31 +44,42 @@ def cfg(**keys: Any) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def plugin_jar(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("plugin") / "ses-plugin.jar"
-    path.write_bytes(b"PK\x03\x04 a stand-in for the plugin jar")
+    with zipfile.ZipFile(path, "w") as jar:
+        jar.writestr(zipfile.ZipInfo("META-INF/MANIFEST.MF", date_time=(1980, 1, 1, 0, 0, 0)),
+                     "Manifest-Version: 1.0\nCreated-By: a stand-in for the plugin jar\n")
     return path
 
 
 def scenario_configs(jar: Path) -> dict[str, dict[str, str]]:
+    """One configuration per send path of the decision table (README: Which setup)."""
     plugin = dict(notifier="plugin", pluginJar=str(jar), pluginFactoryClass=PLUGIN_CLASS)
     return {
-        # EKS, SES in the cluster account, IRSA and the SMTP plugin.
+        # EKS, SES in the cluster account: built-in notifier, ZMS's own IRSA role.
         "same-account-irsa": cfg(
             aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER + "/",
-            senderEmail="zms@example.com", recipientEmails=["alice@example.com", "bob@example.com"], **plugin,
+            senderEmail="zms@example.com", recipientEmails=["alice@example.com", "bob@example.com"],
         ),
-        # The seed's second article: SES in another account, sending authorization.
+        # EKS, SES in another account and Region: ZMS's role and the issuer's OIDC provider
+        # live in the SES account (federated-role, the default); one delegated sender too.
+        "cross-federated-irsa": cfg(
+            aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER,
+            sesAccountId=SES, sesRegion="us-east-1", sesProfile="ses-admin",
+            senderEmail="zms@example.com", recipientEmails=["alice@example.com"],
+            senderServiceAccounts=["mailer/reports"],
+        ),
+        # The second article: delegated senders in the cluster account send as the SES
+        # account's identity by sending authorization; ZMS itself uses an access key.
         "cross-sending-authorization": cfg(
             aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER,
             sesAccountId=SES, sesRoleArn=SES_ROLE, crossAccountMode="sending-authorization",
-            senderEmail="zms@example.com", recipientEmails=["alice@example.com"], emailDomainTo="example.org", **plugin,
+            credentials="access-key", sandbox=False, emailDomainTo="example.org",
+            senderEmail="zms@example.com", senderServiceAccounts=["mailer/reports", "billing/invoices"],
         ),
-        # The role lives in the SES account, built-in notifier, SES in another Region.
-        "cross-federated-builtin": cfg(
-            aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER, createOidcProvider=True,
-            sesAccountId=SES, sesRegion="us-east-1", sesProfile="ses-admin", crossAccountMode="federated-role",
-            notifier="builtin", senderEmail="zms@example.com", recipientEmails=["alice@example.com"],
+        # kind, one account: built-in notifier with an IAM user's access key.
+        "kind-access-key": cfg(
+            aws_region="ap-northeast-1", senderEmail="zms@example.com", recipientEmails=["alice@example.com"],
         ),
-        # The seed's first article: kind, no issuer, one account, SMTP plugin.
+        # The first article: kind, one account, the SMTP plugin.
         "kind-smtp": cfg(
             aws_region="ap-northeast-1", senderEmail="zms@example.com",
             recipientEmails=["alice@example.com"], **plugin,
@@ -75,7 +87,7 @@ def scenario_configs(jar: Path) -> dict[str, dict[str, str]]:
     }
 
 
-SCENARIOS = ("same-account-irsa", "cross-sending-authorization", "cross-federated-builtin", "kind-smtp")
+SCENARIOS = ("same-account-irsa", "cross-federated-irsa", "cross-sending-authorization", "kind-access-key", "kind-smtp")
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +131,7 @@ def stack_plans() -> dict[str, Plan]:
 
 @pytest.fixture(scope="session")
 def every_plan(plans, stack_plans) -> dict[str, Plan]:
-    """The four scenarios and every committed stack, keyed `scenario:<name>` / `stack:<name>`."""
+    """The scenarios and every committed stack, keyed `scenario:<name>` / `stack:<name>`."""
     return {**{f"scenario:{k}": v for k, v in plans.items()}, **{f"stack:{k}": v for k, v in stack_plans.items()}}
 
 

@@ -21,15 +21,21 @@ CASES = {
     "ses account id not 12 digits": ("cross-sending-authorization", {"athenz-ses:sesAccountId": "22222222222a"}, "sesAccountId", "12-digit"),
     "issuer not https": ("same-account-irsa", {"athenz-ses:oidcIssuerUrl": "http://oidc.eks.eu-west-1.amazonaws.com/id/X"}, "oidcIssuerUrl", "https://"),
     "namespace not a DNS label": ("same-account-irsa", {"athenz-ses:namespace": "Athenz_NS"}, "namespace", "DNS label"),
-    "unknown mode": ("cross-sending-authorization", {"athenz-ses:crossAccountMode": "assume-role"}, "crossAccountMode", "sending-authorization, federated-role"),
-    "unknown notifier": ("kind-smtp", {"athenz-ses:notifier": "sendgrid"}, "notifier", "plugin, builtin"),
+    "unknown mode": ("cross-sending-authorization", {"athenz-ses:crossAccountMode": "assume-role"}, "crossAccountMode", "federated-role, sending-authorization"),
+    "unknown notifier": ("kind-smtp", {"athenz-ses:notifier": "sendgrid"}, "notifier", "builtin, plugin"),
     "not a boolean": ("kind-smtp", {"athenz-ses:sandbox": "yes"}, "sandbox", "true or false"),
     "missing jar": ("kind-smtp", {"athenz-ses:pluginJar": "plugin/target/missing.jar"}, "pluginJar", "no such file"),
     "missing sender": ("kind-smtp", {"athenz-ses:senderEmail": None}, "senderEmail", "email address"),
-    "builtin with sending authorization": ("cross-federated-builtin", {"athenz-ses:crossAccountMode": "sending-authorization"}, "crossAccountMode", "federated-role"),
-    "builtin without IRSA": ("cross-federated-builtin", {"athenz-ses:oidcIssuerUrl": None}, "oidcIssuerUrl", "needs IRSA"),
-    "builtin with a jar": ("cross-federated-builtin", {"athenz-ses:pluginJar": "x.jar"}, "pluginJar", "unset with notifier=builtin"),
-    "plugin without SMTP": ("kind-smtp", {"athenz-ses:smtpCredentials": "false"}, "smtpCredentials", "AWS_SES_USER"),
+    "builtin IRSA with sending authorization": ("cross-federated-irsa", {"athenz-ses:crossAccountMode": "sending-authorization"}, "crossAccountMode", "cannot name a source identity ARN"),
+    "IRSA without an issuer": ("kind-access-key", {"athenz-ses:credentials": "irsa"}, "oidcIssuerUrl", "credentials=irsa"),
+    "unknown credentials": ("kind-access-key", {"athenz-ses:credentials": "password"}, "credentials", "irsa, access-key"),
+    "plugin with other credentials": ("kind-smtp", {"athenz-ses:credentials": "access-key"}, "credentials", "smtp (or unset) with notifier=plugin"),
+    "builtin with a jar": ("cross-federated-irsa", {"athenz-ses:pluginJar": "x.jar"}, "pluginJar", "unset with notifier=builtin"),
+    "retired smtpCredentials": ("kind-smtp", {"athenz-ses:smtpCredentials": "true"}, "smtpCredentials", "credentials=smtp comes with notifier=plugin"),
+    "delegated senders without an issuer": ("kind-access-key", {"athenz-ses:senderServiceAccounts": '["mailer/reports"]'}, "oidcIssuerUrl", "delegated senders get IRSA roles"),
+    "delegated sender not namespace/name": ("same-account-irsa", {"athenz-ses:senderServiceAccounts": '["reports"]'}, "senderServiceAccounts", "namespace/name"),
+    "delegated sender is ZMS": ("same-account-irsa", {"athenz-ses:senderServiceAccounts": '["athenz/athenz-zms-ses"]'}, "senderServiceAccounts", "not ZMS's own"),
+    "delegated senders not a list": ("same-account-irsa", {"athenz-ses:senderServiceAccounts": "mailer/reports"}, "senderServiceAccounts", "a list of"),
     "other account, no way in": ("cross-sending-authorization", {"athenz-ses:sesRoleArn": None}, "sesRoleArn", "reaches SES account"),
     "role of another account": ("cross-sending-authorization", {"athenz-ses:sesRoleArn": "arn:aws:iam::333333333333:role/x"}, "sesRoleArn", "role in the SES account"),
     "role and profile": ("cross-sending-authorization", {"athenz-ses:sesProfile": "ses"}, "sesProfile", "use one of them"),
@@ -71,6 +77,15 @@ def test_oversized_jar_is_refused(configs, tmp_path):
     jar.write_bytes(b"\0" * (1024 * 1024))
     plan = run_program("bad", bad(configs, "kind-smtp", {"athenz-ses:pluginJar": str(jar)}))
     assert plan.error.key == "athenz-ses:pluginJar" and f"{1024 * 1024} bytes" in str(plan.error)
+    assert plan.resources == []
+
+
+def test_a_plugin_jar_that_is_not_a_jar_is_refused(configs, tmp_path):
+    jar = tmp_path / "plugin.jar"
+    jar.write_bytes(b"not a zip archive")
+    plan = run_program("bad", bad(configs, "kind-smtp", {"athenz-ses:pluginJar": str(jar)}))
+    assert isinstance(plan.error, ConfigError) and plan.error.key == "athenz-ses:pluginJar"
+    assert "a jar of class files" in str(plan.error)
     assert plan.resources == []
 
 

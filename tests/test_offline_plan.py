@@ -67,33 +67,49 @@ def test_every_committed_stack_renders(stack, tmp_path):
     assert outputs["senderIdentityArn"].endswith(":identity/zms@example.com")
 
 
-def test_dev_plan_shows_every_policy_and_hides_every_secret(tmp_path):
+def test_dev_plan_shows_every_policy_and_the_send_path(tmp_path):
     out = tmp_path / "dev"
     subprocess.run([sys.executable, "-m", "offline_plan", "dev", "--out", str(out)],
                    cwd=PROJECT_DIR, check=True, capture_output=True, timeout=120)
     assert sorted(p.name for p in (out / "policies").iterdir()) == [
-        "sender-authorization-policy.policy.json", "smtp-send.policy.json",
         "zms-irsa-role.assumeRolePolicy.json", "zms-irsa-send.policy.json",
     ]
     assert sorted(p.name for p in (out / "kubernetes").iterdir()) == [
-        "ConfigMap-zms-plugin.yaml", "DeploymentPatch-zms-deployment-patch.yaml",
-        "Secret-zms-smtp-secret.yaml", "ServiceAccount-zms-service-account.yaml",
+        "DeploymentPatch-zms-deployment-patch.yaml", "ServiceAccount-zms-service-account.yaml",
     ]
-    secret = yaml.safe_load((out / "kubernetes" / "Secret-zms-smtp-secret.yaml").read_text())
+    summary = (out / "summary.md").read_text()
+    assert summary.splitlines()[2] == (
+        "Send path: ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount athenz/athenz-zms-ses "
+        "through IRSA (role in account 222222222222), as identity zms@example.com of account 222222222222 in eu-west-1."
+    )
+    assert "| oidc | aws:iam/openIdConnectProvider:OpenIdConnectProvider | 222222222222 | eu-west-1 | deleted |" in summary
+    assert "| zms-irsa-role | aws:iam/role:Role | 222222222222 | eu-west-1 | deleted |" in summary
+    assert "## Warnings" not in summary
+
+
+def test_local_plan_hides_the_access_key(tmp_path):
+    out = tmp_path / "local"
+    subprocess.run([sys.executable, "-m", "offline_plan", "local", "--out", str(out)],
+                   cwd=PROJECT_DIR, check=True, capture_output=True, timeout=120)
+    secret = yaml.safe_load((out / "kubernetes" / "Secret-zms-aws-secret.yaml").read_text())
     assert secret["stringData"] == "[secret]"
     everything = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
     assert "mock-smtp-password" not in everything and "mock-secret-access-key" not in everything
-    summary = (out / "summary.md").read_text()
-    assert "| sender-authorization-policy | aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy | 222222222222 | eu-west-1 |" in summary
-    assert "| zms-irsa-role | aws:iam/role:Role | 111111111111 | eu-west-1 |" in summary
+
+
+def test_plugin_plan_ships_the_jar_as_binary_data(tmp_path):
+    out = tmp_path / "plugin"
+    subprocess.run([sys.executable, "-m", "offline_plan", "plugin", "--out", str(out)],
+                   cwd=PROJECT_DIR, check=True, capture_output=True, timeout=120)
     config_map = yaml.safe_load((out / "kubernetes" / "ConfigMap-zms-plugin.yaml").read_text())
     assert config_map["binaryData"]["ses-plugin.jar"].startswith("<") and "sha256:" in config_map["binaryData"]["ses-plugin.jar"]
+    assert yaml.safe_load((out / "kubernetes" / "Secret-zms-smtp-secret.yaml").read_text())["stringData"] == "[secret]"
 
 
 def test_missing_jar_is_planned_with_a_placeholder_and_said_so(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "offline_plan", "local", "--out", str(tmp_path / "p")],
+    result = subprocess.run([sys.executable, "-m", "offline_plan", "plugin", "--out", str(tmp_path / "p")],
                             cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
-    jar = stack_config("local")["athenz-ses:pluginJar"]
+    jar = stack_config("plugin")["athenz-ses:pluginJar"]
     if (PROJECT_DIR / jar).is_file():
         pytest.skip("the plugin is built in this checkout")
     assert f"warning: pluginJar {jar} is not built: planned with a placeholder jar" in result.stdout

@@ -92,7 +92,7 @@ DOCUMENT_MUTATIONS = {
 @pytest.mark.parametrize("mutation", DOCUMENT_MUTATIONS)
 def test_a_weakened_policy_document_is_reported(plans, mutation):
     type_, field, edit, rule, expected = DOCUMENT_MUTATIONS[mutation]
-    resource = plans["cross-sending-authorization"].one(type_)
+    resource = plans["cross-sending-authorization"].of_type(type_)[0]
     assert rule(type_, resource.inputs) == []
     found = rule(type_, _edit_document(resource, field, edit))
     assert any(expected in message for message in found), found

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -38,16 +39,18 @@ SHELL = ["$(reboot)", "`id`", "; rm -rf /", "a && b", "a | b", "../../etc/passwd
 # A valid value per key (the injection points) and the base every example starts from.
 VALID = {
     "aws:region": "eu-west-1", "aws:profile": "cluster-admin",
-    "clusterAccountId": CLUSTER, "oidcIssuerUrl": ISSUER, "createOidcProvider": "false",
+    "clusterAccountId": CLUSTER, "oidcIssuerUrl": ISSUER, "createOidcProvider": "false", "credentials": "smtp",
     "sesAccountId": SES, "sesRegion": "us-east-1", "sesRoleArn": SES_ROLE, "sesProfile": "ses-admin",
     "crossAccountMode": "sending-authorization", "senderEmail": "zms@example.com",
     "sandbox": "true", "namespace": "athenz", "serviceAccountName": "athenz-zms-ses",
     "zmsDeployment": "athenz-zms-server", "zmsContainer": "athenz-zms-server", "notifier": "plugin",
-    "pluginFactoryClass": PLUGIN_CLASS, "smtpCredentials": "true", "emailDomainTo": "example.org",
+    "pluginFactoryClass": PLUGIN_CLASS, "emailDomainTo": "example.org",
     "retainIdentities": "true", "smokeTest": "true",
 }
 KEYS = sorted([*DEFAULTS, "aws:region", "aws:profile"])
 BASE = "cross-sending-authorization"
+# Every key in play at once: the base scenario's delegated senders with ZMS on the plugin.
+BASE_CHANGES = {"notifier": "plugin", "credentials": "smtp", "pluginFactoryClass": PLUGIN_CLASS}
 
 
 # Free-form names: a YAML word such as `on` is a valid name once quoted, so only oddities
@@ -75,9 +78,9 @@ def injected(valid: str) -> st.SearchStrategy[str]:
 
 
 def invalid_values(key: str, jar: str) -> st.SearchStrategy[str]:
-    if key == "recipientEmails":
-        email = injected("alice@example.com").map(lambda e: json.dumps([e]))
-        return st.one_of(email, st.sampled_from(JSON_ODDITIES + [v for v in YAML_ODDITIES if v != "[]"]), st.just(""))
+    if key in ("recipientEmails", "senderServiceAccounts"):
+        item = injected("alice@example.com" if key == "recipientEmails" else "mailer/reports").map(lambda e: json.dumps([e]))
+        return st.one_of(item, st.sampled_from(JSON_ODDITIES + [v for v in YAML_ODDITIES if v != "[]"]), st.just(""))
     valid = jar if key == "pluginJar" else VALID[key]
     families = [
         st.just(""),
@@ -93,7 +96,8 @@ def invalid_values(key: str, jar: str) -> st.SearchStrategy[str]:
 
 
 def base_config(jar: Path) -> dict[str, str]:
-    return dict(scenario_configs(jar)[BASE])
+    changes = {full(k): v for k, v in BASE_CHANGES.items()}
+    return {**scenario_configs(jar)[BASE], **changes, full("pluginJar"): str(jar)}
 
 
 @settings(max_examples=1500)
@@ -137,14 +141,21 @@ def valid_configs(draw, jar: Path) -> dict[str, str]:
         if value is not None:
             config[full(key)] = value
 
-    irsa = draw(st.booleans())
+    issuer = draw(st.booleans())
     cross = draw(st.booleans())
-    notifier = draw(st.sampled_from(["plugin", "builtin"])) if irsa else "plugin"
-    mode = "federated-role" if notifier == "builtin" else draw(st.sampled_from(["sending-authorization", "federated-role"]))
+    notifier = draw(st.sampled_from(["plugin", "builtin", None]))
+    if notifier == "plugin":
+        credentials = draw(st.sampled_from(["smtp", None]))
+    else:
+        credentials = draw(st.sampled_from(["irsa", "access-key", None] if issuer else ["access-key", None]))
+    zms_irsa = notifier != "plugin" and (credentials == "irsa" or (credentials is None and issuer))
+    modes = ["federated-role", None] if zms_irsa and cross else ["federated-role", "sending-authorization", None]
+    mode = draw(st.sampled_from(modes))
+    put("credentials", credentials)
     sender = draw(EMAIL)
     recipients = draw(st.lists(EMAIL, max_size=3, unique_by=str.lower).filter(lambda rs: sender.lower() not in map(str.lower, rs)))
-    put("oidcIssuerUrl", ISSUER if irsa else None)
-    put("createOidcProvider", draw(st.sampled_from(["true", "false", None])) if irsa else None)
+    put("oidcIssuerUrl", ISSUER if issuer else None)
+    put("createOidcProvider", draw(st.sampled_from(["true", "false", None])) if issuer else None)
     put("sesRegion", draw(st.sampled_from([None, *REGIONS])))
     if cross:
         put("sesAccountId", SES)
@@ -161,8 +172,13 @@ def valid_configs(draw, jar: Path) -> dict[str, str]:
     put("senderEmail", sender)
     put("recipientEmails", json.dumps(recipients))
     put("sandbox", draw(st.sampled_from(["true", "false", None])))
-    put("namespace", draw(DNS_LABEL))
-    put("serviceAccountName", draw(DNS_SUBDOMAIN))
+    namespace, service_account = draw(DNS_LABEL), draw(DNS_SUBDOMAIN)
+    put("namespace", namespace)
+    put("serviceAccountName", service_account)
+    if issuer:
+        senders = draw(st.lists(st.tuples(DNS_LABEL, DNS_SUBDOMAIN), max_size=2, unique=True).filter(
+            lambda pairs: (namespace, service_account) not in pairs))
+        put("senderServiceAccounts", json.dumps([f"{ns}/{name}" for ns, name in senders]) if senders else None)
     put("zmsDeployment", draw(DNS_SUBDOMAIN.filter(lambda n: len(n) <= 200)))
     put("zmsContainer", draw(DNS_LABEL))
     put("emailDomainTo", draw(st.one_of(st.none(), DOMAIN)))
@@ -189,7 +205,7 @@ def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, 
     region = config["aws:region"]
     ses_account = config.get(f"{PROJECT}:sesAccountId", CLUSTER)
     ses_region = config.get(f"{PROJECT}:sesRegion", region)
-    role_in_ses = ses_account != CLUSTER and config.get(f"{PROJECT}:crossAccountMode") == "federated-role"
+    role_in_ses = ses_account != CLUSTER and config.get(f"{PROJECT}:crossAccountMode", "federated-role") == "federated-role"
     for r in plan.resources:
         if r.type.startswith(SES_ACCOUNT_TYPES) or r.type == "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy":
             assert (r.location.account, r.location.region) == (ses_account, ses_region), r.name
@@ -197,15 +213,21 @@ def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, 
             expected = (ses_account, ses_region) if role_in_ses else (CLUSTER, region)
             assert (r.location.account, r.location.region) == expected, r.name
 
-    if f"{PROJECT}:oidcIssuerUrl" in config:
-        (sa,) = [r.inputs["metadata"] for r in plan.of_type("kubernetes:core/v1:ServiceAccount")]
-        trust = json.loads(plan.one("aws:iam/role:Role").inputs["assumeRolePolicy"])
-        (condition,) = [st["Condition"]["StringEquals"] for st in trust["Statement"]]
+    # Exactly one way for ZMS to authenticate, and a role only for a ServiceAccount that uses it.
+    zms_irsa = plan.outputs.get("serviceAccount") is not None
+    assert zms_irsa + len(plan.of_type("aws:iam/user:User")) == 1
+    senders = json.loads(config.get(f"{PROJECT}:senderServiceAccounts", "[]"))
+    accounts = plan.of_type("kubernetes:core/v1:ServiceAccount")
+    assert len(accounts) == len(plan.of_type("aws:iam/role:Role")) == zms_irsa + len(senders)
+    for sa in (r.inputs["metadata"] for r in accounts):
+        (role,) = [r for r in plan.of_type("aws:iam/role:Role") if r.outputs["arn"] == sa["annotations"]["eks.amazonaws.com/role-arn"]]
+        (condition,) = [st["Condition"]["StringEquals"] for st in json.loads(role.inputs["assumeRolePolicy"])["Statement"]]
         subjects = [v for k, v in condition.items() if k.endswith(":sub")]
         assert subjects in ([f"system:serviceaccount:{sa['namespace']}:{sa['name']}"], [[f"system:serviceaccount:{sa['namespace']}:{sa['name']}"]])
-        assert sa["namespace"] == config.get(f"{PROJECT}:namespace", "athenz")
-    else:
-        assert plan.of_type("kubernetes:core/v1:ServiceAccount") == []
+    if zms_irsa:
+        assert plan.outputs["serviceAccount"] == f"{config.get(f'{PROJECT}:namespace', 'athenz')}/{config.get(f'{PROJECT}:serviceAccountName', 'athenz-zms-ses')}"
+    identity_policies = plan.of_type("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy")
+    assert len(identity_policies) == (1 if senders and ses_account != CLUSTER and not role_in_ses else 0)
 
     retain = config.get(f"{PROJECT}:retainIdentities") == "true"
     identities = plan.of_type("aws:sesv2/emailIdentity:EmailIdentity")
@@ -218,6 +240,7 @@ def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, 
 def test_a_jar_at_an_odd_but_real_path_is_accepted(tmp_path_factory, name):
     """Spaces, quotes, shell metacharacters, Unicode: the path is only opened, never run."""
     jar = tmp_path_factory.mktemp("odd") / f"{name}.jar"
-    jar.write_bytes(b"PK")
+    with zipfile.ZipFile(jar, "w") as archive:
+        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
     raw = {**base_config(jar), f"{PROJECT}:pluginJar": str(jar)}
     assert load_settings(raw).plugin_jar == jar

@@ -22,7 +22,7 @@ BASE_DEPLOYMENT = Path(__file__).parent / "fixtures" / "athenz-zms-server.yaml"
 # Configurations with secret config values: (base scenario, changes, secret keys).
 SECRET_CONFIGS = {
     "secret-role-arn": ("cross-sending-authorization", {}, ("athenz-ses:sesRoleArn",)),
-    "secret-ses-profile": ("cross-federated-builtin", {}, ("athenz-ses:sesProfile",)),
+    "secret-ses-profile": ("cross-federated-irsa", {}, ("athenz-ses:sesProfile",)),
     "secret-aws-profile": ("same-account-irsa", {"athenz-ses:sesRegion": "us-east-1", "aws:profile": "cluster-admin"}, ("aws:profile",)),
 }
 
@@ -62,9 +62,12 @@ def test_secret_config_values_stay_secret(configs, name):
     assert all(value in str(provider) for value in secrets.values())
 
 
-@pytest.mark.parametrize("key", ["athenz-ses:senderEmail", "athenz-ses:clusterAccountId", "athenz-ses:pluginFactoryClass"])
-def test_a_secret_that_would_leak_is_refused_without_showing_it(configs, key):
-    config = configs["cross-sending-authorization"]
+@pytest.mark.parametrize("scenario,key", [
+    ("cross-sending-authorization", "athenz-ses:senderEmail"), ("cross-sending-authorization", "athenz-ses:clusterAccountId"),
+    ("cross-sending-authorization", "athenz-ses:senderServiceAccounts"), ("kind-smtp", "athenz-ses:pluginFactoryClass"),
+])
+def test_a_secret_that_would_leak_is_refused_without_showing_it(configs, scenario, key):
+    config = configs[scenario]
     plan = run_program("secret", config, secret_keys=(key,))
     assert isinstance(plan.error, ConfigError) and plan.error.key == key
     assert "[secret]" in str(plan.error) and config[key] not in str(plan.error)
@@ -104,7 +107,7 @@ def test_retain_identities_keeps_exactly_the_ses_identities(configs, name):
     assert retained and retained == sorted(r.name for r in plan.of_type(IDENTITY))
 
 
-@pytest.mark.parametrize("name", ["same-account-irsa", "cross-sending-authorization", "cross-federated-builtin"])
+@pytest.mark.parametrize("name", ["same-account-irsa", "cross-sending-authorization", "cross-federated-irsa"])
 def test_oidc_provider_is_a_resource_only_when_the_stack_creates_it(configs, name):
     for create in ("false", "true"):
         plan = run_program(name, {**configs[name], "athenz-ses:createOidcProvider": create})

@@ -1,18 +1,26 @@
-"""smokeTest: one Job that sends one email the way ZMS does, after the wiring is in place."""
+"""smokeTest: one Job that sends exactly as ZMS does, with ZMS's own credentials, and one
+as the first delegated sender, with the second article's command. Mock-engine tests:
+they check what the Jobs would run, not that SES accepts it."""
 
 from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import json
 
 import pytest
 
 from components.smoke_test import SMTP_SCRIPT, SUBJECT, TEXT
 from conftest import CLUSTER, SCENARIOS, SES, walk
-from offline_plan.engine import Plan, run_program
+from offline_plan.engine import Plan, PlannedResource, run_program
 
 JOB = "kubernetes:batch/v1:Job"
 PATCH = "kubernetes:apps/v1:DeploymentPatch"
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0"
 SMTP_IMAGE = "python:3.12.8-alpine3.21"
-SECRET = "athenz-zms-server-ses-smtp"
+SMTP_SECRET = "athenz-zms-server-ses-smtp"
+AWS_SECRET = "athenz-zms-server-ses-aws"
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +33,32 @@ def smoke(configs) -> dict[str, Plan]:
     return out
 
 
-def container(plan: Plan) -> dict:
-    (only,) = plan.one(JOB).inputs["spec"]["template"]["spec"]["containers"]
+def zms_job(plan: Plan) -> PlannedResource:
+    return next(r for r in plan.of_type(JOB) if r.parent.endswith("::smoke-test"))
+
+
+def sender_job(plan: Plan) -> PlannedResource:
+    return next(r for r in plan.of_type(JOB) if r.parent.endswith("::sender-smoke-test"))
+
+
+def container(job: PlannedResource) -> dict:
+    (only,) = job.inputs["spec"]["template"]["spec"]["containers"]
     return only
 
 
-def aws_cli(region: str, to: str, source_arn: str | None = None) -> list[str]:
-    command = ["aws", "ses", "send-email", "--region", region, "--from", "zms@example.com",
-               "--to", to, "--subject", SUBJECT, "--text", TEXT]
-    return command + (["--source-arn", source_arn] if source_arn else [])
+def pod(job: PlannedResource) -> dict:
+    return job.inputs["spec"]["template"]["spec"]
+
+
+def sesv2_call(command: list[str]) -> dict:
+    """The `aws sesv2 send-email` argv as its parameters, the raw message parsed."""
+    assert command[:3] == ["aws", "sesv2", "send-email"], command
+    params = dict(zip(command[3::2], command[4::2]))
+    assert set(params) == {"--region", "--cli-binary-format", "--from-email-address", "--destination", "--content"}
+    content = json.loads(params["--content"])
+    assert set(content) == {"Raw"}  # raw MIME, as ZMS's SESEmailProvider sends
+    message = email.message_from_bytes(base64.b64decode(content["Raw"]["Data"]), policy=email.policy.default)
+    return {**params, "--destination": json.loads(params["--destination"]), "message": message}
 
 
 def test_no_job_unless_asked(plans):
@@ -42,41 +67,47 @@ def test_no_job_unless_asked(plans):
         assert plans[name].outputs.get("smokeTestJob") is None
 
 
-def test_same_account_sends_with_the_aws_cli_as_the_zms_service_account(smoke):
-    plan = smoke["same-account-irsa"]
-    pod = plan.one(JOB).inputs["spec"]["template"]["spec"]
-    assert pod["serviceAccountName"] == "athenz-zms-ses" == plan.one("kubernetes:core/v1:ServiceAccount").inputs["metadata"]["name"]
-    assert pod["restartPolicy"] == "Never"
-    assert container(plan)["image"] == AWS_CLI_IMAGE
-    assert container(plan)["command"] == aws_cli("eu-west-1", "alice@example.com")
-    assert "env" not in container(plan) and "args" not in container(plan)
+@pytest.mark.parametrize("name,region", [("same-account-irsa", "eu-west-1"), ("cross-federated-irsa", "us-east-1")])
+def test_irsa_job_sends_with_the_sesv2_api_as_the_zms_service_account_naming_no_identity(smoke, name, region):
+    job = zms_job(smoke[name])
+    assert pod(job)["serviceAccountName"] == "athenz-zms-ses"
+    assert pod(job)["restartPolicy"] == "Never"
+    assert container(job)["image"] == AWS_CLI_IMAGE
+    assert "env" not in container(job) and "args" not in container(job)
+    call = sesv2_call(container(job)["command"])
+    assert (call["--region"], call["--cli-binary-format"], call["--from-email-address"]) == (region, "base64", "zms@example.com")
+    assert call["--destination"] == {"ToAddresses": ["alice@example.com"]}
+    assert (call["message"]["From"], call["message"]["To"], call["message"]["Subject"]) == ("zms@example.com", "alice@example.com", SUBJECT)
+    assert call["message"].get_content().strip() == TEXT
+    assert "arn:" not in json.dumps(container(job)["command"])  # ZMS names no identity ARN
 
 
-def test_sending_authorization_names_the_sender_identity_of_the_ses_account(smoke):
-    plan = smoke["cross-sending-authorization"]
-    assert container(plan)["command"] == aws_cli(
-        "eu-west-1", "alice@example.com", f"arn:aws:ses:eu-west-1:{SES}:identity/zms@example.com"
-    )
-    assert plan.one(JOB).inputs["spec"]["template"]["spec"]["serviceAccountName"] == "athenz-zms-ses"
+@pytest.mark.parametrize("name,region", [("kind-access-key", "ap-northeast-1"), ("cross-sending-authorization", "eu-west-1")])
+def test_access_key_job_sends_with_the_keys_of_the_zms_secret_and_no_service_account(smoke, name, region):
+    job = zms_job(smoke[name])
+    assert "serviceAccountName" not in pod(job) and pod(job)["automountServiceAccountToken"] is False
+    assert container(job)["env"] == [
+        {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"name": AWS_SECRET, "key": "access-key-id"}}},
+        {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": AWS_SECRET, "key": "secret-access-key"}}},
+    ]
+    call = sesv2_call(container(job)["command"])
+    assert call["--region"] == region
+    # Out of the sandbox (cross-sending-authorization) the test mails the sender itself.
+    to = "alice@example.com" if name == "kind-access-key" else "zms@example.com"
+    assert call["--destination"] == {"ToAddresses": [to]}
+    assert "arn:" not in json.dumps(container(job)["command"])
 
 
-def test_federated_role_sends_in_the_ses_region_without_a_source_arn(smoke):
-    plan = smoke["cross-federated-builtin"]
-    assert container(plan)["command"] == aws_cli("us-east-1", "alice@example.com")
-
-
-def test_without_irsa_it_sends_over_smtp_with_the_zms_secret(smoke):
-    plan = smoke["kind-smtp"]
-    pod = plan.one(JOB).inputs["spec"]["template"]["spec"]
-    assert "serviceAccountName" not in pod
-    assert container(plan)["image"] == SMTP_IMAGE
-    assert container(plan)["command"] == ["python3", "-c", SMTP_SCRIPT]
-    assert plan.one("kubernetes:core/v1:Secret").inputs["metadata"]["name"] == SECRET
-    assert container(plan)["env"] == [
-        {"name": "SMTP_HOST", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "host"}}},
-        {"name": "SMTP_PORT", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "port"}}},
-        {"name": "SMTP_USER", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "username"}}},
-        {"name": "SMTP_PASS", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "password"}}},
+def test_plugin_job_sends_over_smtp_with_the_zms_secret(smoke):
+    job = zms_job(smoke["kind-smtp"])
+    assert "serviceAccountName" not in pod(job) and pod(job)["automountServiceAccountToken"] is False
+    assert container(job)["image"] == SMTP_IMAGE
+    assert container(job)["command"] == ["python3", "-c", SMTP_SCRIPT]
+    assert container(job)["env"] == [
+        {"name": "SMTP_HOST", "value": "email-smtp.ap-northeast-1.amazonaws.com"},
+        {"name": "SMTP_PORT", "value": "587"},
+        {"name": "SMTP_USER", "valueFrom": {"secretKeyRef": {"name": SMTP_SECRET, "key": "username"}}},
+        {"name": "SMTP_PASS", "valueFrom": {"secretKeyRef": {"name": SMTP_SECRET, "key": "password"}}},
         {"name": "MAIL_FROM", "value": "zms@example.com"},
         {"name": "MAIL_TO", "value": "alice@example.com"},
         {"name": "MAIL_SUBJECT", "value": SUBJECT},
@@ -89,26 +120,55 @@ def test_the_smtp_script_reads_every_value_from_the_environment():
     assert "@" not in SMTP_SCRIPT and "amazonaws" not in SMTP_SCRIPT
     for name in ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASS", "MAIL_FROM", "MAIL_TO"):
         assert f'env["{name}"]' in SMTP_SCRIPT
+    assert "starttls" in SMTP_SCRIPT
+
+
+def test_delegated_sender_job_uses_the_articles_command_with_the_identity_arn(smoke):
+    plan = smoke["cross-sending-authorization"]
+    job = sender_job(plan)
+    sender_arn = f"arn:aws:ses:eu-west-1:{SES}:identity/zms@example.com"
+    assert job.inputs["metadata"]["namespace"] == "mailer"
+    assert pod(job)["serviceAccountName"] == "reports"
+    assert container(job)["command"] == [
+        "aws", "ses", "send-email", "--region", "eu-west-1", "--from", "zms@example.com", "--to", "zms@example.com",
+        "--subject", SUBJECT, "--text", TEXT, "--source-arn", sender_arn,
+    ]
+    # It waits for the identity policy, its role's send policy and its ServiceAccount, not for ZMS.
+    needed = {plan.one("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy").urn} | {
+        r.urn for r in plan.resources if r.name in ("sender-mailer-reports-send", "sender-mailer-reports-service-account")}
+    assert len(needed) == 3 and needed <= set(job.dependencies)
+    assert plan.one(PATCH).urn not in job.dependencies
+    assert plan.outputs["senderSmokeTestJob"] == job.outputs["metadata"]["name"]
+
+
+def test_no_delegated_job_without_delegated_senders(smoke):
+    for name in ("same-account-irsa", "kind-access-key", "kind-smtp"):
+        assert len(smoke[name].of_type(JOB)) == 1
+        assert smoke[name].outputs.get("senderSmokeTestJob") is None
 
 
 def test_out_of_the_sandbox_it_mails_the_sender(configs):
-    plan = run_program("kind-smtp", {**configs["same-account-irsa"], "athenz-ses:smokeTest": "true", "athenz-ses:sandbox": "false"})
+    plan = run_program("prod", {**configs["same-account-irsa"], "athenz-ses:smokeTest": "true", "athenz-ses:sandbox": "false"})
     assert plan.error is None
-    assert container(plan)["command"] == aws_cli("eu-west-1", "zms@example.com")
+    assert sesv2_call(container(zms_job(plan))["command"])["--destination"] == {"ToAddresses": ["zms@example.com"]}
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_job_is_bounded_and_cleans_up_after_itself(smoke, name):
-    spec = smoke[name].one(JOB).inputs["spec"]
-    assert (spec["activeDeadlineSeconds"], spec["backoffLimit"], spec["ttlSecondsAfterFinished"]) == (300, 1, 3600)
-    metadata = smoke[name].one(JOB).inputs["metadata"]
-    assert metadata["namespace"] == "athenz" and "name" not in metadata  # auto-named: create before delete
+def test_jobs_are_bounded_clean_up_and_run_again_when_they_failed(smoke, name):
+    for job in smoke[name].of_type(JOB):
+        spec = job.inputs["spec"]
+        assert (spec["activeDeadlineSeconds"], spec["backoffLimit"], spec["ttlSecondsAfterFinished"]) == (300, 1, 3600)
+        metadata = job.inputs["metadata"]
+        assert "name" not in metadata  # auto-named: create before delete
+        assert metadata["annotations"] == {"pulumi.com/replaceUnready": "true"}
+        assert container(job)["securityContext"] == {"allowPrivilegeEscalation": False}
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_job_runs_after_the_wiring_and_is_replaced_on_any_change(smoke, name):
+def test_zms_job_runs_after_the_wiring_and_is_replaced_on_any_change(smoke, name):
     plan = smoke[name]
-    job = plan.one(JOB)
+    job = zms_job(plan)
+    assert job.inputs["metadata"]["namespace"] == "athenz"
     assert plan.one(PATCH).urn in job.dependencies
     assert job.replace_on_changes == ["spec"] and job.delete_before_replace is False
     assert "customTimeouts" not in job.inputs and "pulumi.com/skipAwait" not in str(job.inputs)
@@ -118,15 +178,9 @@ def test_job_runs_after_the_wiring_and_is_replaced_on_any_change(smoke, name):
     assert plan.outputs["smokeTestJob"] == job.outputs["metadata"]["name"]
 
 
-def test_job_waits_for_the_sender_authorization_policy(smoke):
-    plan = smoke["cross-sending-authorization"]
-    policy = plan.one("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy")
-    assert policy.urn in plan.one(JOB).dependencies
-
-
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_no_credential_in_the_job(smoke, name):
+def test_no_credential_and_no_account_in_the_zms_job(smoke, name):
     credentials = {"mock-smtp-password", "mock-secret-access-key"}
-    leaks = [leaf for leaf, secret in walk(smoke[name].one(JOB).inputs) if leaf in credentials]
-    assert leaks == []
-    assert CLUSTER not in str(smoke[name].one(JOB).inputs)  # nothing account-specific but the source ARN
+    job = zms_job(smoke[name])
+    assert [leaf for leaf, _ in walk(job.inputs) if leaf in credentials] == []
+    assert CLUSTER not in str(job.inputs) and SES not in str(job.inputs)

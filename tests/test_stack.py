@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 
 import pytest
 
@@ -44,72 +45,122 @@ def identity(account: str, region: str, email: str) -> str:
     return f"arn:aws:ses:{region}:{account}:identity/{email}"
 
 
-def trust(account: str) -> dict:
+def trust(account: str, subject: str = SUBJECT) -> dict:
     return {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow",
         "Action": ["sts:AssumeRoleWithWebIdentity"],
         "Principal": {"Federated": [f"arn:aws:iam::{account}:oidc-provider/{ISSUER_HOST}"]},
-        "Condition": {"StringEquals": {f"{ISSUER_HOST}:sub": [SUBJECT], f"{ISSUER_HOST}:aud": ["sts.amazonaws.com"]}},
+        "Condition": {"StringEquals": {f"{ISSUER_HOST}:sub": [subject], f"{ISSUER_HOST}:aud": ["sts.amazonaws.com"]}},
     }]}
 
 
-def allow(actions: list[str], resources: list[str], principal: str | None = None) -> dict:
+def allow(actions: list[str], resources: list[str], principals: list[str] | None = None) -> dict:
     statement = {"Effect": "Allow", "Action": sorted(actions), "Resource": sorted(resources)}
-    if principal:
-        statement["Principal"] = {"AWS": [principal]}
+    if principals:
+        statement["Principal"] = {"AWS": sorted(principals)}
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
 SEND = ["ses:SendEmail", "ses:SendRawEmail"]
+ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
+USER, USER_POLICY = "aws:iam/user:User", "aws:iam/userPolicy:UserPolicy"
+IDENTITY_POLICY = "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy"
+OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+SA = "kubernetes:core/v1:ServiceAccount"
 
 
-# --- IAM and SES policies -----------------------------------------------------------------
+def named(plan, type_: str, name: str):
+    (found,) = [r for r in plan.of_type(type_) if r.name == name]
+    return found
 
-def test_same_account_role_trusts_one_service_account_and_sends_as_sandbox_identities(plans):
+
+def doc(resource, field: str = "policy") -> dict:
+    return normalized(json.loads(resource.inputs[field]))
+
+
+def role_arn_of(plan, logical: str) -> str:
+    return named(plan, ROLE, logical).outputs["arn"]
+
+
+# --- IAM and SES policies: exactly what each send path needs ----------------------------------
+
+def test_irsa_in_one_account_a_role_for_zms_and_nothing_else(plans):
     plan = plans["same-account-irsa"]
     arns = [identity(CLUSTER, EU, e) for e in ("zms@example.com", "alice@example.com", "bob@example.com")]
-    assert policy(plan, "aws:iam/role:Role", "assumeRolePolicy") == trust(CLUSTER)
-    assert policy(plan, "aws:iam/rolePolicy:RolePolicy") == allow(SEND, arns)
-    assert policy(plan, "aws:iam/userPolicy:UserPolicy") == allow(["ses:SendRawEmail"], arns)
-    assert plan.of_type("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy") == []
+    assert policy(plan, ROLE, "assumeRolePolicy") == trust(CLUSTER)
+    assert policy(plan, ROLE_POLICY) == allow(SEND, arns)
+    assert plan.of_type(USER) == plan.of_type(IDENTITY_POLICY) == plan.of_type(OIDC) == []
 
 
-def test_sending_authorization_grants_exactly_the_role_on_the_sender(plans):
+def test_federated_role_zms_and_the_delegated_sender_live_in_the_ses_account(plans):
+    plan = plans["cross-federated-irsa"]
+    oidc = plan.one(OIDC)
+    assert (oidc.inputs["url"], oidc.inputs["clientIdLists"]) == (f"https://{ISSUER_HOST}", ["sts.amazonaws.com"])
+    assert oidc.location.account == SES
+    arns = [identity(SES, US, "zms@example.com"), identity(SES, US, "alice@example.com")]
+    assert doc(named(plan, ROLE, "zms-irsa-role"), "assumeRolePolicy") == trust(SES)
+    assert doc(named(plan, ROLE_POLICY, "zms-irsa-send")) == allow(SEND, arns)
+    sender = "sender-mailer-reports"
+    assert doc(named(plan, ROLE, f"{sender}-role"), "assumeRolePolicy") == trust(SES, "system:serviceaccount:mailer:reports")
+    assert doc(named(plan, ROLE_POLICY, f"{sender}-send")) == allow(SEND, arns)
+    # No sending authorization: the roles are the SES account's own.
+    assert plan.of_type(IDENTITY_POLICY) == [] and plan.of_type(USER) == []
+
+
+def test_sending_authorization_grants_exactly_the_delegated_roles_and_zms_has_a_user(plans):
     plan = plans["cross-sending-authorization"]
-    role_arn = plan.outputs["roleArn"]
     sender = identity(SES, EU, "zms@example.com")
-    assert role_arn.startswith(f"arn:aws:iam::{CLUSTER}:role/")
-    assert policy(plan, "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy") == allow(SEND, [sender], principal=role_arn)
-    assert plan.one("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy").inputs["emailIdentity"] == "zms@example.com"
-    assert policy(plan, "aws:iam/role:Role", "assumeRolePolicy") == trust(CLUSTER)
-    assert policy(plan, "aws:iam/rolePolicy:RolePolicy") == allow(SEND, [sender, identity(SES, EU, "alice@example.com")])
+    roles = {sa: role_arn_of(plan, f"sender-{sa.replace('/', '-')}-role") for sa in ("mailer/reports", "billing/invoices")}
+    assert all(arn.startswith(f"arn:aws:iam::{CLUSTER}:role/") for arn in roles.values())
+    assert policy(plan, IDENTITY_POLICY) == allow(SEND, [sender], principals=list(roles.values()))
+    assert plan.one(IDENTITY_POLICY).inputs["emailIdentity"] == "zms@example.com"
+    for sa in roles:
+        ns, name = sa.split("/")
+        logical = f"sender-{ns}-{name}"
+        assert doc(named(plan, ROLE, f"{logical}-role"), "assumeRolePolicy") == trust(CLUSTER, f"system:serviceaccount:{ns}:{name}")
+        assert doc(named(plan, ROLE_POLICY, f"{logical}-send")) == allow(SEND, [sender])
+    # ZMS's own path: an IAM user of the SES account, no role for ZMS, no ServiceAccount.
+    assert policy(plan, USER_POLICY) == allow(SEND, [sender])
+    assert plan.one(USER).location.account == SES
+    assert sorted(r.name for r in plan.of_type(ROLE)) == ["sender-billing-invoices-role", "sender-mailer-reports-role"]
+    assert all(r.inputs["metadata"]["name"] != "athenz-zms-ses" for r in plan.of_type(SA))
 
 
-def test_federated_role_lives_in_the_ses_account_with_its_own_oidc_provider(plans):
-    plan = plans["cross-federated-builtin"]
-    oidc = plan.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
-    assert oidc.inputs["url"] == f"https://{ISSUER_HOST}"
-    assert oidc.inputs["clientIdLists"] == ["sts.amazonaws.com"]
-    assert policy(plan, "aws:iam/role:Role", "assumeRolePolicy") == trust(SES)
-    assert policy(plan, "aws:iam/rolePolicy:RolePolicy") == allow(
-        SEND, [identity(SES, US, "zms@example.com"), identity(SES, US, "alice@example.com")]
-    )
-    assert plan.of_type("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy") == []
-    assert plan.of_type("aws:iam/user:User") == []
+def test_access_key_user_may_send_and_nothing_else(plans):
+    plan = plans["kind-access-key"]
+    arns = [identity(CLUSTER, AP, e) for e in ("zms@example.com", "alice@example.com")]
+    assert policy(plan, USER_POLICY) == allow(SEND, arns)
+    assert plan.one(USER).inputs["path"] == "/athenz-ses/"
+    assert plan.of_type(ROLE) == plan.of_type(SA) == plan.of_type(IDENTITY_POLICY) == []
 
 
-def test_existing_oidc_provider_is_looked_up_not_managed(plans):
+def test_smtp_user_may_only_send_raw_mail(plans):
+    plan = plans["kind-smtp"]
+    arns = [identity(CLUSTER, AP, e) for e in ("zms@example.com", "alice@example.com")]
+    assert policy(plan, USER_POLICY) == allow(["ses:SendRawEmail"], arns)
+    assert plan.of_type(ROLE) == plan.of_type(SA) == []
+
+
+def test_existing_oidc_provider_is_looked_up_in_the_role_account_not_managed(plans):
     for name in ("same-account-irsa", "cross-sending-authorization"):
         plan = plans[name]
-        assert plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+        assert plan.of_type(OIDC) == []
         lookups = [(args, where) for token, args, where in plan.calls if token.endswith("getOpenIdConnectProvider")]
         assert [(args["url"], where.account) for args, where in lookups] == [(f"https://{ISSUER_HOST}", CLUSTER)]
+    assert not any(token.endswith("getOpenIdConnectProvider") for token, _, _ in plans["cross-federated-irsa"].calls)
+
+
+def test_create_oidc_provider_false_looks_it_up_in_the_ses_account(configs):
+    plan = run_program("lookup", {**configs["cross-federated-irsa"], "athenz-ses:createOidcProvider": "false"})
+    assert plan.of_type(OIDC) == []
+    lookups = [where.account for token, _, where in plan.calls if token.endswith("getOpenIdConnectProvider")]
+    assert lookups == [SES]
 
 
 def test_out_of_the_sandbox_only_the_sender_is_an_identity_and_a_resource(configs):
     plan = run_program("prod", {**configs["same-account-irsa"], "athenz-ses:sandbox": "false"})
     assert [r.inputs["emailIdentity"] for r in plan.of_type("aws:sesv2/emailIdentity:EmailIdentity")] == ["zms@example.com"]
-    assert policy(plan, "aws:iam/rolePolicy:RolePolicy") == allow(SEND, [identity(CLUSTER, EU, "zms@example.com")])
+    assert policy(plan, ROLE_POLICY) == allow(SEND, [identity(CLUSTER, EU, "zms@example.com")])
     assert any("recipientEmails is ignored" in w for w in plan.warnings)
 
 
@@ -132,17 +183,22 @@ def test_every_aws_resource_is_in_the_right_account_and_region(plans):
         "ses-sender": (CLUSTER, EU), "ses-recipient-alice@example.com": (CLUSTER, EU),
         "ses-recipient-bob@example.com": (CLUSTER, EU),
         "zms-irsa-role": (CLUSTER, EU), "zms-irsa-send": (CLUSTER, EU),
-        "smtp-user": (CLUSTER, EU), "smtp-send": (CLUSTER, EU), "smtp-key": (CLUSTER, EU),
+    }
+    assert locations(plans["cross-federated-irsa"]) == {
+        "ses": (SES, US), "ses-sender": (SES, US), "ses-recipient-alice@example.com": (SES, US),
+        "oidc": (SES, US), "zms-irsa-role": (SES, US), "zms-irsa-send": (SES, US),
+        "sender-mailer-reports-role": (SES, US), "sender-mailer-reports-send": (SES, US),
     }
     assert locations(plans["cross-sending-authorization"]) == {
-        "ses": (SES, EU), "ses-sender": (SES, EU), "ses-recipient-alice@example.com": (SES, EU),
-        "zms-irsa-role": (CLUSTER, EU), "zms-irsa-send": (CLUSTER, EU),
+        "ses": (SES, EU), "ses-sender": (SES, EU),
+        "access-key-user": (SES, EU), "access-key-send": (SES, EU), "access-key-key": (SES, EU),
+        "sender-mailer-reports-role": (CLUSTER, EU), "sender-mailer-reports-send": (CLUSTER, EU),
+        "sender-billing-invoices-role": (CLUSTER, EU), "sender-billing-invoices-send": (CLUSTER, EU),
         "sender-authorization-policy": (SES, EU),
-        "smtp-user": (SES, EU), "smtp-send": (SES, EU), "smtp-key": (SES, EU),
     }
-    assert locations(plans["cross-federated-builtin"]) == {
-        "ses": (SES, US), "ses-sender": (SES, US), "ses-recipient-alice@example.com": (SES, US),
-        "zms-irsa-oidc": (SES, US), "zms-irsa-role": (SES, US), "zms-irsa-send": (SES, US),
+    assert locations(plans["kind-access-key"]) == {
+        "ses-sender": (CLUSTER, AP), "ses-recipient-alice@example.com": (CLUSTER, AP),
+        "access-key-user": (CLUSTER, AP), "access-key-send": (CLUSTER, AP), "access-key-key": (CLUSTER, AP),
     }
     assert locations(plans["kind-smtp"]) == {
         "ses-sender": (CLUSTER, AP), "ses-recipient-alice@example.com": (CLUSTER, AP),
@@ -155,7 +211,7 @@ def test_ses_provider_is_pinned_to_the_ses_account(plans):
     assert json.loads(provider["allowedAccountIds"]) == [SES]
     assert provider["region"] == EU
     assert json.loads(provider["assumeRoles"])[0]["roleArn"] == SES_ROLE
-    federated = plans["cross-federated-builtin"].one("pulumi:providers:aws").inputs
+    federated = plans["cross-federated-irsa"].one("pulumi:providers:aws").inputs
     assert (json.loads(federated["allowedAccountIds"]), federated["region"], federated["profile"]) == ([SES], US, "ses-admin")
     assert "assumeRoles" not in federated
 
@@ -173,17 +229,22 @@ def test_credentials_of_another_account_stop_before_any_resource(configs):
     assert plan.error.key == "athenz-ses:clusterAccountId" and "333333333333" in str(plan.error)
 
 
-# --- Kubernetes -----------------------------------------------------------------------------
+# --- Kubernetes ---------------------------------------------------------------------------
 
-def test_service_account_is_annotated_with_the_role_and_matches_the_trust_subject(plans):
-    for name in ("same-account-irsa", "cross-sending-authorization", "cross-federated-builtin"):
-        plan = plans[name]
-        sa = plan.one("kubernetes:core/v1:ServiceAccount").inputs["metadata"]
-        assert sa["annotations"] == {"eks.amazonaws.com/role-arn": plan.outputs["roleArn"]}
-        sub = json.loads(plan.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"][f"{ISSUER_HOST}:sub"]
-        assert sub == f"system:serviceaccount:{sa['namespace']}:{sa['name']}"
-        assert plan.outputs["serviceAccount"] == f"{sa['namespace']}/{sa['name']}"
-    assert plans["kind-smtp"].of_type("kubernetes:core/v1:ServiceAccount") == []
+def test_each_service_account_is_annotated_with_its_own_role_and_matches_its_trust_subject(plans):
+    seen = 0
+    for plan in plans.values():
+        for sa in plan.of_type(SA):
+            meta = sa.inputs["metadata"]
+            role_arn = meta["annotations"]["eks.amazonaws.com/role-arn"]
+            (role,) = [r for r in plan.of_type(ROLE) if r.outputs["arn"] == role_arn]
+            sub = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"][f"{ISSUER_HOST}:sub"]
+            assert sub == f"system:serviceaccount:{meta['namespace']}:{meta['name']}"
+            seen += 1
+    assert seen == 1 + 2 + 2  # ZMS's (same account); ZMS's + mailer/reports; two delegated senders
+    assert plans["same-account-irsa"].outputs["serviceAccount"] == "athenz/athenz-zms-ses"
+    for name in ("kind-access-key", "kind-smtp"):
+        assert plans[name].of_type(SA) == []
 
 
 def patch_parts(plan):
@@ -203,49 +264,48 @@ def java_options(factory: str, domain_to: str | None = None) -> str:
     return " ".join(flags + ([f"-Dathenz.notification_email_domain_to={domain_to}"] if domain_to else []))
 
 
-def secret_ref(key: str) -> dict:
-    return {"secretKeyRef": {"name": "athenz-zms-server-ses-smtp", "key": key}}
+def secret_ref(key: str, secret: str = "athenz-zms-server-ses-smtp") -> dict:
+    return {"secretKeyRef": {"name": secret, "key": key}}
 
 
+AWS_SECRET = "athenz-zms-server-ses-aws"
 PLUGIN_MOUNT = [{"name": "athenz-ses-plugin", "mountPath": "/usr/lib/jars/ses-plugin.jar", "subPath": "ses-plugin.jar", "readOnly": True}]
 PLUGIN_VOLUME = [{"name": "athenz-ses-plugin", "configMap": {"name": "athenz-zms-server-ses-plugin"}}]
 
 
-def test_patch_wires_irsa_smtp_and_the_plugin(plans):
-    patch, pod, container = patch_parts(plans["cross-sending-authorization"])
-    assert patch["metadata"] == {"name": "athenz-zms-server", "namespace": "athenz",
-                                 "annotations": {"pulumi.com/patchFieldManager": "athenz-ses"}}
-    assert set(pod) == {"serviceAccountName", "serviceAccount", "volumes", "containers"}
-    assert pod["serviceAccountName"] == pod["serviceAccount"] == "athenz-zms-ses"
-    assert pod["volumes"] == PLUGIN_VOLUME
-    assert set(container) == {"name", "env", "volumeMounts"}
-    assert container["name"] == "athenz-zms-server"
-    assert container["volumeMounts"] == PLUGIN_MOUNT
-    assert env_of(container) == {
-        "AWS_REGION": EU,
-        "AWS_SES_USER": secret_ref("username"),
-        "AWS_SES_PASS": secret_ref("password"),
-        "JDK_JAVA_OPTIONS": java_options(PLUGIN_CLASS, "example.org"),
-    }
+def test_irsa_patch_runs_zms_as_its_service_account_in_the_ses_region(plans):
+    for name, region in (("same-account-irsa", EU), ("cross-federated-irsa", US)):
+        patch, pod, container = patch_parts(plans[name])
+        assert patch["metadata"] == {"name": "athenz-zms-server", "namespace": "athenz",
+                                     "annotations": {"pulumi.com/patchFieldManager": "athenz-ses"}}
+        assert set(pod) == {"serviceAccountName", "serviceAccount", "containers"}
+        assert pod["serviceAccountName"] == pod["serviceAccount"] == "athenz-zms-ses"
+        assert set(container) == {"name", "env"} and container["name"] == "athenz-zms-server"
+        assert env_of(container) == {"AWS_REGION": region, "JDK_JAVA_OPTIONS": java_options(BUILTIN_CLASS)}
 
 
-def test_patch_without_irsa_sets_no_service_account_and_no_region(plans):
+def test_access_key_patch_hands_zms_the_keys_from_its_secret_and_no_service_account(plans):
+    for name, region, domain_to in (("kind-access-key", AP, None), ("cross-sending-authorization", EU, "example.org")):
+        _, pod, container = patch_parts(plans[name])
+        assert set(pod) == {"containers"}
+        assert env_of(container) == {
+            "AWS_REGION": region,
+            "AWS_ACCESS_KEY_ID": secret_ref("access-key-id", AWS_SECRET),
+            "AWS_SECRET_ACCESS_KEY": secret_ref("secret-access-key", AWS_SECRET),
+            "JDK_JAVA_OPTIONS": java_options(BUILTIN_CLASS, domain_to),
+        }
+        assert plans[name].of_type("kubernetes:core/v1:ConfigMap") == []
+
+
+def test_plugin_patch_mounts_the_jar_and_hands_zms_the_smtp_credentials(plans):
     _, pod, container = patch_parts(plans["kind-smtp"])
     assert set(pod) == {"volumes", "containers"}
+    assert pod["volumes"] == PLUGIN_VOLUME
+    assert container["volumeMounts"] == PLUGIN_MOUNT
     assert env_of(container) == {
         "AWS_SES_USER": secret_ref("username"), "AWS_SES_PASS": secret_ref("password"),
         "JDK_JAVA_OPTIONS": java_options(PLUGIN_CLASS),
     }
-
-
-def test_builtin_notifier_gets_the_builtin_class_the_ses_region_and_no_jar(plans):
-    plan = plans["cross-federated-builtin"]
-    _, pod, container = patch_parts(plan)
-    assert set(pod) == {"serviceAccountName", "serviceAccount", "containers"}
-    assert set(container) == {"name", "env"}
-    assert env_of(container) == {"AWS_REGION": US, "JDK_JAVA_OPTIONS": java_options(BUILTIN_CLASS)}
-    assert plan.of_type("kubernetes:core/v1:ConfigMap") == [] and plan.of_type("kubernetes:core/v1:Secret") == []
-    assert plan.outputs["zmsSystemProperties"]["athenz.zms.notification_service_factory_class"] == BUILTIN_CLASS
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -263,10 +323,10 @@ def test_patch_leaves_the_base_deployment_alone(plans, name):
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_patch_depends_on_every_object_it_mounts(plans, name):
     plan = plans[name]
-    mounted = {r.urn for r in plan.resources if r.type in (
-        "kubernetes:core/v1:ServiceAccount", "kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap")}
-    assert mounted
-    assert mounted <= set(plan.one(PATCH).dependencies)
+    zms_objects = {r.urn for r in plan.resources if r.type in (SA, "kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap")
+                   and r.parent.endswith("::zms")}
+    assert zms_objects
+    assert zms_objects <= set(plan.one(PATCH).dependencies)
 
 
 def test_config_map_carries_the_jar_as_binary_data(plans, plugin_jar):
@@ -282,23 +342,24 @@ def checksum(plan) -> str:
 
 
 def test_checksum_changes_with_what_the_pods_read_and_only_then(configs, plans, tmp_path):
-    base = configs["same-account-irsa"]
-    assert checksum(run_program("again", base)) == checksum(plans["same-account-irsa"])
+    base = configs["kind-smtp"]
+    assert checksum(run_program("again", base)) == checksum(plans["kind-smtp"])
     other_jar = tmp_path / "other.jar"
-    other_jar.write_bytes(b"PK\x03\x04 another build")
+    with zipfile.ZipFile(other_jar, "w") as jar:
+        jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\nCreated-By: another build\n")
     changed = {
         "jar": {"athenz-ses:pluginJar": str(other_jar)},
         "properties": {"athenz-ses:emailDomainTo": "example.net"},
-        "ses region": {"athenz-ses:sesRegion": "us-east-1"},
+        "smtp host": {"athenz-ses:sesRegion": "eu-central-1"},
     }
-    seen = {checksum(plans["same-account-irsa"])}
+    seen = {checksum(plans["kind-smtp"])}
     for what, change in changed.items():
         value = checksum(run_program("changed", {**base, **change}))
         assert value not in seen, what
         seen.add(value)
-    # Without IRSA only the Secret (SMTP host) differs between these two.
-    kind = configs["kind-smtp"]
-    assert checksum(run_program("moved", {**kind, "aws:region": "eu-central-1"})) != checksum(plans["kind-smtp"])
+    irsa = configs["same-account-irsa"]
+    assert checksum(run_program("moved", {**irsa, "athenz-ses:sesRegion": "us-east-1"})) != checksum(plans["same-account-irsa"])
+    assert checksum(run_program("same", irsa)) == checksum(plans["same-account-irsa"])
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -318,6 +379,15 @@ def test_smtp_secret_holds_secret_credentials_only(plans):
     assert secret["metadata"]["name"] == "athenz-zms-server-ses-smtp"
 
 
+def test_access_key_secret_holds_the_key_as_a_secret(plans):
+    plan = plans["kind-access-key"]
+    secret = plan.one("kubernetes:core/v1:Secret").inputs
+    assert isinstance(secret["stringData"], Secret)
+    key = plan.one("aws:iam/accessKey:AccessKey")
+    assert reveal(secret["stringData"]) == {"access-key-id": key.id, "secret-access-key": "mock-secret-access-key"}
+    assert secret["metadata"]["name"] == AWS_SECRET
+
+
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_no_credential_appears_outside_a_secret(plans, name):
     plan = plans[name]
@@ -330,26 +400,43 @@ def test_no_credential_appears_outside_a_secret(plans, name):
 
 # --- warnings and outputs ---------------------------------------------------------------------
 
-def test_sandbox_with_sending_authorization_warns_once_and_others_do_not(plans):
-    assert [w for w in plans["cross-sending-authorization"].warnings if "BOTH accounts" in w] != []
-    assert len(plans["cross-sending-authorization"].warnings) == 1
-    for name in ("same-account-irsa", "cross-federated-builtin", "kind-smtp"):
-        assert plans[name].warnings == []
+def test_every_scenario_plans_without_a_warning(plans):
+    assert {name: plan.warnings for name, plan in plans.items()} == {name: [] for name in SCENARIOS}
+
+
+def test_sending_authorization_in_the_sandbox_warns_that_it_will_not_deliver(configs):
+    plan = run_program("sandboxed", {**configs["cross-sending-authorization"], "athenz-ses:sandbox": "true"})
+    assert plan.error is None
+    assert len(plan.warnings) == 1 and "BOTH accounts" in plan.warnings[0]
 
 
 def test_outputs_tell_what_was_made_and_what_to_do_next(plans):
     out = plans["cross-sending-authorization"].outputs
-    assert out["senderIdentityArn"] == identity(SES, EU, "zms@example.com")
-    assert out["recipientIdentityArns"] == [identity(SES, EU, "alice@example.com")]
+    sender = identity(SES, EU, "zms@example.com")
+    assert out["senderIdentityArn"] == sender
+    assert out["recipientIdentityArns"] == []
     assert (out["sesAccountId"], out["sesRegion"]) == (SES, EU)
-    assert out["smtpEndpoint"] == "email-smtp.eu-west-1.amazonaws.com:587"
+    assert [out.get(key) for key in ("smtpEndpoint", "roleArn", "serviceAccount")] == [None, None, None]
+    assert out["zmsPrincipalArn"] == plans["cross-sending-authorization"].one(USER).outputs["arn"]
+    assert out["senderServiceAccounts"] == {
+        sa: {"roleArn": role_arn_of(plans["cross-sending-authorization"], f"sender-{sa.replace('/', '-')}-role"), "sourceArn": sender}
+        for sa in ("mailer/reports", "billing/invoices")
+    }
     assert out["zmsSystemProperties"] == {
-        "athenz.zms.notification_service_factory_class": PLUGIN_CLASS,
+        "athenz.zms.notification_service_factory_class": BUILTIN_CLASS,
         "athenz.notification_email_from": "zms",
         "athenz.notification_email_domain_from": "example.com",
         "athenz.notification_email_domain_to": "example.org",
     }
-    assert "zms@example.com, alice@example.com" in out["nextSteps"]
-    assert "self-serve or review-enabled" in out["nextSteps"]
+    assert out["sendPath"] == (
+        f"ZMS sends with the built-in SES notifier (SES v2 API) with the access key of an IAM user of account {SES}, "
+        f"as identity zms@example.com of account {SES} in {EU}"
+    )
+    assert "self-serve or review-enabled" in out["nextSteps"] and "--source-arn" in out["nextSteps"]
+    federated = plans["cross-federated-irsa"].outputs
+    assert federated["senderServiceAccounts"] == {"mailer/reports": {"roleArn": role_arn_of(plans["cross-federated-irsa"], "sender-mailer-reports-role")}}
+    assert federated["zmsPrincipalArn"] == federated["roleArn"] == role_arn_of(plans["cross-federated-irsa"], "zms-irsa-role")
+    assert "--source-arn" not in federated["nextSteps"] and "production access" not in federated["nextSteps"]
     kind = plans["kind-smtp"].outputs
-    assert "roleArn" not in kind or kind["roleArn"] is None
+    assert kind.get("roleArn") is None and kind["smtpEndpoint"] == "email-smtp.ap-northeast-1.amazonaws.com:587"
+    assert kind["senderServiceAccounts"] == {}

@@ -86,8 +86,8 @@ def test_trust_policies_accept_one_service_account_of_one_provider(every_plan, n
 
 
 def test_the_trust_checks_see_a_weakened_trust_policy(plans):
-    plan = plans["cross-federated-builtin"]
-    role = plan.one("aws:iam/role:Role")
+    plan = plans["cross-federated-irsa"]
+    (role,) = [r for r in plan.of_type("aws:iam/role:Role") if r.name == "zms-irsa-role"]
     assert role.location.account == "222222222222"  # the role and its provider live in the SES account
     document = policy_documents(role)["assumeRolePolicy"]
     document["Statement"][0]["Condition"]["StringLike"] = {"x:sub": "*"}

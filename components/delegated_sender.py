@@ -1,0 +1,57 @@
+"""A workload other than ZMS that sends as the sender identity (the second article's
+setup): its own IRSA role, trusted only by its own ServiceAccount (one role per
+ServiceAccount, so no workload holds another's credentials), and the ServiceAccount,
+annotated with that role, in the workload's namespace (which must exist).
+
+Across accounts with sending authorization the role lives in the cluster account and
+the workload must name the sender identity ARN when it sends (`--source-arn`,
+`FromEmailAddressIdentityArn`); the caller adds the identity policy. With a role in
+the SES account (federated-role) or in one account, it just sends as the address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.irsa_role import IrsaRole, IrsaRoleArgs
+from components.zms_wiring import LABELS, ROLE_ARN_ANNOTATION
+
+
+@dataclass
+class DelegatedSenderArgs:
+    namespace: str
+    service_account: str
+    oidc_provider_arn: pulumi.Input[str]
+    issuer_host: str
+    send_arns: pulumi.Input[Sequence[str]]
+
+
+class DelegatedSender(pulumi.ComponentResource):
+    """Pass the role account's AWS provider in `opts.providers`; Kubernetes objects use
+    the default (or passed) Kubernetes provider."""
+
+    role_arn: pulumi.Output[str]
+    service_account: k8s.core.v1.ServiceAccount
+
+    def __init__(self, name: str, args: DelegatedSenderArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("athenz-ses:index:DelegatedSender", name, None, opts)
+        role = IrsaRole(name, IrsaRoleArgs(
+            oidc_provider_arn=args.oidc_provider_arn,
+            issuer_host=args.issuer_host,
+            namespace=args.namespace,
+            service_account=args.service_account,
+            send_arns=args.send_arns,
+            description="Delegated sender of the athenz-ses stack: sends mail through Amazon SES",
+        ), opts=pulumi.ResourceOptions(parent=self))
+        self.role_arn = role.role_arn
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-service-account",
+            metadata={"name": args.service_account, "namespace": args.namespace, "labels": LABELS,
+                      "annotations": {ROLE_ARN_ANNOTATION: role.role_arn}},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"roleArn": self.role_arn})

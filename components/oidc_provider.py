@@ -1,0 +1,42 @@
+"""The cluster's OIDC issuer as an IAM OIDC identity provider of one account: looked up
+(the usual case in the cluster account, where EKS setups register it) or created (the
+usual case in another account, which rarely has the issuer yet). IRSA roles trust it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components.policies import STS_AUDIENCE
+
+
+@dataclass
+class ClusterOidcProviderArgs:
+    issuer_url: str
+    """The cluster's OIDC issuer, https://, without a trailing slash."""
+    create: bool = False
+    """Create the provider; otherwise look it up (a looked-up provider is never touched,
+    so `pulumi destroy` never deletes it)."""
+
+
+class ClusterOidcProvider(pulumi.ComponentResource):
+    arn: pulumi.Output[str]
+    issuer_host: str
+    """The issuer without https://: the prefix of the `:sub` and `:aud` condition keys."""
+
+    def __init__(self, name: str, args: ClusterOidcProviderArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("athenz-ses:index:ClusterOidcProvider", name, None, opts)
+        self.issuer_host = args.issuer_url.removeprefix("https://")
+        if args.create:
+            provider = aws.iam.OpenIdConnectProvider(
+                name, url=args.issuer_url, client_id_lists=[STS_AUDIENCE], opts=pulumi.ResourceOptions(parent=self)
+            )
+            self.arn = provider.arn
+        else:
+            self.arn = aws.iam.get_open_id_connect_provider_output(
+                url=args.issuer_url, opts=pulumi.InvokeOutputOptions(parent=self)
+            ).arn
+        self.register_outputs({"arn": self.arn})

@@ -1,0 +1,64 @@
+"""An IAM user of the SES account that may only send as the given identities, and its
+access key. ZMS uses it where it has no IRSA:
+
+- `smtp=False` (built-in notifier, `credentials: access-key`): the access key itself,
+  read by the AWS SDK's default chain from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY;
+  the user may call ses:SendEmail and ses:SendRawEmail.
+- `smtp=True` (the plugin): the key turned into the SES SMTP password of the Region
+  (SigV4-derived, valid in that Region only); the user may only call ses:SendRawEmail,
+  which is what an SMTP send is authorized as.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.policies import SEND_ACTIONS, SMTP_ACTIONS, send_as
+
+SMTP_PORT = 587  # STARTTLS; the seed's plugin has this port built in.
+
+
+@dataclass
+class SendingUserArgs:
+    region: str
+    """The SES Region (the provider in opts must match); the SMTP password is derived for it."""
+    send_arns: pulumi.Input[Sequence[str]]
+    """SES identity ARNs the user may send as (sender, plus recipients in the sandbox)."""
+    smtp: bool = False
+
+
+class SendingUser(pulumi.ComponentResource):
+    user_arn: pulumi.Output[str]
+    access_key_id: pulumi.Output[str]
+    """Changes whenever the credentials do; safe to show (it is not the secret)."""
+    secret_access_key: Optional[pulumi.Output[str]]
+    """Secret; None with smtp (ZMS gets the SMTP password instead)."""
+    smtp_password: Optional[pulumi.Output[str]]
+    """Secret; only with smtp."""
+    smtp_host: Optional[str]
+    smtp_port: int = SMTP_PORT
+
+    def __init__(self, name: str, args: SendingUserArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("athenz-ses:index:SendingUser", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        user = aws.iam.User(f"{name}-user", path="/athenz-ses/", opts=child)
+        actions = SMTP_ACTIONS if args.smtp else SEND_ACTIONS
+        policy = aws.iam.UserPolicy(f"{name}-send", user=user.name, policy=send_as(args.send_arns, actions, self), opts=child)
+        key = aws.iam.AccessKey(
+            f"{name}-key", user=user.name, opts=pulumi.ResourceOptions(parent=self, depends_on=[policy])
+        )
+        self.user_arn = user.arn
+        self.access_key_id = key.id
+        if args.smtp:
+            self.secret_access_key = None
+            self.smtp_password = pulumi.Output.secret(key.ses_smtp_password_v4)
+            self.smtp_host = f"email-smtp.{args.region}.amazonaws.com"
+        else:
+            self.secret_access_key = pulumi.Output.secret(key.secret)
+            self.smtp_password = None
+            self.smtp_host = None
+        self.register_outputs({"userArn": self.user_arn, "accessKeyId": self.access_key_id})

@@ -1,0 +1,97 @@
+"""The plugin, honestly: a jar that javac compiles at test time, shaped like the first
+article's plugin (its SMTP endpoint and From address are compile-time constants), run
+through the whole program under the mock engine.
+
+The plan warns where the jar ignores the config, and the smoke test sends to the host
+and from the address the jar really uses, so it fails where ZMS's plugin would."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import cfg
+from offline_plan.engine import Plan, run_program
+from test_jar_constants import NOTIFIER, compile_classes, jar_of
+
+FACTORY = "com.example.ses.Notifier"  # NOTIFIER's package holds the constants' class
+JAR_HOST = "email-smtp.ap-northeast-1.amazonaws.com"
+# A shaded library in another package: its strings are not the plugin's settings.
+LIBRARY = r"""
+package org.example.mail;
+
+public class Defaults {
+    public static final String HOST = "email-smtp.us-west-2.amazonaws.com";
+    public static final String FROM = "postmaster@example.net";
+    public static String[] all() { return new String[] { HOST, FROM }; }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def plugin_jar(tmp_path_factory) -> Path:
+    javac = shutil.which("javac")
+    if javac is None:
+        pytest.fail("javac (JDK 17) is required: these tests compile their Java fixtures at test time")
+    out = tmp_path_factory.mktemp("seed-like-plugin")
+    classes = compile_classes(javac, out, {"com/example/ses/Notifier.java": NOTIFIER, "org/example/mail/Defaults.java": LIBRARY})
+    jar = out / "plugin.jar"
+    jar.write_bytes(jar_of(classes))
+    with zipfile.ZipFile(jar) as archive:  # the fixture is what it claims to be
+        assert {"com/example/ses/Sender.class", "org/example/mail/Defaults.class"} <= set(archive.namelist())
+    return jar
+
+
+def plan_of(jar: Path, **keys) -> Plan:
+    base = dict(aws_region="ap-northeast-1", notifier="plugin", pluginJar=str(jar), pluginFactoryClass=FACTORY,
+                senderEmail="zms@example.com", recipientEmails=["alice@example.com"], smokeTest=True)
+    config = cfg(**{**base, **keys})
+    plan = run_program("plugin", {k: v for k, v in config.items() if v is not None})
+    assert plan.error is None, plan.error
+    return plan
+
+
+def smtp_env(plan: Plan) -> dict[str, str]:
+    (job,) = plan.of_type("kubernetes:batch/v1:Job")
+    (container,) = job.inputs["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e["value"] for e in container["env"] if "value" in e}
+
+
+def test_a_jar_that_matches_the_config_plans_without_a_warning(plugin_jar):
+    plan = plan_of(plugin_jar, emailDomainTo="example.org")
+    assert plan.warnings == []
+    env = smtp_env(plan)
+    assert (env["SMTP_HOST"], env["SMTP_PORT"], env["MAIL_FROM"]) == (JAR_HOST, "587", "zms@example.com")
+
+
+def test_an_endpoint_of_another_region_is_named_and_the_smoke_test_uses_it(plugin_jar):
+    plan = plan_of(plugin_jar, sesRegion="eu-west-1")
+    (warning,) = plan.warnings
+    assert f"hard-codes SMTP endpoint '{JAR_HOST}' (com/example/ses/Sender$1.class, com/example/ses/Sender.class), but sesRegion is eu-west-1" in warning
+    assert "valid only in the Region" in warning
+    # The SMTP password is derived for eu-west-1; the Job tries it where the plugin will.
+    assert smtp_env(plan)["SMTP_HOST"] == JAR_HOST
+    assert plan.outputs["smtpEndpoint"] == f"{JAR_HOST}:587"
+    assert f"over SMTP ({JAR_HOST}:587)" in plan.outputs["sendPath"]
+
+
+def test_another_from_address_is_named_and_the_smoke_test_sends_from_it(plugin_jar):
+    plan = plan_of(plugin_jar, senderEmail="notifications@example.com")
+    (warning,) = plan.warnings
+    assert "hard-codes the email address 'zms@example.com'" in warning and "senderEmail is notifications@example.com" in warning
+    assert smtp_env(plan)["MAIL_FROM"] == "zms@example.com"
+
+
+def test_another_recipient_domain_is_named(plugin_jar):
+    plan = plan_of(plugin_jar, emailDomainTo="example.com")
+    (warning,) = plan.warnings
+    assert "appends the recipient domain '@example.org'" in warning and "emailDomainTo is example.com" in warning
+
+
+def test_strings_of_a_shaded_library_are_not_the_plugins(plugin_jar):
+    plan = plan_of(plugin_jar)
+    assert not any("us-west-2" in w or "postmaster" in w for w in plan.warnings)
+    assert smtp_env(plan)["SMTP_HOST"] == JAR_HOST
