@@ -33,7 +33,7 @@ def _document(statement: aws.iam.GetPolicyDocumentStatementArgs, parent: pulumi.
 def web_identity_trust(
     provider_arn: pulumi.Input[str], issuer_host: str, subject: str, parent: pulumi.Resource
 ) -> pulumi.Output[str]:
-    """The seed's trust policy: one service account of one cluster, audience STS."""
+    """The IRSA trust policy: one service account of one cluster, audience STS."""
     return _document(
         aws.iam.GetPolicyDocumentStatementArgs(
             effect="Allow",

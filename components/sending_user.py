@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from components.policies import SEND_ACTIONS, SMTP_ACTIONS, send_as
 
-SMTP_PORT = 587  # STARTTLS; the seed's plugin has this port built in.
+SMTP_PORT = 587  # STARTTLS; the first article's plugin has this port built in.
 
 
 @dataclass

@@ -163,7 +163,7 @@ def ses_send_only_on_identities(resource_type: str, props: Props) -> list[str]:
 
 def patch_leaves_base_alone(resource_type: str, props: Props) -> list[str]:
     """The ZMS DeploymentPatch sets no env var of the base Deployment and never forces
-    ownership: destroy would remove a force-owned field and break ZMS (ATHENZ.md)."""
+    ownership: destroy would remove a force-owned field and break ZMS."""
     if resource_type != DEPLOYMENT_PATCH:
         return []
     found = []

@@ -36,7 +36,7 @@ def plugin_jar(tmp_path_factory) -> Path:
     javac = shutil.which("javac")
     if javac is None:
         pytest.fail("javac (JDK 17) is required: these tests compile their Java fixtures at test time")
-    out = tmp_path_factory.mktemp("seed-like-plugin")
+    out = tmp_path_factory.mktemp("article-like-plugin")
     classes = compile_classes(javac, out, {"com/example/ses/Notifier.java": NOTIFIER, "org/example/mail/Defaults.java": LIBRARY})
     jar = out / "plugin.jar"
     jar.write_bytes(jar_of(classes))

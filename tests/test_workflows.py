@@ -18,6 +18,7 @@ MAJORS = {
     "actions/checkout": "v7",
     "actions/setup-python": "v7",
     "actions/setup-java": "v5",
+    "actions/setup-node": "v6",
     "aws-actions/configure-aws-credentials": "v6",
     "pulumi/actions": "v7",
 }
@@ -71,13 +72,14 @@ def test_pull_request_tests_then_previews_every_stack_with_a_comment():
     assert list(workflow["on"]) == ["pull_request"]
     test, preview = workflow["jobs"]["test"], workflow["jobs"]["preview"]
     runs = [s.get("run", "") for s in test["steps"]]
-    assert "python -m venv venv && venv/bin/pip install -r requirements-dev.txt" in runs
+    # The same installs as .ci/run: the pinned Python packages and the access proof's evaluator.
+    assert "python -m venv venv && venv/bin/pip install -r requirements-dev.txt\nnpm ci --prefix tests/access\n" in runs
     assert "venv/bin/python -m pytest" in runs
-    assert any("venv/bin/python -m offline_plan dev" in r and "venv/bin/python -m offline_plan local" in r for r in runs)
+    assert any(all(f"venv/bin/python -m offline_plan {stack}" in r for stack in ("dev", "local", "plugin")) for r in runs)
     assert preview["needs"] == "test"
     assert preview["permissions"] == {"contents": "read", "pull-requests": "write", "id-token": "write"}
     stacks = preview["strategy"]["matrix"]["stack"]
-    assert stacks == ["dev", "local"] and all((PROJECT_DIR / f"Pulumi.{s}.yaml").is_file() for s in stacks)
+    assert stacks == ["dev", "local", "plugin"] and all((PROJECT_DIR / f"Pulumi.{s}.yaml").is_file() for s in stacks)
     (pulumi,) = [s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
     assert pulumi["with"]["command"] == "preview" and pulumi["with"]["comment-on-pr"] is True
     assert "matrix.stack" in pulumi["with"]["stack-name"]
