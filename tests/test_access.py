@@ -1,0 +1,183 @@
+"""The access proof: who may and may not send, decided by an IAM policy evaluator nobody
+here wrote (@cloud-copilot/iam-simulate, test-only, see tests/access/), on the policy
+documents of every plan the tests build: each scenario and each committed stack.
+
+For each plan it checks exactly the path ZMS really takes (its role or its IAM user),
+each delegated sender (with and without the identity policy, when it needs one), and
+each IRSA trust policy (ZMS's ServiceAccount, and nobody else). A failure prints the
+evaluator's own explanation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import SCENARIOS
+from iam_simulate import ALLOWED, AccessRequest, AccessResult, alias_web_identity, assert_decision, oidc_provider_arn, simulate, web_identity_context
+from offline_plan.engine import Plan, PlannedResource, reveal
+from offline_plan.stacks import committed_stacks
+
+PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_stacks()]
+SEND = ("ses:SendEmail", "ses:SendRawEmail")
+OTHER_SES_ACTIONS = ("ses:SendBulkEmail", "ses:SendTemplatedEmail", "ses:DeleteEmailIdentity", "ses:GetEmailIdentity")
+ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
+USER, USER_POLICY = "aws:iam/user:User", "aws:iam/userPolicy:UserPolicy"
+IDENTITY_POLICY = "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy"
+SA = "kubernetes:core/v1:ServiceAccount"
+PROVIDER = re.compile(r"arn:aws:iam::(?P<account>\d{12}):oidc-provider/(?P<host>.+)")
+
+
+def document(resource: PlannedResource, field: str = "policy") -> dict:
+    return json.loads(reveal(resource.inputs[field]))
+
+
+def account_of(arn: str) -> str:
+    return arn.split(":")[4]
+
+
+def another_identity(identity_arn: str) -> str:
+    """An identity of the same account and Region that the stack never granted."""
+    return identity_arn.rsplit("/", 1)[0] + "/intruder@example.com"
+
+
+def identity_policy(plan: Plan) -> dict | None:
+    found = plan.of_type(IDENTITY_POLICY)
+    return document(found[0]) if found else None
+
+
+def role_and_policies(plan: Plan, role_arn: str) -> tuple[PlannedResource, list[dict]]:
+    (role,) = [r for r in plan.of_type(ROLE) if r.outputs["arn"] == role_arn]
+    return role, [document(p) for p in plan.of_type(ROLE_POLICY) if p.inputs["role"] == role.id]
+
+
+def zms_principal(plan: Plan) -> tuple[str, list[dict], tuple[str, ...]]:
+    """ZMS's principal, its identity policies and the SES actions its path needs."""
+    principal = plan.outputs["zmsPrincipalArn"]
+    if plan.outputs.get("roleArn"):
+        _, policies = role_and_policies(plan, principal)
+        return principal, policies, SEND
+    (user,) = plan.of_type(USER)
+    assert user.outputs["arn"] == principal
+    policies = [document(p) for p in plan.of_type(USER_POLICY) if p.inputs["user"] == user.id]
+    smtp = plan.outputs.get("smtpEndpoint") is not None
+    return principal, policies, ("ses:SendRawEmail",) if smtp else SEND  # SMTP sends are SendRawEmail
+
+
+def send(name: str, principal: str, policies: list[dict], action: str, identity: str, resource_policy: dict | None) -> AccessRequest:
+    return AccessRequest(name, principal, action, identity, account_of(identity),
+                         identity_policies=policies, resource_policy=resource_policy)
+
+
+def run(requests: list[AccessRequest]) -> dict[str, AccessResult]:
+    results = simulate(requests)
+    return {r.name: r for r in results}
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_zms_may_send_as_its_identities_and_nothing_else(every_plan, name):
+    plan = every_plan[name]
+    principal, policies, needed = zms_principal(plan)
+    sender = plan.outputs["senderIdentityArn"]
+    identities = [sender, *plan.outputs["recipientIdentityArns"]]
+    on_sender = identity_policy(plan)
+
+    def req(label: str, action: str, identity: str) -> AccessRequest:
+        return send(label, principal, policies, action, identity, on_sender if identity == sender else None)
+
+    allowed = [req(f"{action} {identity}", action, identity) for action in needed for identity in identities]
+    denied = [req(f"{action} elsewhere", action, another_identity(sender)) for action in SEND]
+    denied += [req(f"{action} on the sender", action, sender) for action in OTHER_SES_ACTIONS + tuple(set(SEND) - set(needed))]
+    results = run(allowed + denied)
+    for request in allowed:
+        assert_decision(results[request.name], ALLOWED)
+    for request in denied:
+        assert not results[request.name].allowed, results[request.name].explain()
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_each_delegated_sender_sends_as_the_sender_only_through_its_own_grant(every_plan, name):
+    plan = every_plan[name]
+    senders = plan.outputs.get("senderServiceAccounts") or {}
+    if not senders:
+        assert plan.of_type(IDENTITY_POLICY) == []  # no delegated sender, no identity policy
+        return
+    sender = plan.outputs["senderIdentityArn"]
+    on_sender = identity_policy(plan)
+    requests, expect = [], {}
+    for key, grant in senders.items():
+        _, policies = role_and_policies(plan, grant["roleArn"])
+        cross = "sourceArn" in grant
+        assert (on_sender is not None) == cross and (not cross or grant["sourceArn"] == sender)
+        for action in SEND:
+            requests.append(send(f"{key} {action}", grant["roleArn"], policies, action, sender, on_sender))
+            expect[f"{key} {action}"] = True
+            # Across accounts the identity policy is what lets it in: without it, denied.
+            requests.append(send(f"{key} {action} without the identity policy", grant["roleArn"], policies, action, sender, None))
+            expect[f"{key} {action} without the identity policy"] = not cross
+            requests.append(send(f"{key} {action} elsewhere", grant["roleArn"], policies, action, another_identity(sender), None))
+            expect[f"{key} {action} elsewhere"] = False
+    if on_sender is not None:
+        # The identity policy names exactly the delegated roles: a role of the same account
+        # with the same permissions is not let in.
+        stranger = f"arn:aws:iam::{account_of(next(iter(senders.values()))['roleArn'])}:role/stranger"
+        _, policies = role_and_policies(plan, next(iter(senders.values()))["roleArn"])
+        requests.append(send("stranger", stranger, policies, "ses:SendEmail", sender, on_sender))
+        expect["stranger"] = False
+    results = run(requests)
+    for label, allowed in expect.items():
+        if allowed:
+            assert_decision(results[label], ALLOWED)
+        else:
+            assert not results[label].allowed, results[label].explain()
+
+
+def assume(label: str, role: PlannedResource, trust: dict, host: str, sub: str, aud: str = "sts.amazonaws.com") -> AccessRequest:
+    account = account_of(role.outputs["arn"])
+    return AccessRequest(label, oidc_provider_arn(account, host), "sts:AssumeRoleWithWebIdentity", role.outputs["arn"],
+                         account, resource_policy=trust, context=web_identity_context(host, sub=sub, aud=aud))
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_each_role_is_assumed_by_its_own_service_account_only(every_plan, name):
+    plan = every_plan[name]
+    requests, allowed = [], set()
+    for sa in plan.of_type(SA):
+        meta = sa.inputs["metadata"]
+        namespace, account_name = meta["namespace"], meta["name"]
+        role, _ = role_and_policies(plan, meta["annotations"]["eks.amazonaws.com/role-arn"])
+        trust = document(role, "assumeRolePolicy")
+        (statement,) = trust["Statement"]
+        provider = PROVIDER.fullmatch(statement["Principal"]["Federated"])
+        assert provider and provider["account"] == account_of(role.outputs["arn"])
+        # iam-simulate keeps the web-identity keys only of providers it knows and drops
+        # `oidc.eks...:sub`; rename the issuer to one it knows, in policy and request alike.
+        aliased, host = alias_web_identity(trust, provider["host"])
+        subject = f"system:serviceaccount:{namespace}:{account_name}"
+        label = f"{namespace}/{account_name}"
+        requests += [
+            assume(f"{label}: itself", role, aliased, host, subject),
+            assume(f"{label}: another ServiceAccount of its namespace", role, aliased, host, f"system:serviceaccount:{namespace}:default"),
+            assume(f"{label}: its name in another namespace", role, aliased, host, f"system:serviceaccount:kube-system:{account_name}"),
+            assume(f"{label}: another audience", role, aliased, host, subject, aud="sts.example.com"),
+        ]
+        allowed.add(f"{label}: itself")
+    if not requests:
+        assert plan.of_type(ROLE) == []  # no ServiceAccount, no role
+        return
+    results = run(requests)
+    for request in requests:
+        if request.name in allowed:
+            assert_decision(results[request.name], ALLOWED)
+        else:
+            assert not results[request.name].allowed, results[request.name].explain()
+
+
+def test_the_proof_covers_every_path(every_plan):
+    """Each send path of the decision table, and delegated senders both ways, are proven."""
+    paths = {(p.outputs.get("roleArn") is not None, p.outputs.get("smtpEndpoint") is not None) for p in every_plan.values()}
+    assert paths == {(True, False), (False, False), (False, True)}  # IRSA, access key, SMTP
+    modes = {"sourceArn" in grant for p in every_plan.values() for grant in (p.outputs.get("senderServiceAccounts") or {}).values()}
+    assert modes == {True, False}
