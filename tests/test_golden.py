@@ -46,3 +46,12 @@ def test_the_golden_plan_does_not_depend_on_a_built_jar(tmp_path):
     """Planned twice, the same files: the placeholder jar always stands in."""
     again = golden_plan("local")
     assert diff_plan(GOLDEN_DIR / "local", again, tmp_path) == ""
+
+
+def test_every_committed_stack_plans_without_a_warning(stack_plans):
+    """The committed stacks are configurations that deliver: nothing to warn about."""
+    assert {stack: plan.warnings for stack, plan in stack_plans.items()} == {stack: [] for stack in stack_plans}
+    paths = {stack: plan.outputs["sendPath"] for stack, plan in stack_plans.items()}
+    assert "built-in SES notifier (SES v2 API) as ServiceAccount athenz/athenz-zms-ses through IRSA" in paths["dev"]
+    assert "built-in SES notifier (SES v2 API) with the access key of an IAM user" in paths["local"]
+    assert "plugin com.mlajkim.athenz.AwsSesPlugin over SMTP" in paths["plugin"]
