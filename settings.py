@@ -13,12 +13,15 @@ what depends on it (is SES in another account? can Pulumi reach it?).
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
+import botocore.session
 import pulumi
 
 from components.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
@@ -133,6 +136,50 @@ def _show(value: object) -> str:
         return "(not set)"
     text = repr(value)
     return text if len(text) <= _SHOWN_VALUE_CHARS else text[: _SHOWN_VALUE_CHARS - 3] + "..."
+
+
+class ConfigErrors(pulumi.RunError):
+    """Every bad key of a config at once: one line each (key, value, expected), keys in order."""
+
+    def __init__(self, errors: list[ConfigError]):
+        self.errors = sorted(errors, key=lambda error: error.key)
+        super().__init__("\n".join(str(error) for error in self.errors))
+
+    def redacted(self, secrets: Mapping[str, str]) -> "ConfigErrors":
+        return ConfigErrors([error.redacted(secrets) for error in self.errors])
+
+
+BAD = object()
+"""The parsed value of a key that had an error (reported once, where it was parsed)."""
+
+
+def ok(*values: object) -> bool:
+    """None of these values failed to parse: checks that combine them may run."""
+    return all(value is not BAD for value in values)
+
+
+class _Checks:
+    """Runs each parser, keeps going after an error, and raises them all at the end."""
+
+    def __init__(self) -> None:
+        self.errors: list[ConfigError] = []
+
+    def __call__(self, parse, *args):  # noqa: ANN001, ANN204 - any parser, any value
+        try:
+            return parse(*args)
+        except ConfigError as error:
+            self.add(error)
+            return BAD
+
+    def add(self, error: ConfigError) -> None:
+        if all(error.key != seen.key for seen in self.errors):  # one line per key
+            self.errors.append(error)
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise ConfigErrors(self.errors)
 
 
 @dataclass(frozen=True)
@@ -317,7 +364,10 @@ def read_stack_config() -> Mapping[str, Optional[str]]:
     """The raw config strings of this stack, keyed as `namespace:key`."""
     project = pulumi.Config(PROJECT)
     aws = pulumi.Config("aws")
-    raw: dict[str, Optional[str]] = {f"{PROJECT}:{key}": project.get(key) for key in (*DEFAULTS, *RETIRED)}
+    # Every key of the project's namespace the CLI passed (PULUMI_CONFIG), so that a
+    # misspelled key is reported instead of silently leaving its default in place.
+    given = [key.split(":", 1)[1] for key in pulumi.runtime.get_config_env() if key.startswith(f"{PROJECT}:")]
+    raw: dict[str, Optional[str]] = {f"{PROJECT}:{key}": project.get(key) for key in dict.fromkeys([*DEFAULTS, *RETIRED, *given])}
     raw["aws:region"] = aws.get("region")
     raw["aws:profile"] = aws.get("profile")
     return raw
@@ -338,93 +388,89 @@ def load_settings(
     secrets = {key: raw[key] for key in secret_keys if raw.get(key) is not None}
     try:
         return _load_settings(raw, project_dir, secrets)
-    except ConfigError as error:
+    except (ConfigError, ConfigErrors) as error:
         raise error.redacted(secrets) from None
 
 
 def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets: Mapping[str, str]) -> Settings:
+    check = _Checks()
     for key in sorted(secrets):
         if key not in SECRET_CAPABLE:
-            raise ConfigError(
+            check.add(ConfigError(
                 key, None, "a plain value, not a secret: it names resources or lands in ARNs and the ZMS pod spec, "
                 "where it could not stay secret (only " + ", ".join(sorted(SECRET_CAPABLE)) + " may be secrets)",
                 secret=True,
-            )
+            ))
+    for full_key in sorted(k for k in raw if k.startswith(f"{PROJECT}:") and raw[k] is not None):
+        name = full_key.split(":", 1)[1]
+        if name in RETIRED:
+            check.add(ConfigError(name, raw[full_key], RETIRED[name]))
+        elif name not in DEFAULTS:
+            check.add(ConfigError(name, raw[full_key], _unknown_key_hint(name)))
 
     def get(key: str) -> Optional[str]:
         value = raw.get(f"{PROJECT}:{key}")
         return DEFAULTS[key] if value is None else value
 
-    for key, expected in RETIRED.items():
-        if raw.get(f"{PROJECT}:{key}") is not None:
-            raise ConfigError(key, raw[f"{PROJECT}:{key}"], expected)
+    region = check(_required_match, "aws:region", raw.get("aws:region"), _REGION, "an AWS Region such as eu-west-1")
+    aws_profile = check(_optional_match, "aws:profile", raw.get("aws:profile"), _PROFILE, "an AWS profile name")
+    cluster_account = check(_account_id, "clusterAccountId", get("clusterAccountId"))
+    ses_account = check(_account_id, "sesAccountId", get("sesAccountId"))
 
-    region = _required_match("aws:region", raw.get("aws:region"), _REGION, "an AWS Region such as eu-west-1")
-    aws_profile = _optional_match("aws:profile", raw.get("aws:profile"), _PROFILE, "an AWS profile name")
-
-    issuer = _issuer(get("oidcIssuerUrl"))
-    notifier = _choice("notifier", get("notifier"), (BUILTIN, PLUGIN))
-    credentials = _credentials(get("credentials"), notifier, issuer)
-    mode = _choice("crossAccountMode", get("crossAccountMode"), (FEDERATED_ROLE, SENDING_AUTHORIZATION))
-    sender = _email("senderEmail", get("senderEmail"))
-    recipients = _recipients(get("recipientEmails"), sender)
-    ses_region = _optional_match("sesRegion", get("sesRegion"), _REGION, "an AWS Region where SES is offered, such as eu-west-1") or region
-    namespace = _required_match("namespace", get("namespace"), _DNS_LABEL, "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)")
-    service_account = _dns_subdomain("serviceAccountName", get("serviceAccountName"))
-    senders = _sender_service_accounts(get("senderServiceAccounts"), issuer, (namespace, service_account) if credentials == IRSA else None)
+    issuer = check(_issuer, get("oidcIssuerUrl"))
+    notifier = check(_choice, "notifier", get("notifier"), (BUILTIN, PLUGIN))
+    credentials = check(_credentials, get("credentials"), notifier, issuer) if ok(notifier, issuer) else BAD
+    mode = check(_choice, "crossAccountMode", get("crossAccountMode"), (FEDERATED_ROLE, SENDING_AUTHORIZATION))
     create_oidc = get("createOidcProvider")
+    create_oidc_setting = None if create_oidc is None else check(_bool, "createOidcProvider", create_oidc)
+    sender = check(_email, "senderEmail", get("senderEmail"))
+    recipients = check(_recipients, get("recipientEmails"), sender if ok(sender) else None)
+    if get("sesRegion") is not None:
+        ses_region = check(_ses_region, get("sesRegion"))
+    else:  # SES in the cluster's Region: it must be offered there
+        ses_region = check(_ses_region, region, "aws:region") if ok(region) else BAD
+    namespace = check(_required_match, "namespace", get("namespace"), _DNS_LABEL, "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)")
+    service_account = check(_dns_subdomain, "serviceAccountName", get("serviceAccountName"))
+    zms = (namespace, service_account) if credentials == IRSA and ok(namespace, service_account) else None
+    senders = check(_sender_service_accounts, get("senderServiceAccounts"), issuer, zms) if ok(issuer) else BAD
 
-    role_arn = _optional_match("sesRoleArn", get("sesRoleArn"), _ROLE_ARN, "an IAM role ARN such as arn:aws:iam::222222222222:role/pulumi-ses")
-    profile = _optional_match("sesProfile", get("sesProfile"), _PROFILE, "an AWS profile name")
-    if role_arn and profile:
-        raise ConfigError("sesProfile", profile, f"to be unset when {PROJECT}:sesRoleArn is set (use one of them)")
+    role_arn = check(_optional_match, "sesRoleArn", get("sesRoleArn"), _ROLE_ARN, "an IAM role ARN such as arn:aws:iam::222222222222:role/pulumi-ses")
+    profile = check(_optional_match, "sesProfile", get("sesProfile"), _PROFILE, "an AWS profile name")
+    if role_arn and profile and ok(role_arn, profile):
+        check.add(ConfigError("sesProfile", profile, f"to be unset when {PROJECT}:sesRoleArn is set (use one of them)"))
+    domain_to = check(_optional_match, "emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com")
 
-    jar_findings: tuple[str, ...] = ()
-    jar_hosts: tuple[str, ...] = ()
-    jar_senders: tuple[str, ...] = ()
+    jar: object = None
+    factory: object = None
+    jar_findings: object = ((), (), ())
     if notifier == PLUGIN:
-        jar = _plugin_jar(get("pluginJar"), project_dir)
-        factory = _required_match("pluginFactoryClass", get("pluginFactoryClass"), _JAVA_CLASS, "the plugin's fully qualified NotificationServiceFactory class, such as com.mlajkim.athenz.AwsSesPlugin")
-        domain_to = _optional_match("emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com")
-        jar_findings, jar_hosts, jar_senders = _jar_findings(get("pluginJar"), jar, factory, ses_region, sender, domain_to)
-    else:
+        jar = check(_plugin_jar, get("pluginJar"), project_dir)
+        factory = check(_required_match, "pluginFactoryClass", get("pluginFactoryClass"), _JAVA_CLASS, "the plugin's fully qualified NotificationServiceFactory class, such as com.mlajkim.athenz.AwsSesPlugin")
+        if ok(jar, factory, ses_region, sender, domain_to):
+            jar_findings = check(_jar_findings, get("pluginJar"), jar, factory, ses_region, sender, domain_to)
+    elif notifier == BUILTIN:
         for key in ("pluginJar", "pluginFactoryClass"):
             if get(key) is not None:
-                raise ConfigError(key, get(key), f"to be unset with notifier={BUILTIN}: the built-in notifier ships in the ZMS image")
-        jar, factory = None, None
+                check.add(ConfigError(key, get(key), f"to be unset with notifier={BUILTIN}: the built-in notifier ships in the ZMS image"))
 
+    flags = {key: check(_bool, key, get(key)) for key in ("sandbox", "smokeTest", "retainIdentities")}
+    # The Secret and ConfigMap are named <zmsDeployment>-ses-aws / -ses-smtp / -ses-plugin.
+    deployment = check(_dns_subdomain, "zmsDeployment", get("zmsDeployment"), 253 - len("-ses-plugin"))
+    container = check(_required_match, "zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)")
+    check.raise_if_any()
+
+    findings, hosts, addresses = jar_findings  # type: ignore[misc]
     return Settings(
-        region=region,
-        cluster_account_id=_optional_match("clusterAccountId", get("clusterAccountId"), _ACCOUNT_ID, "a 12-digit AWS account id (quote it in YAML)"),
-        oidc_issuer_url=issuer,
-        ses_account_id=_optional_match("sesAccountId", get("sesAccountId"), _ACCOUNT_ID, "a 12-digit AWS account id (quote it in YAML)"),
-        ses_region=ses_region,
-        ses_role_arn=role_arn,
-        ses_profile=profile,
-        aws_profile=aws_profile,
-        cross_account_mode=mode,
-        create_oidc_provider_setting=None if create_oidc is None else _bool("createOidcProvider", create_oidc),
-        sender_email=sender,
-        recipient_emails=recipients,
-        sandbox=_bool("sandbox", get("sandbox")),
-        namespace=namespace,
-        service_account_name=service_account,
-        # The Secret and ConfigMap are named <zmsDeployment>-ses-smtp / -ses-plugin.
-        zms_deployment=_dns_subdomain("zmsDeployment", get("zmsDeployment"), 253 - len("-ses-plugin")),
-        zms_container=_required_match("zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)"),
-        notifier=notifier,
-        credentials=credentials,
-        plugin_jar=jar,
-        plugin_factory_class=factory,
-        sender_service_accounts=senders,
-        plugin_jar_findings=jar_findings,
-        plugin_jar_smtp_hosts=jar_hosts,
-        plugin_jar_senders=jar_senders,
-        email_domain_to=_optional_match("emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com"),
-        smoke_test=_bool("smokeTest", get("smokeTest")),
-        retain_identities=_bool("retainIdentities", get("retainIdentities")),
-        secrets=dict(secrets),
-    )
+        region=region, cluster_account_id=cluster_account, oidc_issuer_url=issuer, ses_account_id=ses_account,
+        ses_region=ses_region, ses_role_arn=role_arn, ses_profile=profile, aws_profile=aws_profile,
+        cross_account_mode=mode, create_oidc_provider_setting=create_oidc_setting, sender_email=sender,
+        recipient_emails=recipients, sandbox=flags["sandbox"], namespace=namespace,
+        service_account_name=service_account, zms_deployment=deployment, zms_container=container,
+        notifier=notifier, credentials=credentials, plugin_jar=jar, plugin_factory_class=factory,
+        sender_service_accounts=senders, plugin_jar_findings=findings, plugin_jar_smtp_hosts=hosts,
+        plugin_jar_senders=addresses, email_domain_to=domain_to, smoke_test=flags["smokeTest"],
+        retain_identities=flags["retainIdentities"], secrets=dict(secrets),
+    )  # type: ignore[arg-type]  # every BAD was reported above
 
 
 def bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
@@ -495,7 +541,7 @@ def _email(key: str, value: Optional[str]) -> str:
     return _required_match(key, value, _EMAIL, "an email address such as zms@example.com")
 
 
-def _recipients(value: Optional[str], sender: str) -> tuple[str, ...]:
+def _recipients(value: Optional[str], sender: Optional[str]) -> tuple[str, ...]:
     expected = 'a list of email addresses, such as ["alice@example.com"]'
     try:
         parsed = json.loads(value) if value is not None else []
@@ -506,10 +552,47 @@ def _recipients(value: Optional[str], sender: str) -> tuple[str, ...]:
     seen: set[str] = set()
     for item in parsed:
         _email("recipientEmails", item)
-        if item.lower() in seen or item.lower() == sender.lower():
+        if item.lower() in seen or (sender is not None and item.lower() == sender.lower()):
             raise ConfigError("recipientEmails", item, "each address once, and not the senderEmail (it is verified already)")
         seen.add(item.lower())
     return tuple(parsed)
+
+
+def _account_id(key: str, value: Optional[str]) -> Optional[str]:
+    if value is None or _ACCOUNT_ID.fullmatch(value):
+        return value
+    hint = ""
+    if value.isascii() and value.isdigit() and len(value) < 12:
+        hint = ("; YAML read an unquoted number: write the id in quotes, such as \"022222222222\" "
+                "(unquoted, leading zeros are dropped, or the number is read as octal)")
+    raise ConfigError(key, value, f"a 12-digit AWS account id (quote it in YAML){hint}")
+
+
+@functools.cache
+def ses_regions() -> frozenset[str]:
+    """Every Region where the SES v2 API is offered, from botocore's endpoint data."""
+    session = botocore.session.get_session()
+    return frozenset(region for partition in session.get_available_partitions()
+                     for region in session.get_available_regions("sesv2", partition_name=partition))
+
+
+def _ses_region(value: Optional[str], key: str = "sesRegion") -> Optional[str]:
+    expected = "an AWS Region where SES is offered, such as eu-west-1"
+    if value is None:
+        return None
+    if not _REGION.fullmatch(value):
+        raise ConfigError(key, value, expected)
+    if value not in ses_regions():
+        hint = f" (set {PROJECT}:sesRegion to one)" if key == "aws:region" else ""
+        raise ConfigError(key, value, f"{expected}{hint}; SES is not offered in {value} (botocore's endpoint data)")
+    return value
+
+
+def _unknown_key_hint(name: str) -> str:
+    known = {key.lower(): key for key in DEFAULTS}
+    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)
+    suggestion = f"; did you mean {PROJECT}:{known[close[0]]}?" if close else ""
+    return f"a key this project knows (README.md, Configuration){suggestion}"
 
 
 def _credentials(value: Optional[str], notifier: str, issuer: Optional[str]) -> str:

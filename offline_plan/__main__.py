@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or PROJECT_DIR / "build" / "plan" / args.stack
 
     if plan.error is not None:
-        print(f"error: {plan.error}", file=sys.stderr)
+        for line in str(plan.error).splitlines():  # one line per bad key
+            print(f"error: {line}", file=sys.stderr)
         return 1
     write_plan(plan, out)
     for line in [*notes, *plan.warnings]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
+import os
 import runpy
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -196,6 +198,8 @@ def run_program(
             # closed; waiting on them would hang).
             sdk_settings.SETTINGS.outputs.clear()
             pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+            # As the CLI's language host does: the whole config in PULUMI_CONFIG too.
+            os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
             pulumi.runtime.set_mocks(
                 mocks, project=PROJECT, stack=stack, preview=False, logger=logger,
                 monitor=_RecordingMonitor(mocks, plan),
@@ -222,6 +226,7 @@ def run_program(
             for thread_loop in thread_loops:
                 thread_loop.close()
             asyncio.set_event_loop(None)
+            os.environ.pop("PULUMI_CONFIG", None)
             sys.path.remove(str(project_dir))
             logger.removeHandler(handler)
 

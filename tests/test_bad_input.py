@@ -10,7 +10,7 @@ import pulumi
 import pytest
 
 from offline_plan.engine import PROJECT_DIR, run_program
-from settings import ConfigError
+from settings import ConfigError, ConfigErrors, ses_regions
 
 CASES = {
     # class: (base scenario, change, key, expected words)
@@ -102,3 +102,62 @@ def test_offline_plan_reports_a_bad_stack_without_a_traceback(tmp_path):
         "(a DNS label: lower case letters, digits and '-', at most 63)"
     ]
     assert not (tmp_path / "plan").exists()
+
+
+# --- every bad key at once, unknown keys, Regions, YAML numbers -------------------------------
+
+def test_every_bad_key_is_reported_at_once_one_line_each_in_key_order(configs):
+    plan = run_program("bad", bad(configs, "kind-access-key", {
+        "athenz-ses:sandbox": "yes", "athenz-ses:senderEmail": "zms.example.com", "athenz-ses:namespace": "Not_A_Label",
+        "athenz-ses:sandBox": "false",
+    }))
+    assert isinstance(plan.error, ConfigErrors) and isinstance(plan.error, pulumi.RunError)
+    lines = str(plan.error).splitlines()
+    assert [line.split(":", 2)[1].split(" ")[0] for line in lines] == ["namespace", "sandBox", "sandbox", "senderEmail"]
+    assert all(line.startswith("config athenz-ses:") and "expected" in line for line in lines)
+    assert plan.resources == []
+
+
+@pytest.mark.parametrize("key,suggested", [("sandBox", "sandbox"), ("senderEmal", "senderEmail"), ("notifer", "notifier"), ("zzz", None)])
+def test_an_unknown_key_is_an_error_that_suggests_the_closest_known_key(configs, key, suggested):
+    plan = run_program("bad", bad(configs, "kind-access-key", {f"athenz-ses:{key}": "false"}))
+    assert isinstance(plan.error, ConfigError) and plan.error.key == f"athenz-ses:{key}"
+    hint = f"did you mean athenz-ses:{suggested}?"
+    assert (hint in str(plan.error)) == (suggested is not None), str(plan.error)
+    assert plan.resources == []
+
+
+@pytest.mark.parametrize("change,key", [
+    ({"athenz-ses:sesRegion": "us-fake-9"}, "athenz-ses:sesRegion"),
+    ({"athenz-ses:sesRegion": "cn-north-1"}, "athenz-ses:sesRegion"),  # a real Region without SES
+    ({"aws:region": "cn-north-1"}, "aws:region"),  # SES in the cluster's Region by default
+])
+def test_ses_region_must_offer_ses_according_to_botocore(configs, change, key):
+    plan = run_program("bad", bad(configs, "kind-access-key", change))
+    assert isinstance(plan.error, ConfigError) and plan.error.key == key
+    assert "SES is not offered in" in str(plan.error)
+
+
+def test_ses_regions_come_from_botocore_and_include_the_usual_ones():
+    regions = ses_regions()
+    assert {"eu-west-1", "us-east-1", "ap-northeast-1", "us-gov-west-1"} <= regions
+    assert "us-fake-9" not in regions and "cn-north-1" not in regions
+
+
+def test_an_account_id_yaml_read_as_a_number_gets_a_hint_to_quote_it(configs):
+    # `sesAccountId: 022222222222` unquoted: YAML 1.1 reads octal 2454267026.
+    plan = run_program("bad", bad(configs, "cross-sending-authorization", {"athenz-ses:sesAccountId": "2454267026"}))
+    assert plan.error.key == "athenz-ses:sesAccountId"
+    assert "'2454267026'" in str(plan.error) and 'write the id in quotes, such as "022222222222"' in str(plan.error)
+
+
+def test_offline_plan_prints_each_bad_key_on_its_own_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "offline_plan", "local", "--out", str(tmp_path / "plan"),
+         "--config", "athenz-ses:namespace=Not_A_Label", "--config", "athenz-ses:sandBox=false"],
+        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("error: config athenz-ses:") for line in lines)
+    assert "athenz-ses:namespace" in lines[0] and "did you mean athenz-ses:sandbox?" in lines[1]
