@@ -23,7 +23,7 @@ from settings import ACCESS_KEY, BUILTIN, IRSA, PROJECT, SMTP, bind_accounts, lo
 
 # 1. Config: all of it is validated before the first resource is registered.
 raw_config = read_stack_config()
-settings = load_settings(raw_config, secret_keys=secret_config_keys(raw_config))
+settings = load_settings(raw_config, secret_keys=secret_config_keys(raw_config), stack=pulumi.get_stack())
 # The default AWS provider is the cluster account; wrong credentials stop here.
 settings = bind_accounts(settings, aws.get_caller_identity().account_id)
 for warning in settings.warnings():
@@ -80,10 +80,11 @@ zms_user = None
 if settings.credentials in (ACCESS_KEY, SMTP):
     zms_user = SendingUser("smtp" if settings.credentials == SMTP else "access-key", SendingUserArgs(
         region=settings.ses_region, send_arns=identities.send_arns, smtp=settings.credentials == SMTP,
-    ), opts=ses_opts)
+    ), opts=ses_opts)  # a new sesRegion replaces the access key (SMTP passwords are per Region)
 
 zms = ZmsWiring("zms", ZmsWiringArgs(
     namespace=settings.namespace,
+    name_prefix=settings.name_prefix,
     deployment=settings.zms_deployment,
     container=settings.zms_container,
     system_properties=settings.zms_system_properties,

@@ -24,6 +24,7 @@ from typing import Mapping, Optional
 import botocore.session
 import pulumi
 
+from components.names import stack_prefix
 from components.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
 
 PROJECT = "athenz-ses"
@@ -60,7 +61,7 @@ DEFAULTS: dict[str, Optional[str]] = {
     "recipientEmails": "[]",
     "sandbox": "true",
     "namespace": "athenz",
-    "serviceAccountName": "athenz-zms-ses",
+    "serviceAccountName": None,
     "zmsDeployment": "athenz-zms-server",
     "zmsContainer": "athenz-zms-server",
     "notifier": BUILTIN,
@@ -222,6 +223,12 @@ class Settings:
     """The email addresses the plugin jar hard-codes (its From address among them)."""
     secrets: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """Secret config values by full key (only keys in SECRET_CAPABLE)."""
+    stack: str = "dev"
+
+    @property
+    def name_prefix(self) -> str:
+        """`athenz-ses-<stack>`: the stack's Kubernetes names and field manager."""
+        return stack_prefix(self.stack)
 
     def secret_if_configured(self, key: str, value: Optional[str]) -> Optional[pulumi.Input[str]]:
         """`value`, marked secret when the config key it came from is a secret."""
@@ -379,20 +386,22 @@ def secret_config_keys(raw: Mapping[str, Optional[str]]) -> frozenset[str]:
 
 
 def load_settings(
-    raw: Mapping[str, Optional[str]], project_dir: Path = PROJECT_DIR, secret_keys: frozenset[str] = frozenset()
+    raw: Mapping[str, Optional[str]], project_dir: Path = PROJECT_DIR, secret_keys: frozenset[str] = frozenset(),
+    stack: str = "dev",
 ) -> Settings:
     """Validate every key and every combination that does not depend on credentials.
 
     `secret_keys`: the keys whose values are Pulumi secrets. No error message shows them.
+    `stack`: the stack's name; the Kubernetes names and the field manager derive from it.
     """
     secrets = {key: raw[key] for key in secret_keys if raw.get(key) is not None}
     try:
-        return _load_settings(raw, project_dir, secrets)
+        return _load_settings(raw, project_dir, secrets, stack)
     except (ConfigError, ConfigErrors) as error:
         raise error.redacted(secrets) from None
 
 
-def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets: Mapping[str, str]) -> Settings:
+def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets: Mapping[str, str], stack: str) -> Settings:
     check = _Checks()
     for key in sorted(secrets):
         if key not in SECRET_CAPABLE:
@@ -430,7 +439,9 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
     else:  # SES in the cluster's Region: it must be offered there
         ses_region = check(_ses_region, region, "aws:region") if ok(region) else BAD
     namespace = check(_required_match, "namespace", get("namespace"), _DNS_LABEL, "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)")
-    service_account = check(_dns_subdomain, "serviceAccountName", get("serviceAccountName"))
+    configured_account = get("serviceAccountName")  # an empty string is a value, not "unset"
+    service_account = check(_dns_subdomain, "serviceAccountName",
+                            stack_prefix(stack) if configured_account is None else configured_account)
     zms = (namespace, service_account) if credentials == IRSA and ok(namespace, service_account) else None
     senders = check(_sender_service_accounts, get("senderServiceAccounts"), issuer, zms) if ok(issuer) else BAD
 
@@ -454,8 +465,7 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
                 check.add(ConfigError(key, get(key), f"to be unset with notifier={BUILTIN}: the built-in notifier ships in the ZMS image"))
 
     flags = {key: check(_bool, key, get(key)) for key in ("sandbox", "smokeTest", "retainIdentities")}
-    # The Secret and ConfigMap are named <zmsDeployment>-ses-aws / -ses-smtp / -ses-plugin.
-    deployment = check(_dns_subdomain, "zmsDeployment", get("zmsDeployment"), 253 - len("-ses-plugin"))
+    deployment = check(_dns_subdomain, "zmsDeployment", get("zmsDeployment"))
     container = check(_required_match, "zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)")
     check.raise_if_any()
 
@@ -469,7 +479,7 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
         notifier=notifier, credentials=credentials, plugin_jar=jar, plugin_factory_class=factory,
         sender_service_accounts=senders, plugin_jar_findings=findings, plugin_jar_smtp_hosts=hosts,
         plugin_jar_senders=addresses, email_domain_to=domain_to, smoke_test=flags["smokeTest"],
-        retain_identities=flags["retainIdentities"], secrets=dict(secrets),
+        retain_identities=flags["retainIdentities"], secrets=dict(secrets), stack=stack,
     )  # type: ignore[arg-type]  # every BAD was reported above
 
 

@@ -1,5 +1,6 @@
-"""Logical names that must stay short: Pulumi auto-names AWS resources after them
-(logical name + '-' + 7 random characters), and IAM role names stop at 64."""
+"""Names: logical names that must stay short (Pulumi auto-names AWS resources after
+them: logical name + '-' + 7 random characters, and IAM role names stop at 64), and the
+Kubernetes names of one stack."""
 
 from __future__ import annotations
 
@@ -23,3 +24,28 @@ def delegated_sender_name(namespace: str, service_account: str) -> str:
         return readable
     digest = hashlib.sha256(f"{namespace}/{service_account}".encode()).hexdigest()[:8]
     return f"{readable[: MAX_ROLE_COMPONENT_NAME - len(digest) - 1]}-{digest}"
+
+
+# Kubernetes names of one stack: `athenz-ses-<stack>`, so that two stacks never share an
+# object or a field manager. Room is kept for '-plugin-<10 hex>' under the DNS-label limit.
+STACK_PART_LIMIT = 63 - len("athenz-ses-") - len("-plugin-") - 10
+
+
+def stack_prefix(stack: str) -> str:
+    """`athenz-ses-<stack>` as a DNS label. A stack name that must be changed to fit
+    (upper case, '_', '.', too long) gets a digest of the original, so two stacks never
+    share a prefix."""
+    part = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
+    if part != stack or len(part) > STACK_PART_LIMIT:
+        digest = hashlib.sha256(stack.encode()).hexdigest()[:6]
+        part = f"{part[: STACK_PART_LIMIT - len(digest) - 1].rstrip('-')}-{digest}".lstrip("-")
+    return f"athenz-ses-{part}"
+
+
+def content_hash(*parts: str) -> str:
+    """10 hex characters of the parts' SHA-256, as kustomize's generators name objects."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:10]

@@ -48,8 +48,11 @@ class SendingUser(pulumi.ComponentResource):
         user = aws.iam.User(f"{name}-user", path="/athenz-ses/", opts=child)
         actions = SMTP_ACTIONS if args.smtp else SEND_ACTIONS
         policy = aws.iam.UserPolicy(f"{name}-send", user=user.name, policy=send_as(args.send_arns, actions, self), opts=child)
+        # The SMTP password is derived from the key for one Region, and nothing of the key
+        # itself changes with the Region: replace it when the Region changes.
         key = aws.iam.AccessKey(
-            f"{name}-key", user=user.name, opts=pulumi.ResourceOptions(parent=self, depends_on=[policy])
+            f"{name}-key", user=user.name,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy], replacement_trigger=args.region),
         )
         self.user_arn = user.arn
         self.access_key_id = key.id

@@ -1,6 +1,14 @@
 """The Kubernetes side: what ZMS needs next to it, and one server-side-apply patch of the
 existing ZMS Deployment that wires it in.
 
+Every name is the stack's own (`name_prefix`, `athenz-ses-<stack>`), and so is the
+patch's field manager: two stacks never delete each other's objects or strip each
+other's fields, and a second stack that patches the same Deployment with other values
+fails with Kubernetes' field-manager conflict instead of silently sharing it. The
+Secret and ConfigMap ZMS mounts are named after their content (as kustomize's
+generators do): a change creates the new object, repoints the patch (one rollout), and
+only then deletes the old one, so a restarting ZMS pod always finds what it mounts.
+
 The patch only adds fields the base Deployment does not set: a DeploymentPatch owns the fields it sets and, on
 `pulumi destroy`, gives them up, which removes every field no other manager owns. So it
 never touches JAVA_OPTS, USER_CLASSPATH or anything else the base sets, and never forces
@@ -19,9 +27,9 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.names import content_hash
 from components.sending_user import SendingUser
 
-FIELD_MANAGER = "athenz-ses"
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 CHECKSUM_ANNOTATION = "athenz-ses/checksum"
 JAR_KEY = "ses-plugin.jar"
@@ -38,6 +46,8 @@ BASE_ENV = ("JAVA_OPTS", "USER_CLASSPATH", "CLASSPATH", "CONF_PATH", "ROOT")
 class ZmsWiringArgs:
     namespace: str
     """Namespace of ZMS; it exists already and is never created or deleted."""
+    name_prefix: str
+    """The stack's own prefix (`athenz-ses-<stack>`): object names and the field manager."""
     deployment: str
     container: str
     system_properties: Mapping[str, str]
@@ -64,21 +74,24 @@ class ZmsWiring(pulumi.ComponentResource):
     patch: k8s.apps.v1.DeploymentPatch
     checksum: pulumi.Output[str]
     """Fingerprint of everything the ZMS pods read (the pod-template annotation)."""
+    field_manager: str
     service_account_name: Optional[str]
-    secret_name: Optional[str]
+    secret_name: Optional[pulumi.Output[str]]
     config_map_name: Optional[str]
 
     def __init__(self, name: str, args: ZmsWiringArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("athenz-ses:index:ZmsWiring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self.field_manager = args.name_prefix
         mounted: list[pulumi.Resource] = []
         env: list[dict] = []
         pod: dict = {}
         container: dict = {"name": args.container}
         fingerprint: dict[str, pulumi.Input] = {"properties": dict(args.system_properties)}
 
-        def meta(object_name: str, **extra) -> dict:
-            return {"name": object_name, "namespace": args.namespace, "labels": LABELS, **extra}
+        def meta(object_name: pulumi.Input[str], **extra) -> dict:
+            labels = {**LABELS, "app.kubernetes.io/instance": args.name_prefix}
+            return {"name": object_name, "namespace": args.namespace, "labels": labels, **extra}
 
         self.service_account_name = args.service_account
         if args.service_account:
@@ -99,32 +112,35 @@ class ZmsWiring(pulumi.ComponentResource):
         self.secret_name = None
         if args.user:
             user = args.user
-            if user.smtp_password is not None:
-                self.secret_name = f"{args.deployment}-ses-smtp"
+            smtp = user.smtp_password is not None
+            if smtp:
                 data = {"username": user.access_key_id, "password": user.smtp_password,
                         "host": user.smtp_host, "port": str(user.smtp_port)}
                 env_keys = {"AWS_SES_USER": "username", "AWS_SES_PASS": "password"}
             else:
-                self.secret_name = f"{args.deployment}-ses-aws"
                 data = {"access-key-id": user.access_key_id, "secret-access-key": user.secret_access_key}
                 env_keys = {"AWS_ACCESS_KEY_ID": "access-key-id", "AWS_SECRET_ACCESS_KEY": "secret-access-key"}
+            kind = "smtp" if smtp else "aws"
+            # Named after the content: the key id changes whenever the key (and so the
+            # password) does, and the host with the Region. No secret enters the name.
+            secret_name = pulumi.Output.all(user.access_key_id, user.smtp_host or "").apply(
+                lambda parts, kind=kind: f"{args.name_prefix}-{kind}-{content_hash(*parts)}")
+            self.secret_name = secret_name
             mounted.append(k8s.core.v1.Secret(
-                f"{name}-{'smtp' if user.smtp_password is not None else 'aws'}-secret",
-                metadata=meta(self.secret_name),
+                f"{name}-{kind}-secret",
+                metadata=meta(secret_name),
                 type="Opaque",
                 string_data=pulumi.Output.secret(data),
                 opts=child,
             ))
-            env += [{"name": var, "value_from": {"secret_key_ref": {"name": self.secret_name, "key": key}}}
+            env += [{"name": var, "value_from": {"secret_key_ref": {"name": secret_name, "key": key}}}
                     for var, key in env_keys.items()]
-            # The access key id changes whenever the secret does; no secret enters the
-            # fingerprint, so the annotation is not a secret.
-            fingerprint.update(access_key_id=user.access_key_id, smtp_host=user.smtp_host)
+            fingerprint.update(secret=secret_name)
 
         self.config_map_name = None
         if args.plugin_jar:
             jar = args.plugin_jar.read_bytes()
-            self.config_map_name = f"{args.deployment}-ses-plugin"
+            self.config_map_name = f"{args.name_prefix}-plugin-{content_hash(hashlib.sha256(jar).hexdigest())}"
             mounted.append(k8s.core.v1.ConfigMap(
                 f"{name}-plugin",
                 metadata=meta(self.config_map_name),
@@ -148,9 +164,10 @@ class ZmsWiring(pulumi.ComponentResource):
             metadata={
                 "name": args.deployment,
                 "namespace": args.namespace,
-                # A stable field manager, so every `pulumi up` updates the same ownership
-                # entry; no patchForce: a conflict with the base must fail, not be taken over.
-                "annotations": {"pulumi.com/patchFieldManager": FIELD_MANAGER},
+                # The stack's own, stable field manager: every `pulumi up` of this stack
+                # updates the same ownership entry, and no other stack's. No patchForce: a
+                # conflict with the base or another stack must fail, not be taken over.
+                "annotations": {"pulumi.com/patchFieldManager": self.field_manager},
             },
             spec={
                 "template": {

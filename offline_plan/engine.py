@@ -61,6 +61,8 @@ class PlannedResource:
     delete_before_replace: bool = False
     retain_on_delete: bool = False
     """The `retain_on_delete` resource option: `pulumi destroy` leaves it in the cloud."""
+    replacement_trigger: Any = None
+    """The `replacement_trigger` resource option: a new value replaces the resource."""
 
 
 @dataclass
@@ -140,6 +142,8 @@ class _RecordingMonitor(sdk_mocks.MockMonitor):
                 replace_on_changes=list(request.replaceOnChanges),
                 delete_before_replace=request.deleteBeforeReplace,
                 retain_on_delete=request.retainOnDelete,
+                replacement_trigger=from_wire(json_format.MessageToDict(request.replacement_trigger))
+                if request.HasField("replacement_trigger") else None,
             ))
         return response
 

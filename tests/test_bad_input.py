@@ -34,7 +34,7 @@ CASES = {
     "retired smtpCredentials": ("kind-smtp", {"athenz-ses:smtpCredentials": "true"}, "smtpCredentials", "credentials=smtp comes with notifier=plugin"),
     "delegated senders without an issuer": ("kind-access-key", {"athenz-ses:senderServiceAccounts": '["mailer/reports"]'}, "oidcIssuerUrl", "delegated senders get IRSA roles"),
     "delegated sender not namespace/name": ("same-account-irsa", {"athenz-ses:senderServiceAccounts": '["reports"]'}, "senderServiceAccounts", "namespace/name"),
-    "delegated sender is ZMS": ("same-account-irsa", {"athenz-ses:senderServiceAccounts": '["athenz/athenz-zms-ses"]'}, "senderServiceAccounts", "not ZMS's own"),
+    "delegated sender is ZMS": ("same-account-irsa", {"athenz-ses:senderServiceAccounts": '["athenz/athenz-ses-bad"]'}, "senderServiceAccounts", "not ZMS's own"),
     "delegated senders not a list": ("same-account-irsa", {"athenz-ses:senderServiceAccounts": "mailer/reports"}, "senderServiceAccounts", "a list of"),
     "other account, no way in": ("cross-sending-authorization", {"athenz-ses:sesRoleArn": None}, "sesRoleArn", "reaches SES account"),
     "role of another account": ("cross-sending-authorization", {"athenz-ses:sesRoleArn": "arn:aws:iam::333333333333:role/x"}, "sesRoleArn", "role in the SES account"),

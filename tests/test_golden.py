@@ -52,6 +52,6 @@ def test_every_committed_stack_plans_without_a_warning(stack_plans):
     """The committed stacks are configurations that deliver: nothing to warn about."""
     assert {stack: plan.warnings for stack, plan in stack_plans.items()} == {stack: [] for stack in stack_plans}
     paths = {stack: plan.outputs["sendPath"] for stack, plan in stack_plans.items()}
-    assert "built-in SES notifier (SES v2 API) as ServiceAccount athenz/athenz-zms-ses through IRSA" in paths["dev"]
+    assert "built-in SES notifier (SES v2 API) as ServiceAccount athenz/athenz-ses-dev through IRSA" in paths["dev"]
     assert "built-in SES notifier (SES v2 API) with the access key of an IAM user" in paths["local"]
     assert "plugin com.mlajkim.athenz.AwsSesPlugin over SMTP" in paths["plugin"]

@@ -79,7 +79,7 @@ def test_dev_plan_shows_every_policy_and_the_send_path(tmp_path):
     ]
     summary = (out / "summary.md").read_text()
     assert summary.splitlines()[2] == (
-        "Send path: ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount athenz/athenz-zms-ses "
+        "Send path: ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount athenz/athenz-ses-dev "
         "through IRSA (role in account 222222222222), as identity zms@example.com of account 222222222222 in eu-west-1."
     )
     assert "| oidc | aws:iam/openIdConnectProvider:OpenIdConnectProvider | 222222222222 | eu-west-1 | deleted |" in summary
@@ -92,6 +92,7 @@ def test_local_plan_hides_the_access_key(tmp_path):
     subprocess.run([sys.executable, "-m", "offline_plan", "local", "--out", str(out)],
                    cwd=PROJECT_DIR, check=True, capture_output=True, timeout=120)
     secret = yaml.safe_load((out / "kubernetes" / "Secret-zms-aws-secret.yaml").read_text())
+    assert secret["metadata"]["name"].startswith("athenz-ses-local-aws-")
     assert secret["stringData"] == "[secret]"
     everything = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
     assert "mock-smtp-password" not in everything and "mock-secret-access-key" not in everything

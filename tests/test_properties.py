@@ -225,7 +225,7 @@ def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, 
         subjects = [v for k, v in condition.items() if k.endswith(":sub")]
         assert subjects in ([f"system:serviceaccount:{sa['namespace']}:{sa['name']}"], [[f"system:serviceaccount:{sa['namespace']}:{sa['name']}"]])
     if zms_irsa:
-        assert plan.outputs["serviceAccount"] == f"{config.get(f'{PROJECT}:namespace', 'athenz')}/{config.get(f'{PROJECT}:serviceAccountName', 'athenz-zms-ses')}"
+        assert plan.outputs["serviceAccount"] == f"{config.get(f'{PROJECT}:namespace', 'athenz')}/{config.get(f'{PROJECT}:serviceAccountName', 'athenz-ses-valid')}"
     identity_policies = plan.of_type("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy")
     assert len(identity_policies) == (1 if senders and ses_account != CLUSTER and not role_in_ses else 0)
 

@@ -19,8 +19,12 @@ JOB = "kubernetes:batch/v1:Job"
 PATCH = "kubernetes:apps/v1:DeploymentPatch"
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0"
 SMTP_IMAGE = "python:3.12.8-alpine3.21"
-SMTP_SECRET = "athenz-zms-server-ses-smtp"
-AWS_SECRET = "athenz-zms-server-ses-aws"
+
+
+def zms_secret(plan: Plan) -> str:
+    """The name of the Secret ZMS reads its credentials from."""
+    (secret,) = plan.of_type("kubernetes:core/v1:Secret")
+    return secret.inputs["metadata"]["name"]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +74,7 @@ def test_no_job_unless_asked(plans):
 @pytest.mark.parametrize("name,region", [("same-account-irsa", "eu-west-1"), ("cross-federated-irsa", "us-east-1")])
 def test_irsa_job_sends_with_the_sesv2_api_as_the_zms_service_account_naming_no_identity(smoke, name, region):
     job = zms_job(smoke[name])
-    assert pod(job)["serviceAccountName"] == "athenz-zms-ses"
+    assert pod(job)["serviceAccountName"] == f"athenz-ses-{name}" == smoke[name].outputs["serviceAccount"].split("/")[1]
     assert pod(job)["restartPolicy"] == "Never"
     assert container(job)["image"] == AWS_CLI_IMAGE
     assert "env" not in container(job) and "args" not in container(job)
@@ -86,9 +90,10 @@ def test_irsa_job_sends_with_the_sesv2_api_as_the_zms_service_account_naming_no_
 def test_access_key_job_sends_with_the_keys_of_the_zms_secret_and_no_service_account(smoke, name, region):
     job = zms_job(smoke[name])
     assert "serviceAccountName" not in pod(job) and pod(job)["automountServiceAccountToken"] is False
+    secret = zms_secret(smoke[name])
     assert container(job)["env"] == [
-        {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"name": AWS_SECRET, "key": "access-key-id"}}},
-        {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": AWS_SECRET, "key": "secret-access-key"}}},
+        {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"name": secret, "key": "access-key-id"}}},
+        {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": secret, "key": "secret-access-key"}}},
     ]
     call = sesv2_call(container(job)["command"])
     assert call["--region"] == region
@@ -101,13 +106,14 @@ def test_access_key_job_sends_with_the_keys_of_the_zms_secret_and_no_service_acc
 def test_plugin_job_sends_over_smtp_with_the_zms_secret(smoke):
     job = zms_job(smoke["kind-smtp"])
     assert "serviceAccountName" not in pod(job) and pod(job)["automountServiceAccountToken"] is False
+    secret = zms_secret(smoke["kind-smtp"])
     assert container(job)["image"] == SMTP_IMAGE
     assert container(job)["command"] == ["python3", "-c", SMTP_SCRIPT]
     assert container(job)["env"] == [
         {"name": "SMTP_HOST", "value": "email-smtp.ap-northeast-1.amazonaws.com"},
         {"name": "SMTP_PORT", "value": "587"},
-        {"name": "SMTP_USER", "valueFrom": {"secretKeyRef": {"name": SMTP_SECRET, "key": "username"}}},
-        {"name": "SMTP_PASS", "valueFrom": {"secretKeyRef": {"name": SMTP_SECRET, "key": "password"}}},
+        {"name": "SMTP_USER", "valueFrom": {"secretKeyRef": {"name": secret, "key": "username"}}},
+        {"name": "SMTP_PASS", "valueFrom": {"secretKeyRef": {"name": secret, "key": "password"}}},
         {"name": "MAIL_FROM", "value": "zms@example.com"},
         {"name": "MAIL_TO", "value": "alice@example.com"},
         {"name": "MAIL_SUBJECT", "value": SUBJECT},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 
 import pytest
@@ -12,7 +13,12 @@ from conftest import BUILTIN_CLASS, assert_no_wildcards, policy_documents, CLUST
 from offline_plan.engine import Secret, reveal, run_program
 
 EU, US, AP = "eu-west-1", "us-east-1", "ap-northeast-1"
-SUBJECT = "system:serviceaccount:athenz:athenz-zms-ses"
+def zms_sa(stack: str) -> str:
+    """ZMS's ServiceAccount by default: the stack's own name, athenz-ses-<stack>."""
+    return f"athenz-ses-{stack}"
+
+
+SUBJECT = f"system:serviceaccount:athenz:{zms_sa('same-account-irsa')}"
 PATCH = "kubernetes:apps/v1:DeploymentPatch"
 
 
@@ -98,7 +104,7 @@ def test_federated_role_zms_and_the_delegated_sender_live_in_the_ses_account(pla
     assert (oidc.inputs["url"], oidc.inputs["clientIdLists"]) == (f"https://{ISSUER_HOST}", ["sts.amazonaws.com"])
     assert oidc.location.account == SES
     arns = [identity(SES, US, "zms@example.com"), identity(SES, US, "alice@example.com")]
-    assert doc(named(plan, ROLE, "zms-irsa-role"), "assumeRolePolicy") == trust(SES)
+    assert doc(named(plan, ROLE, "zms-irsa-role"), "assumeRolePolicy") == trust(SES, f"system:serviceaccount:athenz:{zms_sa('cross-federated-irsa')}")
     assert doc(named(plan, ROLE_POLICY, "zms-irsa-send")) == allow(SEND, arns)
     sender = "sender-mailer-reports"
     assert doc(named(plan, ROLE, f"{sender}-role"), "assumeRolePolicy") == trust(SES, "system:serviceaccount:mailer:reports")
@@ -123,7 +129,7 @@ def test_sending_authorization_grants_exactly_the_delegated_roles_and_zms_has_a_
     assert policy(plan, USER_POLICY) == allow(SEND, [sender])
     assert plan.one(USER).location.account == SES
     assert sorted(r.name for r in plan.of_type(ROLE)) == ["sender-billing-invoices-role", "sender-mailer-reports-role"]
-    assert all(r.inputs["metadata"]["name"] != "athenz-zms-ses" for r in plan.of_type(SA))
+    assert all(r.inputs["metadata"]["name"] != zms_sa("cross-sending-authorization") for r in plan.of_type(SA))
 
 
 def test_access_key_user_may_send_and_nothing_else(plans):
@@ -242,7 +248,7 @@ def test_each_service_account_is_annotated_with_its_own_role_and_matches_its_tru
             assert sub == f"system:serviceaccount:{meta['namespace']}:{meta['name']}"
             seen += 1
     assert seen == 1 + 2 + 2  # ZMS's (same account); ZMS's + mailer/reports; two delegated senders
-    assert plans["same-account-irsa"].outputs["serviceAccount"] == "athenz/athenz-zms-ses"
+    assert plans["same-account-irsa"].outputs["serviceAccount"] == f"athenz/{zms_sa('same-account-irsa')}"
     for name in ("kind-access-key", "kind-smtp"):
         assert plans[name].of_type(SA) == []
 
@@ -264,22 +270,29 @@ def java_options(factory: str, domain_to: str | None = None) -> str:
     return " ".join(flags + ([f"-Dathenz.notification_email_domain_to={domain_to}"] if domain_to else []))
 
 
-def secret_ref(key: str, secret: str = "athenz-zms-server-ses-smtp") -> dict:
+def secret_ref(key: str, secret: str) -> dict:
     return {"secretKeyRef": {"name": secret, "key": key}}
 
 
-AWS_SECRET = "athenz-zms-server-ses-aws"
 PLUGIN_MOUNT = [{"name": "athenz-ses-plugin", "mountPath": "/usr/lib/jars/ses-plugin.jar", "subPath": "ses-plugin.jar", "readOnly": True}]
-PLUGIN_VOLUME = [{"name": "athenz-ses-plugin", "configMap": {"name": "athenz-zms-server-ses-plugin"}}]
+
+
+def object_name(plan, type_: str) -> str:
+    """The one object of this type ZMS mounts: its name is the stack's and its content's."""
+    (found,) = plan.of_type(type_)
+    name = found.inputs["metadata"]["name"]
+    kind = {"kubernetes:core/v1:ConfigMap": "plugin"}.get(type_, "smtp" if plan.outputs.get("smtpEndpoint") else "aws")
+    assert re.fullmatch(rf"athenz-ses-{re.escape(plan.stack)}-{kind}-[0-9a-f]{{10}}", name), name
+    return name
 
 
 def test_irsa_patch_runs_zms_as_its_service_account_in_the_ses_region(plans):
     for name, region in (("same-account-irsa", EU), ("cross-federated-irsa", US)):
         patch, pod, container = patch_parts(plans[name])
         assert patch["metadata"] == {"name": "athenz-zms-server", "namespace": "athenz",
-                                     "annotations": {"pulumi.com/patchFieldManager": "athenz-ses"}}
+                                     "annotations": {"pulumi.com/patchFieldManager": f"athenz-ses-{name}"}}
         assert set(pod) == {"serviceAccountName", "serviceAccount", "containers"}
-        assert pod["serviceAccountName"] == pod["serviceAccount"] == "athenz-zms-ses"
+        assert pod["serviceAccountName"] == pod["serviceAccount"] == zms_sa(name)
         assert set(container) == {"name", "env"} and container["name"] == "athenz-zms-server"
         assert env_of(container) == {"AWS_REGION": region, "JDK_JAVA_OPTIONS": java_options(BUILTIN_CLASS)}
 
@@ -288,10 +301,11 @@ def test_access_key_patch_hands_zms_the_keys_from_its_secret_and_no_service_acco
     for name, region, domain_to in (("kind-access-key", AP, None), ("cross-sending-authorization", EU, "example.org")):
         _, pod, container = patch_parts(plans[name])
         assert set(pod) == {"containers"}
+        secret = object_name(plans[name], "kubernetes:core/v1:Secret")
         assert env_of(container) == {
             "AWS_REGION": region,
-            "AWS_ACCESS_KEY_ID": secret_ref("access-key-id", AWS_SECRET),
-            "AWS_SECRET_ACCESS_KEY": secret_ref("secret-access-key", AWS_SECRET),
+            "AWS_ACCESS_KEY_ID": secret_ref("access-key-id", secret),
+            "AWS_SECRET_ACCESS_KEY": secret_ref("secret-access-key", secret),
             "JDK_JAVA_OPTIONS": java_options(BUILTIN_CLASS, domain_to),
         }
         assert plans[name].of_type("kubernetes:core/v1:ConfigMap") == []
@@ -300,10 +314,12 @@ def test_access_key_patch_hands_zms_the_keys_from_its_secret_and_no_service_acco
 def test_plugin_patch_mounts_the_jar_and_hands_zms_the_smtp_credentials(plans):
     _, pod, container = patch_parts(plans["kind-smtp"])
     assert set(pod) == {"volumes", "containers"}
-    assert pod["volumes"] == PLUGIN_VOLUME
+    config_map = object_name(plans["kind-smtp"], "kubernetes:core/v1:ConfigMap")
+    assert pod["volumes"] == [{"name": "athenz-ses-plugin", "configMap": {"name": config_map}}]
     assert container["volumeMounts"] == PLUGIN_MOUNT
+    secret = object_name(plans["kind-smtp"], "kubernetes:core/v1:Secret")
     assert env_of(container) == {
-        "AWS_SES_USER": secret_ref("username"), "AWS_SES_PASS": secret_ref("password"),
+        "AWS_SES_USER": secret_ref("username", secret), "AWS_SES_PASS": secret_ref("password", secret),
         "JDK_JAVA_OPTIONS": java_options(PLUGIN_CLASS),
     }
 
@@ -332,7 +348,8 @@ def test_patch_depends_on_every_object_it_mounts(plans, name):
 def test_config_map_carries_the_jar_as_binary_data(plans, plugin_jar):
     import base64
     cm = plans["kind-smtp"].one("kubernetes:core/v1:ConfigMap").inputs
-    assert cm["metadata"]["name"] == "athenz-zms-server-ses-plugin" and cm["metadata"]["namespace"] == "athenz"
+    assert cm["metadata"]["name"] == object_name(plans["kind-smtp"], "kubernetes:core/v1:ConfigMap")
+    assert cm["metadata"]["namespace"] == "athenz"
     assert base64.b64decode(cm["binaryData"]["ses-plugin.jar"]) == plugin_jar.read_bytes()
     assert "data" not in cm
 
@@ -343,7 +360,7 @@ def checksum(plan) -> str:
 
 def test_checksum_changes_with_what_the_pods_read_and_only_then(configs, plans, tmp_path):
     base = configs["kind-smtp"]
-    assert checksum(run_program("again", base)) == checksum(plans["kind-smtp"])
+    assert checksum(run_program("kind-smtp", base)) == checksum(plans["kind-smtp"])
     other_jar = tmp_path / "other.jar"
     with zipfile.ZipFile(other_jar, "w") as jar:
         jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\nCreated-By: another build\n")
@@ -354,12 +371,57 @@ def test_checksum_changes_with_what_the_pods_read_and_only_then(configs, plans, 
     }
     seen = {checksum(plans["kind-smtp"])}
     for what, change in changed.items():
-        value = checksum(run_program("changed", {**base, **change}))
+        value = checksum(run_program("kind-smtp", {**base, **change}))
         assert value not in seen, what
         seen.add(value)
     irsa = configs["same-account-irsa"]
-    assert checksum(run_program("moved", {**irsa, "athenz-ses:sesRegion": "us-east-1"})) != checksum(plans["same-account-irsa"])
-    assert checksum(run_program("same", irsa)) == checksum(plans["same-account-irsa"])
+    assert checksum(run_program("same-account-irsa", {**irsa, "athenz-ses:sesRegion": "us-east-1"})) != checksum(plans["same-account-irsa"])
+    assert checksum(run_program("same-account-irsa", irsa)) == checksum(plans["same-account-irsa"])
+
+
+def test_objects_zms_mounts_are_named_after_their_content(configs, plans, tmp_path):
+    """A change makes a new object (created before the old one goes), and only then."""
+    plan = plans["kind-smtp"]
+    names = {t: object_name(plan, t) for t in ("kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap")}
+    assert names == {t: object_name(run_program("kind-smtp", configs["kind-smtp"]), t) for t in names}
+    other_jar = tmp_path / "other.jar"
+    with zipfile.ZipFile(other_jar, "w") as jar:
+        jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\nCreated-By: another build\n")
+    rebuilt = run_program("kind-smtp", {**configs["kind-smtp"], "athenz-ses:pluginJar": str(other_jar)})
+    assert object_name(rebuilt, "kubernetes:core/v1:ConfigMap") != names["kubernetes:core/v1:ConfigMap"]
+    assert object_name(rebuilt, "kubernetes:core/v1:Secret") == names["kubernetes:core/v1:Secret"]
+    moved = run_program("kind-smtp", {**configs["kind-smtp"], "athenz-ses:sesRegion": "eu-central-1"})
+    assert object_name(moved, "kubernetes:core/v1:Secret") != names["kubernetes:core/v1:Secret"]
+    # Nothing is deleted first: the new name is a new object.
+    assert not any(r.delete_before_replace for r in rebuilt.resources)
+
+
+def test_two_stacks_never_share_a_kubernetes_object_or_a_field_manager(configs):
+    one, two = (run_program(stack, configs["same-account-irsa"]) for stack in ("dev", "pr-7"))
+
+    def names(plan):
+        return {(r.type, r.inputs["metadata"].get("name")) for r in plan.resources if r.type.startswith("kubernetes:core/")}
+
+    assert names(one) and names(one).isdisjoint(names(two))
+    managers = [p.one(PATCH).inputs["metadata"]["annotations"]["pulumi.com/patchFieldManager"] for p in (one, two)]
+    assert managers == ["athenz-ses-dev", "athenz-ses-pr-7"]
+
+
+@pytest.mark.parametrize("stack,prefix", [
+    ("dev", "athenz-ses-dev"), ("Dev", "athenz-ses-dev-"), ("team_a.prod", "athenz-ses-team-a-prod-"), ("x" * 90, "athenz-ses-xxx"),
+])
+def test_stack_names_become_valid_distinct_kubernetes_names(stack, prefix):
+    from components.names import stack_prefix
+    name = stack_prefix(stack)
+    assert name.startswith(prefix) and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63 - 18
+    assert stack_prefix("dev") != stack_prefix("Dev") != stack_prefix("DEV")
+
+
+def test_a_new_ses_region_replaces_the_access_key(plans, configs):
+    for name, region in (("kind-smtp", AP), ("kind-access-key", AP), ("cross-sending-authorization", EU)):
+        assert plans[name].one("aws:iam/accessKey:AccessKey").replacement_trigger == region
+    moved = run_program("kind-smtp", {**configs["kind-smtp"], "athenz-ses:sesRegion": "eu-central-1"})
+    assert moved.one("aws:iam/accessKey:AccessKey").replacement_trigger == "eu-central-1"
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -376,7 +438,7 @@ def test_smtp_secret_holds_secret_credentials_only(plans):
         "host": "email-smtp.ap-northeast-1.amazonaws.com",
         "port": "587",
     }
-    assert secret["metadata"]["name"] == "athenz-zms-server-ses-smtp"
+    assert secret["metadata"]["name"] == object_name(plan, "kubernetes:core/v1:Secret")
 
 
 def test_access_key_secret_holds_the_key_as_a_secret(plans):
@@ -385,7 +447,7 @@ def test_access_key_secret_holds_the_key_as_a_secret(plans):
     assert isinstance(secret["stringData"], Secret)
     key = plan.one("aws:iam/accessKey:AccessKey")
     assert reveal(secret["stringData"]) == {"access-key-id": key.id, "secret-access-key": "mock-secret-access-key"}
-    assert secret["metadata"]["name"] == AWS_SECRET
+    assert secret["metadata"]["name"] == object_name(plan, "kubernetes:core/v1:Secret")
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
