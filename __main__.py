@@ -18,7 +18,7 @@ from components import (
     SmokeTest, SmokeTestArgs,
     ZmsWiring, ZmsWiringArgs,
 )
-from components.names import delegated_sender_name
+from components.names import content_hash, delegated_sender_name
 from settings import ACCESS_KEY, BUILTIN, IRSA, PROJECT, SMTP, bind_accounts, load_settings, read_stack_config, secret_config_keys
 
 # 1. Config: all of it is validated before the first resource is registered.
@@ -123,17 +123,19 @@ if settings.sending_authorization:
 smoke_test = None
 delegated_smoke_test = None
 if settings.smoke_test:
+    zms_send_policy = zms_role.send_policy if zms_role else zms_user.send_policy if zms_user else ""
     smoke_test = SmokeTest("smoke-test", SmokeTestArgs(
         namespace=settings.namespace,
         sender=settings.smoke_test_sender,
         recipient=settings.smoke_test_recipient,
         region=settings.ses_region,
-        trigger=zms.checksum,
+        # Runs again when the wiring or ZMS's send permissions change.
+        trigger=pulumi.Output.all(zms.checksum, zms_send_policy).apply(lambda parts: content_hash(*parts)),
         service_account=zms.service_account_name if settings.credentials == IRSA else None,
         access_key_secret=zms.secret_name if settings.credentials == ACCESS_KEY else None,
         smtp_secret=zms.secret_name if settings.credentials == SMTP else None,
         smtp_host=settings.smtp_host if settings.credentials == SMTP else None,
-        depends_on=[zms.patch],
+        depends_on=[zms.patch, zms_role or zms_user],  # and so the send policy
     ))
     if senders:
         first = next(iter(senders.values()))
@@ -143,9 +145,10 @@ if settings.smoke_test:
             sender=settings.sender_email,
             recipient=settings.smoke_test_recipient,
             region=settings.ses_region,
-            trigger=first.role_arn,
+            trigger=pulumi.Output.all(first.role_arn, first.send_policy).apply(lambda parts: content_hash(*parts)),
             service_account=service_account,
-            source_arn=identities.sender_arn,
+            # Only across accounts by sending authorization does the workload name the identity.
+            source_arn=identities.sender_arn if settings.sending_authorization else None,
             depends_on=[first, *([sender_authorization] if sender_authorization else [])],
         ))
 

@@ -224,6 +224,8 @@ class Settings:
     secrets: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """Secret config values by full key (only keys in SECRET_CAPABLE)."""
     stack: str = "dev"
+    configured: frozenset[str] = frozenset()
+    """The project keys the stack sets (for the keys that then have no effect)."""
 
     @property
     def name_prefix(self) -> str:
@@ -363,8 +365,33 @@ class Settings:
                 f"{PROJECT}:recipientEmails is ignored while {PROJECT}:sandbox is false: "
                 "out of the sandbox recipients need no verification"
             )
+        if self.sandbox and not self.verified_recipients:
+            found.append(
+                f"{PROJECT}:sandbox is true and {PROJECT}:recipientEmails lists nobody: in the SES sandbox ZMS "
+                "can only mail verified addresses, so its notifications will be rejected; list your approvers' "
+                f"addresses, or set {PROJECT}:sandbox to false once the account has SES production access"
+            )
+        if self.notifier == BUILTIN and self.email_domain_to:
+            for recipient in self.verified_recipients:
+                if recipient.split("@")[1].lower() != self.email_domain_to.lower():
+                    found.append(
+                        f"{PROJECT}:recipientEmails: {recipient} is not in {PROJECT}:emailDomainTo "
+                        f"({self.email_domain_to}): ZMS mails users at <name>@{self.email_domain_to}, never there"
+                    )
+        found += [f"{PROJECT}:{key} has no effect {why}" for key, why in self._without_effect()]
         found += self.plugin_jar_findings
         return found
+
+    def _without_effect(self) -> list[tuple[str, str]]:
+        """Keys the stack sets that its send path does not use."""
+        unused = []
+        if "createOidcProvider" in self.configured and not self.irsa_roles:
+            unused.append(("createOidcProvider", "here: the stack builds no IRSA role"))
+        if "serviceAccountName" in self.configured and self.credentials != IRSA:
+            unused.append(("serviceAccountName", f"with credentials={self.credentials}: ZMS runs with no ServiceAccount of the stack"))
+        if "crossAccountMode" in self.configured and not (self.cross_account and self.irsa_roles):
+            unused.append(("crossAccountMode", "here: it places IRSA roles when SES is in another account"))
+        return unused
 
 
 def read_stack_config() -> Mapping[str, Optional[str]]:
@@ -451,20 +478,27 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
         check.add(ConfigError("sesProfile", profile, f"to be unset when {PROJECT}:sesRoleArn is set (use one of them)"))
     domain_to = check(_optional_match, "emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com")
 
+    flags = {key: check(_bool, key, get(key)) for key in ("sandbox", "smokeTest", "retainIdentities")}
     jar: object = None
     factory: object = None
     jar_findings: object = ((), (), ())
     if notifier == PLUGIN:
         jar = check(_plugin_jar, get("pluginJar"), project_dir)
         factory = check(_required_match, "pluginFactoryClass", get("pluginFactoryClass"), _JAVA_CLASS, "the plugin's fully qualified NotificationServiceFactory class, such as com.mlajkim.athenz.AwsSesPlugin")
-        if ok(jar, factory, ses_region, sender, domain_to):
-            jar_findings = check(_jar_findings, get("pluginJar"), jar, factory, ses_region, sender, domain_to)
+        if ok(jar, factory, ses_region, sender, domain_to, recipients, flags["sandbox"]):
+            # The domains the plugin must mail: emailDomainTo, else those of the sandbox recipients.
+            domains = ((domain_to,) if domain_to else
+                       tuple(dict.fromkeys(r.split("@")[1].lower() for r in recipients)) if flags["sandbox"] else ())
+            jar_findings = check(_jar_findings, get("pluginJar"), jar, factory, ses_region, sender, domains)
     elif notifier == BUILTIN:
+        if get("emailDomainTo") is None:
+            check.add(ConfigError("emailDomainTo", None, (
+                f"the mail domain of your Athenz users with notifier={BUILTIN}: ZMS mails user.alice at "
+                "alice@<emailDomainTo>, and without it at alice@null")))
         for key in ("pluginJar", "pluginFactoryClass"):
             if get(key) is not None:
                 check.add(ConfigError(key, get(key), f"to be unset with notifier={BUILTIN}: the built-in notifier ships in the ZMS image"))
 
-    flags = {key: check(_bool, key, get(key)) for key in ("sandbox", "smokeTest", "retainIdentities")}
     deployment = check(_dns_subdomain, "zmsDeployment", get("zmsDeployment"))
     container = check(_required_match, "zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)")
     check.raise_if_any()
@@ -480,6 +514,10 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
         sender_service_accounts=senders, plugin_jar_findings=findings, plugin_jar_smtp_hosts=hosts,
         plugin_jar_senders=addresses, email_domain_to=domain_to, smoke_test=flags["smokeTest"],
         retain_identities=flags["retainIdentities"], secrets=dict(secrets), stack=stack,
+        # Keys set to something else than their static default (the CLI passes the
+        # defaults Pulumi.yaml declares as config values too).
+        configured=frozenset(name for name, value in ((k.split(":", 1)[1], v) for k, v in raw.items() if k.startswith(f"{PROJECT}:"))
+                             if value is not None and value != DEFAULTS.get(name)),
     )  # type: ignore[arg-type]  # every BAD was reported above
 
 
@@ -645,7 +683,7 @@ def _sender_service_accounts(
 
 
 def _jar_findings(
-    value: Optional[str], jar: Path, factory: str, ses_region: str, sender: str, domain_to: Optional[str]
+    value: Optional[str], jar: Path, factory: str, ses_region: str, sender: str, domains: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """What the plugin hard-codes against the config: the warnings, the SMTP endpoints and
     the addresses in the string constants of the classes in its factory's package (a
@@ -656,7 +694,7 @@ def _jar_findings(
         raise ConfigError("pluginJar", value, f"a jar of class files ({error})") from None
     package = factory.rsplit(".", 1)[0].replace(".", "/") + "/"
     own = {name: strings for name, strings in constants.items() if name.startswith(package)}
-    return (tuple(smtp_findings(own, ses_region, sender, domain_to)),
+    return (tuple(smtp_findings(own, ses_region, sender, domains)),
             tuple(smtp_endpoints(own)), tuple(email_addresses(own)))
 
 

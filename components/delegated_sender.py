@@ -35,6 +35,7 @@ class DelegatedSender(pulumi.ComponentResource):
     the default (or passed) Kubernetes provider."""
 
     role_arn: pulumi.Output[str]
+    send_policy: pulumi.Output[str]
     service_account: k8s.core.v1.ServiceAccount
 
     def __init__(self, name: str, args: DelegatedSenderArgs, opts: Optional[pulumi.ResourceOptions] = None):
@@ -48,6 +49,7 @@ class DelegatedSender(pulumi.ComponentResource):
             description="Delegated sender of the athenz-ses stack: sends mail through Amazon SES",
         ), opts=pulumi.ResourceOptions(parent=self))
         self.role_arn = role.role_arn
+        self.send_policy = role.send_policy
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
             metadata={"name": args.service_account, "namespace": args.namespace, "labels": LABELS,

@@ -29,6 +29,8 @@ class IrsaRoleArgs:
 
 class IrsaRole(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
+    send_policy: pulumi.Output[str]
+    """The inline policy document (JSON): what the role may do."""
     subject: str
     """The `:sub` the trust policy accepts: system:serviceaccount:<namespace>:<name>."""
 
@@ -45,11 +47,7 @@ class IrsaRole(pulumi.ComponentResource):
             assume_role_policy=web_identity_trust(args.oidc_provider_arn, args.issuer_host, self.subject, self),
             opts=child,
         )
-        aws.iam.RolePolicy(
-            f"{name}-send",
-            role=role.id,
-            policy=send_as(args.send_arns, SEND_ACTIONS, self),
-            opts=child,
-        )
+        self.send_policy = send_as(args.send_arns, SEND_ACTIONS, self)
+        aws.iam.RolePolicy(f"{name}-send", role=role.id, policy=self.send_policy, opts=child)
         self.role_arn = role.arn
         self.register_outputs({"roleArn": self.role_arn})

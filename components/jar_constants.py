@@ -116,15 +116,19 @@ _DOMAIN_SUFFIX = re.compile(r"\x01?@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
 def smtp_findings(constants: dict[str, list[str]], ses_region: str, sender_email: str,
-                  email_domain_to: str | None = None) -> list[str]:
+                  recipient_domains: tuple[str, ...] | str | None = None) -> list[str]:
     """Warnings for hard-coded SMTP endpoints of another Region, From addresses other than
-    `sender_email`, and (if `email_domain_to` is given) other recipient domains.
+    `sender_email`, and (if `recipient_domains` are given: emailDomainTo, or the sandbox
+    recipients' domains) a recipient domain among none of them.
 
     One warning per value, naming every class that holds it (javac copies a constant into
     each class that uses it). An endpoint counts anywhere in a constant (e.g. inside a
     URL); an address counts only when it is the whole constant, so log messages and
     library text do not raise noise.
     """
+    if isinstance(recipient_domains, str):
+        recipient_domains = (recipient_domains,)
+    domains = tuple(d.lower() for d in recipient_domains or ())
     found: dict[tuple[str, str], list[str]] = {}
     for cls, values in constants.items():
         for v in dict.fromkeys(values):
@@ -133,8 +137,7 @@ def smtp_findings(constants: dict[str, list[str]], ses_region: str, sender_email
                     found.setdefault(("endpoint", m[0]), []).append(cls)
             if (a := _WHOLE_ADDR.fullmatch(v)) and a[1].lower() != sender_email.lower():
                 found.setdefault(("address", a[1]), []).append(cls)
-            if (email_domain_to and (d := _DOMAIN_SUFFIX.fullmatch(v))
-                    and d[1].lower() != email_domain_to.lower()):
+            if domains and (d := _DOMAIN_SUFFIX.fullmatch(v)) and d[1].lower() not in domains:
                 found.setdefault(("domain", d[1]), []).append(cls)
     out = []
     for (kind, value), classes in found.items():
@@ -146,8 +149,9 @@ def smtp_findings(constants: dict[str, list[str]], ses_region: str, sender_email
             out.append(f"the plugin jar hard-codes the email address {value!r} ({where}), but senderEmail is "
                        f"{sender_email}: the plugin ignores senderEmail and sends From the address it hard-codes")
         else:
-            out.append(f"the plugin jar appends the recipient domain '@{value}' ({where}), but emailDomainTo is "
-                       f"{email_domain_to}: the plugin ignores emailDomainTo")
+            out.append(f"the plugin jar appends the recipient domain '@{value}' ({where}), but the stack mails "
+                       f"{' or '.join(domains)} (emailDomainTo, else the sandbox recipients): the plugin mails "
+                       "<name>@" + value + ", addresses the stack never verified")
     return out
 
 

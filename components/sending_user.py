@@ -33,6 +33,8 @@ class SendingUserArgs:
 
 class SendingUser(pulumi.ComponentResource):
     user_arn: pulumi.Output[str]
+    send_policy: pulumi.Output[str]
+    """The user's policy document (JSON): what the credentials may do."""
     access_key_id: pulumi.Output[str]
     """Changes whenever the credentials do; safe to show (it is not the secret)."""
     secret_access_key: Optional[pulumi.Output[str]]
@@ -47,7 +49,8 @@ class SendingUser(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         user = aws.iam.User(f"{name}-user", path="/athenz-ses/", opts=child)
         actions = SMTP_ACTIONS if args.smtp else SEND_ACTIONS
-        policy = aws.iam.UserPolicy(f"{name}-send", user=user.name, policy=send_as(args.send_arns, actions, self), opts=child)
+        self.send_policy = send_as(args.send_arns, actions, self)
+        policy = aws.iam.UserPolicy(f"{name}-send", user=user.name, policy=self.send_policy, opts=child)
         # The SMTP password is derived from the key for one Region, and nothing of the key
         # itself changes with the Region: replace it when the Region changes.
         key = aws.iam.AccessKey(

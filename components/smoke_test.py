@@ -83,14 +83,15 @@ class SmokeTestArgs:
     """A fingerprint of the wiring under test: when it changes, the test runs again."""
     service_account: Optional[str] = None
     """IRSA: send as this ServiceAccount."""
-    access_key_secret: Optional[str] = None
+    access_key_secret: Optional[pulumi.Input[str]] = None
     """Access key: send with the keys of this Secret (keys access-key-id, secret-access-key)."""
-    smtp_secret: Optional[str] = None
+    smtp_secret: Optional[pulumi.Input[str]] = None
     """SMTP: send with the user and password of this Secret (keys username, password)."""
     smtp_host: Optional[str] = None
     """SMTP: the host the sender really connects to (port 587, STARTTLS)."""
     source_arn: Optional[pulumi.Input[str]] = None
-    """A delegated sender (with service_account): the sender identity ARN it names."""
+    """A delegated sender across accounts by sending authorization (with service_account):
+    the sender identity ARN it names, with the second article's command."""
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
     """Run only after these: the ZMS patch (and what it mounts), the identity policy."""
 
@@ -108,7 +109,6 @@ def sesv2_command(args: SmokeTestArgs) -> list[str]:
     raw = base64.b64encode(raw_message(args.sender, args.recipient)).decode()
     return [
         "aws", "sesv2", "send-email",
-        "--region", args.region,
         "--cli-binary-format", "base64",
         "--from-email-address", args.sender,
         "--destination", json.dumps({"ToAddresses": [args.recipient]}),
@@ -121,7 +121,6 @@ def source_arn_command(args: SmokeTestArgs) -> list[pulumi.Input[str]]:
     assert args.source_arn is not None
     return [
         "aws", "ses", "send-email",
-        "--region", args.region,
         "--from", args.sender,
         "--to", args.recipient,
         "--subject", SUBJECT,
@@ -130,7 +129,7 @@ def source_arn_command(args: SmokeTestArgs) -> list[pulumi.Input[str]]:
     ]
 
 
-def _from_secret(env_name: str, secret: str, key: str) -> dict:
+def _from_secret(env_name: str, secret: pulumi.Input[str], key: str) -> dict:
     return {"name": env_name, "value_from": {"secret_key_ref": {"name": secret, "key": key}}}
 
 
@@ -149,16 +148,19 @@ class SmokeTest(pulumi.ComponentResource):
         super().__init__("athenz-ses:index:SmokeTest", name, None, opts)
 
         pod: dict = {"restart_policy": "Never"}
+        # The Region as ZMS gets it: AWS_REGION (its SDK falls back to us-east-1 without).
+        region_env = {"name": "AWS_REGION", "value": args.region}
         if args.service_account:
             pod["service_account_name"] = args.service_account
             command = source_arn_command(args) if args.source_arn is not None else sesv2_command(args)
-            container = {"name": CONTAINER, "image": AWS_CLI_IMAGE, "command": command}
+            container = {"name": CONTAINER, "image": AWS_CLI_IMAGE, "command": command, "env": [region_env]}
         elif args.access_key_secret:
             # No ServiceAccount token and no IRSA: the keys are the only credentials.
             pod["automount_service_account_token"] = False
             container = {
                 "name": CONTAINER, "image": AWS_CLI_IMAGE, "command": sesv2_command(args),
                 "env": [
+                    region_env,
                     _from_secret("AWS_ACCESS_KEY_ID", args.access_key_secret, "access-key-id"),
                     _from_secret("AWS_SECRET_ACCESS_KEY", args.access_key_secret, "secret-access-key"),
                 ],

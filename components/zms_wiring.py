@@ -114,8 +114,7 @@ class ZmsWiring(pulumi.ComponentResource):
             user = args.user
             smtp = user.smtp_password is not None
             if smtp:
-                data = {"username": user.access_key_id, "password": user.smtp_password,
-                        "host": user.smtp_host, "port": str(user.smtp_port)}
+                data = {"username": user.access_key_id, "password": user.smtp_password}
                 env_keys = {"AWS_SES_USER": "username", "AWS_SES_PASS": "password"}
             else:
                 data = {"access-key-id": user.access_key_id, "secret-access-key": user.secret_access_key}

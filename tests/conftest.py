@@ -56,14 +56,14 @@ def scenario_configs(jar: Path) -> dict[str, dict[str, str]]:
     return {
         # EKS, SES in the cluster account: built-in notifier, ZMS's own IRSA role.
         "same-account-irsa": cfg(
-            aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER + "/",
+            aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER + "/", emailDomainTo="example.com",
             senderEmail="zms@example.com", recipientEmails=["alice@example.com", "bob@example.com"],
         ),
         # EKS, SES in another account and Region: ZMS's role and the issuer's OIDC provider
         # live in the SES account (federated-role, the default); one delegated sender too.
         "cross-federated-irsa": cfg(
             aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER,
-            sesAccountId=SES, sesRegion="us-east-1", sesProfile="ses-admin",
+            sesAccountId=SES, sesRegion="us-east-1", sesProfile="ses-admin", emailDomainTo="example.com",
             senderEmail="zms@example.com", recipientEmails=["alice@example.com"],
             senderServiceAccounts=["mailer/reports"],
         ),
@@ -78,6 +78,7 @@ def scenario_configs(jar: Path) -> dict[str, dict[str, str]]:
         # kind, one account: built-in notifier with an IAM user's access key.
         "kind-access-key": cfg(
             aws_region="ap-northeast-1", senderEmail="zms@example.com", recipientEmails=["alice@example.com"],
+            emailDomainTo="example.com",
         ),
         # The first article: kind, one account, the SMTP plugin.
         "kind-smtp": cfg(

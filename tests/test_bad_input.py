@@ -28,6 +28,7 @@ CASES = {
     "missing sender": ("kind-smtp", {"athenz-ses:senderEmail": None}, "senderEmail", "email address"),
     "builtin IRSA with sending authorization": ("cross-federated-irsa", {"athenz-ses:crossAccountMode": "sending-authorization"}, "crossAccountMode", "cannot name a source identity ARN"),
     "IRSA without an issuer": ("kind-access-key", {"athenz-ses:credentials": "irsa"}, "oidcIssuerUrl", "credentials=irsa"),
+    "builtin without emailDomainTo": ("kind-access-key", {"athenz-ses:emailDomainTo": None}, "emailDomainTo", "alice@null"),
     "unknown credentials": ("kind-access-key", {"athenz-ses:credentials": "password"}, "credentials", "irsa, access-key"),
     "plugin with other credentials": ("kind-smtp", {"athenz-ses:credentials": "access-key"}, "credentials", "smtp (or unset) with notifier=plugin"),
     "builtin with a jar": ("cross-federated-irsa", {"athenz-ses:pluginJar": "x.jar"}, "pluginJar", "unset with notifier=builtin"),

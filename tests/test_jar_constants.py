@@ -151,7 +151,7 @@ def test_findings(plugin):
     (other,) = smtp_findings(constants, "ap-northeast-1", "other@example.com")
     assert "'zms@example.com'" in other and SENDER_CLASS in other and "senderEmail is other@example.com" in other
     (domain,) = smtp_findings(constants, "ap-northeast-1", "zms@example.com", "example.net")
-    assert "'@example.org'" in domain and "emailDomainTo is example.net" in domain
+    assert "'@example.org'" in domain and "the stack mails example.net" in domain
 
 
 def test_decoding_and_what_counts_as_an_address(javac, tmp_path):

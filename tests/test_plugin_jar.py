@@ -47,7 +47,7 @@ def plugin_jar(tmp_path_factory) -> Path:
 
 def plan_of(jar: Path, **keys) -> Plan:
     base = dict(aws_region="ap-northeast-1", notifier="plugin", pluginJar=str(jar), pluginFactoryClass=FACTORY,
-                senderEmail="zms@example.com", recipientEmails=["alice@example.com"], smokeTest=True)
+                senderEmail="zms@example.com", recipientEmails=["alice@example.org"], smokeTest=True)
     config = cfg(**{**base, **keys})
     plan = run_program("plugin", {k: v for k, v in config.items() if v is not None})
     assert plan.error is None, plan.error
@@ -88,7 +88,13 @@ def test_another_from_address_is_named_and_the_smoke_test_sends_from_it(plugin_j
 def test_another_recipient_domain_is_named(plugin_jar):
     plan = plan_of(plugin_jar, emailDomainTo="example.com")
     (warning,) = plan.warnings
-    assert "appends the recipient domain '@example.org'" in warning and "emailDomainTo is example.com" in warning
+    assert "appends the recipient domain '@example.org'" in warning and "the stack mails example.com" in warning
+
+
+def test_without_email_domain_to_the_jars_domain_is_checked_against_the_sandbox_recipients(plugin_jar):
+    (warning,) = plan_of(plugin_jar, recipientEmails=["alice@example.com"]).warnings
+    assert "appends the recipient domain '@example.org'" in warning and "the stack mails example.com" in warning
+    assert plan_of(plugin_jar, recipientEmails=["alice@example.org"]).warnings == []
 
 
 def test_strings_of_a_shaded_library_are_not_the_plugins(plugin_jar):

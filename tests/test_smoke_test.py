@@ -58,7 +58,8 @@ def sesv2_call(command: list[str]) -> dict:
     """The `aws sesv2 send-email` argv as its parameters, the raw message parsed."""
     assert command[:3] == ["aws", "sesv2", "send-email"], command
     params = dict(zip(command[3::2], command[4::2]))
-    assert set(params) == {"--region", "--cli-binary-format", "--from-email-address", "--destination", "--content"}
+    # No --region: the Region comes from AWS_REGION, as ZMS's comes to its SDK.
+    assert set(params) == {"--cli-binary-format", "--from-email-address", "--destination", "--content"}
     content = json.loads(params["--content"])
     assert set(content) == {"Raw"}  # raw MIME, as ZMS's SESEmailProvider sends
     message = email.message_from_bytes(base64.b64decode(content["Raw"]["Data"]), policy=email.policy.default)
@@ -77,9 +78,9 @@ def test_irsa_job_sends_with_the_sesv2_api_as_the_zms_service_account_naming_no_
     assert pod(job)["serviceAccountName"] == f"athenz-ses-{name}" == smoke[name].outputs["serviceAccount"].split("/")[1]
     assert pod(job)["restartPolicy"] == "Never"
     assert container(job)["image"] == AWS_CLI_IMAGE
-    assert "env" not in container(job) and "args" not in container(job)
+    assert container(job)["env"] == [{"name": "AWS_REGION", "value": region}] and "args" not in container(job)
     call = sesv2_call(container(job)["command"])
-    assert (call["--region"], call["--cli-binary-format"], call["--from-email-address"]) == (region, "base64", "zms@example.com")
+    assert (call["--cli-binary-format"], call["--from-email-address"]) == ("base64", "zms@example.com")
     assert call["--destination"] == {"ToAddresses": ["alice@example.com"]}
     assert (call["message"]["From"], call["message"]["To"], call["message"]["Subject"]) == ("zms@example.com", "alice@example.com", SUBJECT)
     assert call["message"].get_content().strip() == TEXT
@@ -92,11 +93,11 @@ def test_access_key_job_sends_with_the_keys_of_the_zms_secret_and_no_service_acc
     assert "serviceAccountName" not in pod(job) and pod(job)["automountServiceAccountToken"] is False
     secret = zms_secret(smoke[name])
     assert container(job)["env"] == [
+        {"name": "AWS_REGION", "value": region},
         {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"name": secret, "key": "access-key-id"}}},
         {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": secret, "key": "secret-access-key"}}},
     ]
     call = sesv2_call(container(job)["command"])
-    assert call["--region"] == region
     # Out of the sandbox (cross-sending-authorization) the test mails the sender itself.
     to = "alice@example.com" if name == "kind-access-key" else "zms@example.com"
     assert call["--destination"] == {"ToAddresses": [to]}
@@ -136,15 +137,26 @@ def test_delegated_sender_job_uses_the_articles_command_with_the_identity_arn(sm
     assert job.inputs["metadata"]["namespace"] == "mailer"
     assert pod(job)["serviceAccountName"] == "reports"
     assert container(job)["command"] == [
-        "aws", "ses", "send-email", "--region", "eu-west-1", "--from", "zms@example.com", "--to", "zms@example.com",
+        "aws", "ses", "send-email", "--from", "zms@example.com", "--to", "zms@example.com",
         "--subject", SUBJECT, "--text", TEXT, "--source-arn", sender_arn,
     ]
+    assert container(job)["env"] == [{"name": "AWS_REGION", "value": "eu-west-1"}]
     # It waits for the identity policy, its role's send policy and its ServiceAccount, not for ZMS.
     needed = {plan.one("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy").urn} | {
         r.urn for r in plan.resources if r.name in ("sender-mailer-reports-send", "sender-mailer-reports-service-account")}
     assert len(needed) == 3 and needed <= set(job.dependencies)
     assert plan.one(PATCH).urn not in job.dependencies
     assert plan.outputs["senderSmokeTestJob"] == job.outputs["metadata"]["name"]
+
+
+def test_a_delegated_sender_of_the_ses_account_sends_as_the_address_naming_no_arn(smoke):
+    """federated-role: the role is the SES account's own; nothing tells the workload to pass an ARN."""
+    plan = smoke["cross-federated-irsa"]
+    job = sender_job(plan)
+    assert (job.inputs["metadata"]["namespace"], pod(job)["serviceAccountName"]) == ("mailer", "reports")
+    call = sesv2_call(container(job)["command"])
+    assert call["--from-email-address"] == "zms@example.com" and "arn:" not in json.dumps(container(job)["command"])
+    assert "sourceArn" not in plan.outputs["senderServiceAccounts"]["mailer/reports"]
 
 
 def test_no_delegated_job_without_delegated_senders(smoke):
@@ -175,13 +187,26 @@ def test_zms_job_runs_after_the_wiring_and_is_replaced_on_any_change(smoke, name
     plan = smoke[name]
     job = zms_job(plan)
     assert job.inputs["metadata"]["namespace"] == "athenz"
-    assert plan.one(PATCH).urn in job.dependencies
+    send_policies = {r.urn for r in plan.resources if r.type in ("aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy")
+                     and r.parent.split("::")[-1] in ("zms-irsa", "access-key", "smtp")}
+    assert len(send_policies) == 1
+    assert {plan.one(PATCH).urn, *send_policies} <= set(job.dependencies)  # the wiring and the permission
     assert job.replace_on_changes == ["spec"] and job.delete_before_replace is False
     assert "customTimeouts" not in job.inputs and "pulumi.com/skipAwait" not in str(job.inputs)
-    # The ZMS fingerprint in the pod template: a changed wiring re-runs the test.
-    trigger = job.inputs["spec"]["template"]["metadata"]["annotations"]["athenz-ses/checksum"]
-    assert trigger == plan.one(PATCH).inputs["spec"]["template"]["metadata"]["annotations"]["athenz-ses/checksum"]
     assert plan.outputs["smokeTestJob"] == job.outputs["metadata"]["name"]
+
+
+def trigger(plan: Plan) -> str:
+    return zms_job(plan).inputs["spec"]["template"]["metadata"]["annotations"]["athenz-ses/checksum"]
+
+
+def test_the_zms_job_runs_again_when_the_wiring_or_the_send_permission_changes(configs, smoke):
+    base = {**configs["same-account-irsa"], "athenz-ses:smokeTest": "true"}
+    assert trigger(run_program("same-account-irsa", base)) == trigger(smoke["same-account-irsa"])
+    more_recipients = {**base, "athenz-ses:recipientEmails": '["alice@example.com", "bob@example.com", "carol@example.com"]'}
+    other_region = {**base, "athenz-ses:sesRegion": "eu-central-1"}
+    triggers = {trigger(smoke["same-account-irsa"]), *(trigger(run_program("same-account-irsa", c)) for c in (more_recipients, other_region))}
+    assert len(triggers) == 3
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

@@ -294,11 +294,11 @@ def test_irsa_patch_runs_zms_as_its_service_account_in_the_ses_region(plans):
         assert set(pod) == {"serviceAccountName", "serviceAccount", "containers"}
         assert pod["serviceAccountName"] == pod["serviceAccount"] == zms_sa(name)
         assert set(container) == {"name", "env"} and container["name"] == "athenz-zms-server"
-        assert env_of(container) == {"AWS_REGION": region, "JDK_JAVA_OPTIONS": java_options(BUILTIN_CLASS)}
+        assert env_of(container) == {"AWS_REGION": region, "JDK_JAVA_OPTIONS": java_options(BUILTIN_CLASS, "example.com")}
 
 
 def test_access_key_patch_hands_zms_the_keys_from_its_secret_and_no_service_account(plans):
-    for name, region, domain_to in (("kind-access-key", AP, None), ("cross-sending-authorization", EU, "example.org")):
+    for name, region, domain_to in (("kind-access-key", AP, "example.com"), ("cross-sending-authorization", EU, "example.org")):
         _, pod, container = patch_parts(plans[name])
         assert set(pod) == {"containers"}
         secret = object_name(plans[name], "kubernetes:core/v1:Secret")
@@ -432,12 +432,8 @@ def test_smtp_secret_holds_secret_credentials_only(plans):
     assert isinstance(secret["stringData"], Secret)
     key = plan.one("aws:iam/accessKey:AccessKey")
     assert key.id.startswith("AKIA")
-    assert reveal(secret["stringData"]) == {
-        "username": key.id,
-        "password": "mock-smtp-password",
-        "host": "email-smtp.ap-northeast-1.amazonaws.com",
-        "port": "587",
-    }
+    # Only what the plugin reads (AWS_SES_USER, AWS_SES_PASS): its host is in the jar.
+    assert reveal(secret["stringData"]) == {"username": key.id, "password": "mock-smtp-password"}
     assert secret["metadata"]["name"] == object_name(plan, "kubernetes:core/v1:Secret")
 
 
@@ -466,8 +462,22 @@ def test_every_scenario_plans_without_a_warning(plans):
     assert {name: plan.warnings for name, plan in plans.items()} == {name: [] for name in SCENARIOS}
 
 
+@pytest.mark.parametrize("base,change,expected", [
+    ("kind-access-key", {"athenz-ses:recipientEmails": "[]"}, "lists nobody: in the SES sandbox ZMS can only mail verified addresses"),
+    ("kind-access-key", {"athenz-ses:recipientEmails": '["alice@example.org"]'}, "alice@example.org is not in athenz-ses:emailDomainTo (example.com)"),
+    ("kind-access-key", {"athenz-ses:createOidcProvider": "true"}, "createOidcProvider has no effect here: the stack builds no IRSA role"),
+    ("kind-access-key", {"athenz-ses:serviceAccountName": "zms"}, "serviceAccountName has no effect with credentials=access-key"),
+    ("same-account-irsa", {"athenz-ses:crossAccountMode": "sending-authorization"}, "crossAccountMode has no effect here"),
+])
+def test_a_config_that_would_not_deliver_or_has_no_effect_is_named(configs, base, change, expected):
+    plan = run_program("warned", {**configs[base], **change})
+    assert plan.error is None
+    assert [w for w in plan.warnings if expected in w] != [], plan.warnings
+
+
 def test_sending_authorization_in_the_sandbox_warns_that_it_will_not_deliver(configs):
-    plan = run_program("sandboxed", {**configs["cross-sending-authorization"], "athenz-ses:sandbox": "true"})
+    plan = run_program("sandboxed", {**configs["cross-sending-authorization"], "athenz-ses:sandbox": "true",
+                                     "athenz-ses:recipientEmails": '["alice@example.org"]'})
     assert plan.error is None
     assert len(plan.warnings) == 1 and "BOTH accounts" in plan.warnings[0]
 
