@@ -717,6 +717,12 @@ def _plugin_jar(value: Optional[str], project_dir: Path) -> Path:
     except (OSError, ValueError):
         size = None
     if size is None:
+        try:
+            others = sorted(p.name for p in path.parent.glob("*.jar")) if path.parent.is_dir() else []
+        except (OSError, ValueError):
+            others = []
+        if others:
+            raise ConfigError("pluginJar", value, f"{expected}; no such file, but its folder holds {', '.join(others[:3])}: a typo?")
         raise ConfigError("pluginJar", value, f"{expected}; no such file: build the plugin first")
     if size > CONFIGMAP_LIMIT_BYTES - CONFIGMAP_OVERHEAD_BYTES:
         raise ConfigError("pluginJar", value, f"{expected}; this file has {size} bytes")

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from offline_plan.engine import PROJECT, PROJECT_DIR
-from offline_plan.render import write_plan
+from offline_plan.render import PlanOutputError, write_plan
 from offline_plan.stackfile import StackFileError
 from offline_plan.stacks import plan_stack
 
@@ -52,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(plan.error).splitlines():  # one line per bad key
             print(f"error: {line}", file=sys.stderr)
         return 1
-    write_plan(plan, out)
+    try:
+        write_plan(plan, out, notes)
+    except PlanOutputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     for line in [*notes, *plan.warnings]:
         print(f"warning: {line}")
     custom = sum(r.custom for r in plan.resources)

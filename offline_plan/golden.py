@@ -1,6 +1,7 @@
 """Golden plans: the offline plan of every committed stack, kept in plans/<stack>/.
 
     python -m offline_plan.golden            regenerate plans/ after a deliberate change
+    python -m offline_plan.golden --add S    also keep a golden plan of stack S
 
 A test compares the program's plan with these files, so a pull request that changes a
 policy, a Kubernetes object or an output also shows that change in plans/. They are
@@ -11,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import shutil
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from offline_plan.engine import PROJECT_DIR, Plan
-from offline_plan.render import write_plan
+from offline_plan.render import remove_plan, write_plan
 from offline_plan.stacks import committed_stacks, plan_stack
 
 GOLDEN_DIR = PROJECT_DIR / "plans"
@@ -31,14 +31,22 @@ def golden_plan(stack: str) -> Plan:
     return plan
 
 
-def regenerate(root: Path = GOLDEN_DIR, plan_of: Callable[[str], Plan] = golden_plan) -> list[str]:
-    """Rewrite root/<stack>/ for every committed stack and drop folders of removed ones.
+def golden_stacks(root: Path = GOLDEN_DIR) -> list[str]:
+    """The stacks that have a golden plan (the committed ones; a stack file of your own
+    gets one only when you add it with `--add`)."""
+    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+def regenerate(root: Path = GOLDEN_DIR, plan_of: Callable[[str], Plan] = golden_plan, add: Sequence[str] = ()) -> list[str]:
+    """Rewrite root/<stack>/ for every stack that has a golden plan (and those in `add`),
+    and drop the golden plans of stacks whose stack file is gone.
 
     `plan_of` plans one stack; the tests pass a changed plan to see the round trip."""
-    stacks = committed_stacks()
-    if root.exists():
-        for stale in (p for p in root.iterdir() if p.is_dir() and p.name not in stacks):
-            shutil.rmtree(stale)
+    files = set(committed_stacks())
+    stacks = sorted(set(golden_stacks(root)) | set(add))
+    for stale in (stack for stack in stacks if stack not in files):
+        remove_plan(root / stale, PROJECT_DIR)
+    stacks = [stack for stack in stacks if stack in files]
     for stack in stacks:
         write_plan(plan_of(stack), root / stack)
     return stacks
@@ -71,8 +79,9 @@ def diff_plan(expected_dir: Path, plan: Plan, scratch: Path, label: Optional[str
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offline_plan.golden", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=GOLDEN_DIR, help="folder of the golden plans (default plans/)")
+    parser.add_argument("--add", action="append", default=[], metavar="STACK", help="also keep a golden plan of this stack")
     args = parser.parse_args(argv)
-    for stack in regenerate(args.out):
+    for stack in regenerate(args.out, add=args.add):
         print(f"wrote {args.out / stack}")
     return 0
 

@@ -6,6 +6,11 @@
     outputs.yaml          the stack outputs
 
 Secret values appear as `[secret]`; binary data as its size and digest.
+
+The plan is written into a folder the offline plan owns: it holds MARKER, which lists
+the files of the last plan written there. Writing again replaces exactly those files and
+never deletes anything else; a folder that holds other files and no marker, and the
+project's own folder or one above it, are refused.
 """
 
 from __future__ import annotations
@@ -13,15 +18,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
-from offline_plan.engine import Plan, PlannedResource, Secret
+from offline_plan.engine import PROJECT_DIR, Plan, PlannedResource, Secret
 
 SECRET_PLACEHOLDER = "[secret]"
+MARKER = ".athenz-ses-plan"
+"""In every folder a plan was written to: says so, and lists the files it wrote."""
+
+
+class PlanOutputError(Exception):
+    """The output folder is not one the offline plan may write into."""
 POLICY_FIELDS = ("assumeRolePolicy", "policy")
 
 
@@ -75,7 +85,7 @@ def _dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False, width=120)
 
 
-def summary(plan: Plan) -> str:
+def summary(plan: Plan, notes: Sequence[str] = ()) -> str:
     rows = ["| resource | type | account | Region | on destroy |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(plan.resources, key=lambda r: (r.type, r.name)):
         if r.custom:
@@ -86,16 +96,51 @@ def summary(plan: Plan) -> str:
         lines += [f"Send path: {plan.outputs['sendPath']}.", ""]
     lines += [f"{sum(r.custom for r in plan.resources)} resources, "
               f"{sum(not r.custom for r in plan.resources)} components.", "", *rows]
+    if notes:
+        lines += ["", "## What the offline plan substituted", "", *[f"- {n}" for n in notes]]
     if plan.warnings:
         lines += ["", "## Warnings", "", *[f"- {w}" for w in plan.warnings]]
     return "\n".join(lines) + "\n"
 
 
-def write_plan(plan: Plan, out: Path) -> list[Path]:
-    """Replace `out` with the rendered plan; returns the files written."""
-    if out.exists():
-        shutil.rmtree(out)
-    files: dict[Path, str] = {out / "summary.md": summary(plan), out / "outputs.yaml": _dump_yaml(redact(plan.outputs))}
+def owned_files(out: Path, project_dir: Path) -> list[Path]:
+    """The files of the plan last written into `out` (none if `out` is new or empty).
+
+    Raises PlanOutputError for a folder the offline plan does not own."""
+    shown, out, project_dir = out, out.resolve(), project_dir.resolve()
+    if out == project_dir or out in project_dir.parents:
+        raise PlanOutputError(f"{shown} is the project's folder or above it: choose a folder of its own, such as build/plan/<stack>")
+    if out.exists() and not out.is_dir():
+        raise PlanOutputError(f"{shown} is a file, not a folder")
+    if not out.exists() or not any(out.iterdir()):
+        return []
+    marker = out / MARKER
+    if not marker.is_file():
+        raise PlanOutputError(
+            f"{shown} holds files the offline plan did not write (it has no {MARKER}); "
+            "it never deletes what it did not write: choose a new or empty folder"
+        )
+    listed = [out / line for line in marker.read_text().splitlines() if line and not line.startswith("#")]
+    return [path for path in listed if path.resolve().parent.is_relative_to(out)]
+
+
+def remove_plan(out: Path, project_dir: Path) -> None:
+    """Remove the files of the plan in `out`, its marker, and the folders that empties."""
+    for path in owned_files(out, project_dir):
+        path.unlink(missing_ok=True)
+    (out / MARKER).unlink(missing_ok=True)
+    for folder in sorted((p for p in out.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    if out.is_dir() and not any(out.iterdir()):
+        out.rmdir()
+
+
+def write_plan(plan: Plan, out: Path, notes: Sequence[str] = (), project_dir: Path = PROJECT_DIR) -> list[Path]:
+    """Write the rendered plan into `out`, replacing only the files of the plan written
+    there before; returns the files written. Raises PlanOutputError (nothing written)."""
+    remove_plan(out, project_dir) if out.exists() else owned_files(out, project_dir)
+    files: dict[Path, str] = {out / "summary.md": summary(plan, notes), out / "outputs.yaml": _dump_yaml(redact(plan.outputs))}
     for r in plan.resources:
         if r.type.startswith("kubernetes:"):
             kind = r.type.rsplit(":", 1)[-1]
@@ -105,4 +150,6 @@ def write_plan(plan: Plan, out: Path) -> list[Path]:
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    listing = "\n".join(p.relative_to(out).as_posix() for p in sorted(files))
+    (out / MARKER).write_text(f"# written by python -m offline_plan; the files it may replace:\n{listing}\n")
     return sorted(files)

@@ -72,13 +72,33 @@ def project_defaults(project_dir: Path = PROJECT_DIR) -> dict[str, str]:
 
 
 def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
-    """The config of `stack`, as the CLI passes it to the program."""
+    """The config of `stack`, as the CLI passes it to the program (encrypted values as
+    placeholders; `stack_config_and_secrets` says which)."""
+    return stack_config_and_secrets(stack, project_dir)[0]
+
+
+def secure_placeholder(key: str, config: dict[str, str]) -> str:
+    """A stand-in for an encrypted value that the program accepts where the key may be a
+    secret: a role of the SES account for sesRoleArn, a profile name otherwise."""
+    if key == f"{PROJECT}:sesRoleArn":
+        account = config.get(f"{PROJECT}:sesAccountId") or config.get(f"{PROJECT}:clusterAccountId") or "111111111111"
+        return f"arn:aws:iam::{account}:role/encrypted-in-stack-file"
+    return "encrypted-in-stack-file"
+
+
+def stack_config_and_secrets(stack: str, project_dir: Path = PROJECT_DIR) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The config of `stack` and the keys the stack file holds encrypted (`secure:`).
+
+    The offline plan cannot decrypt them (the CLI's secrets provider can): each becomes a
+    placeholder, passed to the program as a secret, so a stack that keeps `sesRoleArn`
+    encrypted, as the README recommends, plans like any other."""
     config = project_defaults(project_dir)
+    secure = []
     for key, value in (_load_yaml(project_dir / f"Pulumi.{stack}.yaml").get("config") or {}).items():
         if isinstance(value, dict) and set(value) == {"secure"}:
-            raise StackFileError(
-                f"{key} is encrypted in Pulumi.{stack}.yaml; the offline plan cannot decrypt it: "
-                f"pass a stand-in with --config {key}=VALUE"
-            )
+            secure.append(_full_key(key))
+            continue
         config[_full_key(key)] = _as_config_string(value)
-    return config
+    for key in secure:
+        config[key] = secure_placeholder(key, config)
+    return config, tuple(secure)

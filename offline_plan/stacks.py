@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from offline_plan.engine import PROJECT, PROJECT_DIR, Plan, run_program
-from offline_plan.stackfile import stack_config
+from offline_plan.stackfile import stack_config_and_secrets
 
 
 def placeholder_jar(directory: Path) -> Path:
@@ -43,22 +43,45 @@ def plan_stack(
     secrets: Optional[Mapping[str, str]] = None,
     caller_account_id: Optional[str] = None,
     always_placeholder_jar: bool = False,
+    stack_dir: Path = PROJECT_DIR,
 ) -> StackPlan:
     """Plan Pulumi.<stack>.yaml, with `config` and `secrets` overriding its values.
 
     The plugin jar is replaced by the placeholder when it is not built, or always with
     `always_placeholder_jar` (the golden plans: the same on every machine).
-    Raises StackFileError for a missing or unreadable stack file.
+    Raises StackFileError for a missing or unreadable stack file. `stack_dir` holds the
+    stack files (the project's folder; the tests plan stack files of their own).
     """
-    full = stack_config(stack)
+    full, encrypted = stack_config_and_secrets(stack, stack_dir)
     full.update(config or {})
     full.update(secrets or {})
-    notes = []
+    secret_keys = tuple(dict.fromkeys([*(k for k in encrypted if k not in (config or {})), *(secrets or {})]))
+    notes = [f"{key} is encrypted in Pulumi.{stack}.yaml: planned with a placeholder, as a secret"
+             for key in encrypted if key not in (config or {}) and key not in (secrets or {})]
     with tempfile.TemporaryDirectory() as scratch:
         jar_key = f"{PROJECT}:pluginJar"
-        if jar_key in full and (always_placeholder_jar or not (PROJECT_DIR / full[jar_key]).is_file()):
+        jar = full.get(jar_key)
+        placeholder = str(placeholder_jar(Path(scratch)))
+        if jar is not None and (always_placeholder_jar or unbuilt_jar(jar, stack_dir)):
             if not always_placeholder_jar:
-                notes.append(f"pluginJar {full[jar_key]} is not built: planned with a placeholder jar (build the plugin before `pulumi up`)")
-            full[jar_key] = str(placeholder_jar(Path(scratch)))
-        plan = run_program(stack, full, secret_keys=tuple(secrets or {}), caller_account_id=caller_account_id)
+                notes.append(f"pluginJar {jar} is not built: planned with a placeholder jar (build the plugin before `pulumi up`)")
+            full[jar_key] = placeholder
+        plan = run_program(stack, full, secret_keys=secret_keys, caller_account_id=caller_account_id)
+        if plan.error is not None and placeholder in str(plan.error):
+            # Never show a temporary path: name the value of the stack file instead.
+            plan.error = PlanError(str(plan.error).replace(placeholder, str(jar)))
     return StackPlan(plan, notes)
+
+
+class PlanError(Exception):
+    """A program error, reworded for the reader (no temporary paths)."""
+
+
+def unbuilt_jar(value: str, project_dir: Path = PROJECT_DIR) -> bool:
+    """The jar is not built yet: no such file, and its folder holds no other jar either
+    (a folder that does hold jars points at a typo, which the program then reports)."""
+    path = project_dir / value
+    if path.is_file():
+        return False
+    folder = path.parent
+    return not (folder.is_dir() and any(folder.glob("*.jar")))

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 import yaml
 
 from offline_plan.engine import PROJECT_DIR
 from offline_plan.stackfile import project_defaults, stack_config
-from offline_plan.stacks import committed_stacks
+from offline_plan.engine import reveal
+from offline_plan.render import redact
+from offline_plan.stacks import committed_stacks, plan_stack, unbuilt_jar
 from settings import DEFAULTS
 
 STACKS = committed_stacks()
@@ -114,3 +118,77 @@ def test_missing_jar_is_planned_with_a_placeholder_and_said_so(tmp_path):
     if (PROJECT_DIR / jar).is_file():
         pytest.skip("the plugin is built in this checkout")
     assert f"warning: pluginJar {jar} is not built: planned with a placeholder jar" in result.stdout
+
+
+# --- the output folder: only ever the offline plan's own -------------------------------------
+
+def run_plan(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "offline_plan", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("out", [".", "..", str(PROJECT_DIR)])
+def test_the_project_folder_and_its_parents_are_refused(out):
+    before = sorted(p.name for p in PROJECT_DIR.iterdir())
+    result = run_plan("local", "--out", out)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"error: {out} is the project's folder or above it: choose a folder of its own, such as build/plan/<stack>"
+    assert sorted(p.name for p in PROJECT_DIR.iterdir()) == before
+
+
+def test_a_folder_with_files_it_did_not_write_is_refused_and_left_alone(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = run_plan("local", "--out", str(tmp_path))
+    assert result.returncode == 2 and "it never deletes what it did not write" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_writing_again_replaces_only_its_own_files(tmp_path):
+    out = tmp_path / "plan"
+    assert run_plan("plugin", "--out", str(out)).returncode == 0
+    (out / "notes.txt").write_text("mine")
+    (out / "kubernetes" / "extra.yaml").write_text("mine too")
+    assert run_plan("local", "--out", str(out)).returncode == 0
+    assert (out / "notes.txt").read_text() == "mine" and (out / "kubernetes" / "extra.yaml").read_text() == "mine too"
+    # The plugin's ConfigMap went with its plan; local's Secret came with its own.
+    assert not (out / "kubernetes" / "ConfigMap-zms-plugin.yaml").exists()
+    assert (out / "kubernetes" / "Secret-zms-aws-secret.yaml").is_file()
+    listed = (out / ".athenz-ses-plan").read_text().splitlines()
+    assert "kubernetes/Secret-zms-aws-secret.yaml" in listed and "notes.txt" not in listed
+
+
+# --- stack files of your own -------------------------------------------------------------------
+
+def own_stack(tmp_path, text: str) -> None:
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.prod.yaml").write_text(text)
+
+
+def test_a_stack_file_with_encrypted_values_plans_with_placeholders_kept_secret(tmp_path):
+    own_stack(tmp_path, (PROJECT_DIR / "Pulumi.dev.yaml").read_text().replace(
+        "athenz-ses:sesRoleArn: arn:aws:iam::222222222222:role/athenz-ses-deployer",
+        "athenz-ses:sesRoleArn:\n    secure: v1:c2VjcmV0:AAAABBBBCCCC"))
+    planned = plan_stack("prod", stack_dir=tmp_path)
+    assert planned.plan.error is None, planned.plan.error
+    assert planned.notes == ["athenz-ses:sesRoleArn is encrypted in Pulumi.prod.yaml: planned with a placeholder, as a secret"]
+    provider = planned.plan.one("pulumi:providers:aws").inputs
+    # The placeholder reaches the provider, as a secret, and shows nowhere in plain text.
+    assert "arn:aws:iam::222222222222:role/encrypted-in-stack-file" in json.dumps(reveal(provider))
+    assert "encrypted-in-stack-file" not in json.dumps(redact(provider))
+    assert "encrypted-in-stack-file" not in json.dumps(redact(planned.plan.outputs))
+    assert planned.plan.warnings == []
+
+
+def test_a_mistyped_jar_next_to_built_ones_is_named_not_replaced_by_the_placeholder(tmp_path):
+    jars = tmp_path / "plugin" / "target"
+    jars.mkdir(parents=True)
+    (jars / "ses-notification-plugin-1.0.0.jar").write_bytes(b"")
+    own_stack(tmp_path, (PROJECT_DIR / "Pulumi.plugin.yaml").read_text().replace("1.0.0.jar", "1.0.O.jar"))
+    assert unbuilt_jar("plugin/target/ses-notification-plugin-1.0.O.jar", tmp_path) is False
+    assert unbuilt_jar("plugin/target/never-built.jar", PROJECT_DIR / "no-such-folder") is True
+
+
+def test_an_error_never_shows_the_placeholders_temporary_path():
+    planned = plan_stack("plugin", config={"athenz-ses:notifier": "builtin"})
+    message = str(planned.plan.error)
+    assert "pluginJar: 'plugin/target/ses-notification-plugin-1.0.0.jar'" in message
+    assert tempfile.gettempdir() not in message and "placeholder-plugin.jar" not in message
