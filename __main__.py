@@ -170,3 +170,7 @@ pulumi.export("zmsSystemProperties", settings.zms_system_properties)
 pulumi.export("smokeTestJob", smoke_test.job_name if smoke_test else None)
 pulumi.export("senderSmokeTestJob", delegated_smoke_test.job_name if delegated_smoke_test else None)
 pulumi.export("nextSteps", settings.next_steps())
+# Destroying the patch gives its fields up with a server-side apply; when the ZMS
+# Deployment is already gone, that apply fails (it would create a Deployment from
+# nothing). There is then nothing left to give up: forget the patch, and destroy again.
+pulumi.export("ifZmsIsGoneBeforeDestroy", pulumi.Output.concat("pulumi state delete --yes '", zms.patch.urn, "'"))

@@ -512,3 +512,11 @@ def test_outputs_tell_what_was_made_and_what_to_do_next(plans):
     kind = plans["kind-smtp"].outputs
     assert kind.get("roleArn") is None and kind["smtpEndpoint"] == "email-smtp.ap-northeast-1.amazonaws.com:587"
     assert kind["senderServiceAccounts"] == {}
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_stack_says_how_to_destroy_once_zms_is_gone(plans, name):
+    """Destroying a patch whose Deployment is gone fails (the provider's relinquish apply
+    would create it); the output names the one command that lets destroy go on."""
+    plan = plans[name]
+    assert plan.outputs["ifZmsIsGoneBeforeDestroy"] == f"pulumi state delete --yes '{plan.one(PATCH).urn}'"

