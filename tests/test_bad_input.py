@@ -162,3 +162,10 @@ def test_offline_plan_prints_each_bad_key_on_its_own_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2 and all(line.startswith("error: config athenz-ses:") for line in lines)
     assert "athenz-ses:namespace" in lines[0] and "did you mean athenz-ses:sandbox?" in lines[1]
+
+
+def test_a_mistyped_jar_path_names_the_jars_of_its_folder(configs, tmp_path):
+    (tmp_path / "ses-notification-plugin-1.0.0.jar").write_bytes(b"")
+    plan = run_program("bad", bad(configs, "kind-smtp", {"athenz-ses:pluginJar": str(tmp_path / "ses-notification-plugin-1.0.O.jar")}))
+    assert plan.error.key == "athenz-ses:pluginJar"
+    assert "no such file, but its folder holds ses-notification-plugin-1.0.0.jar: a typo?" in str(plan.error)

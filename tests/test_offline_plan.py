@@ -118,6 +118,8 @@ def test_missing_jar_is_planned_with_a_placeholder_and_said_so(tmp_path):
     if (PROJECT_DIR / jar).is_file():
         pytest.skip("the plugin is built in this checkout")
     assert f"warning: pluginJar {jar} is not built: planned with a placeholder jar" in result.stdout
+    summary = (tmp_path / "p" / "summary.md").read_text()
+    assert "## What the offline plan substituted" in summary and f"pluginJar {jar} is not built" in summary
 
 
 # --- the output folder: only ever the offline plan's own -------------------------------------
