@@ -108,6 +108,7 @@ for namespace, service_account in settings.sender_service_accounts:
             issuer_host=oidc.issuer_host,
             # Across accounts by sending authorization only the sender identity counts.
             send_arns=[identities.sender_arn] if settings.sending_authorization else identities.send_arns,
+            labels=settings.labels,
         ),
         opts=role_opts,
     )
@@ -136,6 +137,7 @@ if settings.smoke_test:
         smtp_secret=zms.secret_name if settings.credentials == SMTP else None,
         smtp_host=settings.smtp_host if settings.credentials == SMTP else None,
         depends_on=[zms.patch, zms_role or zms_user],  # and so the send policy
+        labels=settings.labels,
     ))
     if senders:
         first = next(iter(senders.values()))
@@ -150,6 +152,7 @@ if settings.smoke_test:
             # Only across accounts by sending authorization does the workload name the identity.
             source_arn=identities.sender_arn if settings.sending_authorization else None,
             depends_on=[first, *([sender_authorization] if sender_authorization else [])],
+            labels=settings.labels,
         ))
 
 # 6. Outputs.

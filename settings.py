@@ -25,6 +25,7 @@ import botocore.session
 import pulumi
 
 from components.names import stack_prefix
+from components.zms_wiring import LABELS
 from components.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
 
 PROJECT = "athenz-ses"
@@ -226,6 +227,11 @@ class Settings:
     stack: str = "dev"
     configured: frozenset[str] = frozenset()
     """The project keys the stack sets (for the keys that then have no effect)."""
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The labels of every Kubernetes object of the stack."""
+        return {**LABELS, "app.kubernetes.io/instance": self.name_prefix}
 
     @property
     def name_prefix(self) -> str:
@@ -610,7 +616,7 @@ def _account_id(key: str, value: Optional[str]) -> Optional[str]:
     if value is None or _ACCOUNT_ID.fullmatch(value):
         return value
     hint = ""
-    if value.isascii() and value.isdigit() and len(value) < 12:
+    if value.isascii() and value.isdigit() and len(value) < 12 and not value.startswith("0"):
         hint = ("; YAML read an unquoted number: write the id in quotes, such as \"022222222222\" "
                 "(unquoted, leading zeros are dropped, or the number is read as octal)")
     raise ConfigError(key, value, f"a 12-digit AWS account id (quote it in YAML){hint}")
@@ -637,7 +643,7 @@ def _ses_region(value: Optional[str], key: str = "sesRegion") -> Optional[str]:
 
 
 def _unknown_key_hint(name: str) -> str:
-    known = {key.lower(): key for key in DEFAULTS}
+    known = {key.lower(): key for key in (*DEFAULTS, *RETIRED)}
     close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)
     suggestion = f"; did you mean {PROJECT}:{known[close[0]]}?" if close else ""
     return f"a key this project knows (README.md, Configuration){suggestion}"

@@ -11,8 +11,9 @@ the SES account (federated-role) or in one account, it just sends as the address
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -28,6 +29,8 @@ class DelegatedSenderArgs:
     oidc_provider_arn: pulumi.Input[str]
     issuer_host: str
     send_arns: pulumi.Input[Sequence[str]]
+    labels: Mapping[str, str] = dataclasses.field(default_factory=lambda: dict(LABELS))
+    """Labels of the ServiceAccount (the stack's `app.kubernetes.io/instance` among them)."""
 
 
 class DelegatedSender(pulumi.ComponentResource):
@@ -52,7 +55,7 @@ class DelegatedSender(pulumi.ComponentResource):
         self.send_policy = role.send_policy
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
-            metadata={"name": args.service_account, "namespace": args.namespace, "labels": LABELS,
+            metadata={"name": args.service_account, "namespace": args.namespace, "labels": dict(args.labels),
                       "annotations": {ROLE_ARN_ANNOTATION: role.role_arn}},
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -33,10 +33,12 @@ STACK_PART_LIMIT = 63 - len("athenz-ses-") - len("-plugin-") - 10
 
 def stack_prefix(stack: str) -> str:
     """`athenz-ses-<stack>` as a DNS label. A stack name that must be changed to fit
-    (upper case, '_', '.', too long) gets a digest of the original, so two stacks never
-    share a prefix."""
+    (upper case, '_', '.', too long), or that ends like such a digest, gets a digest of
+    the original, so two stacks never share a prefix."""
     part = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
-    if part != stack or len(part) > STACK_PART_LIMIT:
+    # A name that already ends like a digest gets one too: `Dev` and `dev-<digest of Dev>`
+    # must not meet.
+    if part != stack or len(part) > STACK_PART_LIMIT or re.search(r"-[0-9a-f]{6}$", part):
         digest = hashlib.sha256(stack.encode()).hexdigest()[:6]
         part = f"{part[: STACK_PART_LIMIT - len(digest) - 1].rstrip('-')}-{digest}".lstrip("-")
     return f"athenz-ses-{part}"

@@ -38,7 +38,7 @@ import base64
 import json
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -94,6 +94,8 @@ class SmokeTestArgs:
     the sender identity ARN it names, with the second article's command."""
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
     """Run only after these: the ZMS patch (and what it mounts), the identity policy."""
+    labels: Mapping[str, str] = field(default_factory=lambda: dict(LABELS))
+    """Labels of the Job and its pod (the stack's `app.kubernetes.io/instance` among them)."""
 
 
 def raw_message(sender: str, recipient: str) -> bytes:
@@ -188,13 +190,13 @@ class SmokeTest(pulumi.ComponentResource):
 
         self.job = k8s.batch.v1.Job(
             f"{name}-job",
-            metadata={"namespace": args.namespace, "labels": LABELS, "annotations": REPLACE_UNREADY},
+            metadata={"namespace": args.namespace, "labels": dict(args.labels), "annotations": REPLACE_UNREADY},
             spec={
                 "active_deadline_seconds": ACTIVE_DEADLINE_SECONDS,
                 "backoff_limit": BACKOFF_LIMIT,
                 "ttl_seconds_after_finished": TTL_SECONDS_AFTER_FINISHED,
                 "template": {
-                    "metadata": {"labels": LABELS, "annotations": {CHECKSUM_ANNOTATION: args.trigger}},
+                    "metadata": {"labels": dict(args.labels), "annotations": {CHECKSUM_ANNOTATION: args.trigger}},
                     "spec": pod,
                 },
             },

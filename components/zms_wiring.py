@@ -90,7 +90,7 @@ class ZmsWiring(pulumi.ComponentResource):
         fingerprint: dict[str, pulumi.Input] = {"properties": dict(args.system_properties)}
 
         def meta(object_name: pulumi.Input[str], **extra) -> dict:
-            labels = {**LABELS, "app.kubernetes.io/instance": args.name_prefix}
+            labels = {**LABELS, "app.kubernetes.io/instance": args.name_prefix}  # as settings.labels
             return {"name": object_name, "namespace": args.namespace, "labels": labels, **extra}
 
         self.service_account_name = args.service_account

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from offline_plan.engine import PROJECT, PROJECT_DIR
+from offline_plan.golden import GOLDEN_DIR
 from offline_plan.render import PlanOutputError, write_plan
 from offline_plan.stackfile import StackFileError
 from offline_plan.stacks import plan_stack
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {line}", file=sys.stderr)
         return 1
     try:
+        if out.resolve().is_relative_to(GOLDEN_DIR.resolve()):
+            raise PlanOutputError(f"{out} is among the golden plans: `python -m offline_plan.golden` writes those")
         write_plan(plan, out, notes)
     except PlanOutputError as error:
         print(f"error: {error}", file=sys.stderr)

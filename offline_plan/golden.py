@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from offline_plan.engine import PROJECT_DIR, Plan
-from offline_plan.render import remove_plan, write_plan
+from offline_plan.render import MARKER, PlanOutputError, remove_plan, write_plan
 from offline_plan.stacks import committed_stacks, plan_stack
 
 GOLDEN_DIR = PROJECT_DIR / "plans"
@@ -34,7 +34,7 @@ def golden_plan(stack: str) -> Plan:
 def golden_stacks(root: Path = GOLDEN_DIR) -> list[str]:
     """The stacks that have a golden plan (the committed ones; a stack file of your own
     gets one only when you add it with `--add`)."""
-    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    return sorted(p.name for p in root.iterdir() if (p / MARKER).is_file()) if root.is_dir() else []
 
 
 def regenerate(root: Path = GOLDEN_DIR, plan_of: Callable[[str], Plan] = golden_plan, add: Sequence[str] = ()) -> list[str]:
@@ -43,6 +43,9 @@ def regenerate(root: Path = GOLDEN_DIR, plan_of: Callable[[str], Plan] = golden_
 
     `plan_of` plans one stack; the tests pass a changed plan to see the round trip."""
     files = set(committed_stacks())
+    unknown = [stack for stack in add if stack not in files]
+    if unknown:
+        raise PlanOutputError(f"no stack file Pulumi.{unknown[0]}.yaml: --add takes a stack of this project")
     stacks = sorted(set(golden_stacks(root)) | set(add))
     for stale in (stack for stack in stacks if stack not in files):
         remove_plan(root / stale, PROJECT_DIR)
@@ -81,7 +84,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=GOLDEN_DIR, help="folder of the golden plans (default plans/)")
     parser.add_argument("--add", action="append", default=[], metavar="STACK", help="also keep a golden plan of this stack")
     args = parser.parse_args(argv)
-    for stack in regenerate(args.out, add=args.add):
+    try:
+        stacks = regenerate(args.out, add=args.add)
+    except PlanOutputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for stack in stacks:
         print(f"wrote {args.out / stack}")
     return 0
 

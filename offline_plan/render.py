@@ -103,11 +103,20 @@ def summary(plan: Plan, notes: Sequence[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _links(out: Path) -> list[Path]:
+    """Symbolic links under `out` (a folder the plan owns): writing through one could
+    land anywhere."""
+    return [p for p in out.rglob("*") if p.is_symlink()]
+
+
 def owned_files(out: Path, project_dir: Path) -> list[Path]:
     """The files of the plan last written into `out` (none if `out` is new or empty).
 
     Raises PlanOutputError for a folder the offline plan does not own."""
-    shown, out, project_dir = out, out.resolve(), project_dir.resolve()
+    shown = out
+    if out.is_symlink():
+        raise PlanOutputError(f"{shown} is a symbolic link: the plan writes only into a plain folder")
+    out, project_dir = out.resolve(), project_dir.resolve()
     if out == project_dir or out in project_dir.parents:
         raise PlanOutputError(f"{shown} is the project's folder or above it: choose a folder of its own, such as build/plan/<stack>")
     if out.exists() and not out.is_dir():
@@ -120,17 +129,22 @@ def owned_files(out: Path, project_dir: Path) -> list[Path]:
             f"{shown} holds files the offline plan did not write (it has no {MARKER}); "
             "it never deletes what it did not write: choose a new or empty folder"
         )
+    if links := _links(out):
+        raise PlanOutputError(f"{shown} holds a symbolic link ({links[0]}): the plan writes only into a plain folder")
     listed = [out / line for line in marker.read_text().splitlines() if line and not line.startswith("#")]
-    return [path for path in listed if path.resolve().parent.is_relative_to(out)]
+    # Only plain files inside `out`: a hand-edited marker cannot point anywhere else.
+    return [path for path in listed if path.resolve().parent.is_relative_to(out) and path.is_file()]
 
 
 def remove_plan(out: Path, project_dir: Path) -> None:
-    """Remove the files of the plan in `out`, its marker, and the folders that empties."""
-    for path in owned_files(out, project_dir):
+    """Remove the files of the plan in `out`, its marker, and the folders that leaves
+    empty among those that held them (never a folder the plan did not put a file in)."""
+    files = owned_files(out, project_dir)
+    for path in files:
         path.unlink(missing_ok=True)
     (out / MARKER).unlink(missing_ok=True)
-    for folder in sorted((p for p in out.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        if not any(folder.iterdir()):
+    for folder in sorted({p.parent for p in files} - {out}, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
     if out.is_dir() and not any(out.iterdir()):
         out.rmdir()

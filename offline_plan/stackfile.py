@@ -44,7 +44,11 @@ def _load_yaml(path: Path) -> dict:
         raise StackFileError(f"no such stack file: {path.name}") from None
     except yaml.YAMLError as error:
         raise StackFileError(f"{path.name} is not valid YAML: {error}") from None
-    return data or {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get("config") or {}, dict):
+        raise StackFileError(f"{path.name}: expected a mapping with a `config:` mapping of keys to values")
+    return data
 
 
 def _full_key(key: str) -> str:

@@ -26,7 +26,7 @@ def placeholder_jar(directory: Path) -> Path:
 
 def committed_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
     """Every stack with a Pulumi.<stack>.yaml file."""
-    return sorted(p.name.split(".")[1] for p in project_dir.glob("Pulumi.*.yaml"))
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
 
 
 @dataclass
@@ -80,8 +80,11 @@ class PlanError(Exception):
 def unbuilt_jar(value: str, project_dir: Path = PROJECT_DIR) -> bool:
     """The jar is not built yet: no such file, and its folder holds no other jar either
     (a folder that does hold jars points at a typo, which the program then reports)."""
-    path = project_dir / value
-    if path.is_file():
+    try:
+        path = project_dir / value
+        if path.is_file():
+            return False
+        folder = path.parent
+        return not (folder.is_dir() and any(folder.glob("*.jar")))
+    except (OSError, ValueError):  # a value no file system takes: the program reports it
         return False
-    folder = path.parent
-    return not (folder.is_dir() and any(folder.glob("*.jar")))

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from offline_plan.engine import PROJECT_DIR
-from offline_plan.stackfile import project_defaults, stack_config
+from offline_plan.stackfile import StackFileError, project_defaults, stack_config
 from offline_plan.engine import reveal
 from offline_plan.render import redact
 from offline_plan.stacks import committed_stacks, plan_stack, unbuilt_jar
@@ -194,3 +194,52 @@ def test_an_error_never_shows_the_placeholders_temporary_path():
     message = str(planned.plan.error)
     assert "pluginJar: 'plugin/target/ses-notification-plugin-1.0.0.jar'" in message
     assert tempfile.gettempdir() not in message and "placeholder-plugin.jar" not in message
+
+
+def test_symbolic_links_in_the_output_folder_are_refused_and_nothing_is_written_through_them(tmp_path):
+    out, victim = tmp_path / "plan", tmp_path / "victim.txt"
+    victim.write_text("mine")
+    assert run_plan("local", "--out", str(out)).returncode == 0
+    (out / "summary.md").unlink()
+    (out / "summary.md").symlink_to(victim)
+    result = run_plan("local", "--out", str(out))
+    assert result.returncode == 2 and "symbolic link" in result.stderr and "Traceback" not in result.stderr
+    assert victim.read_text() == "mine"
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    assert run_plan("local", "--out", str(link)).returncode == 2 and not (tmp_path / "elsewhere").exists()
+
+
+def test_folders_it_did_not_fill_are_left_even_when_empty(tmp_path):
+    out = tmp_path / "plan"
+    assert run_plan("local", "--out", str(out)).returncode == 0
+    (out / "mine").mkdir()
+    assert run_plan("plugin", "--out", str(out)).returncode == 0
+    assert (out / "mine").is_dir()
+
+
+def test_the_golden_plans_are_refused_as_an_output_folder():
+    before = (PROJECT_DIR / "plans" / "dev" / "summary.md").read_text()
+    result = run_plan("local", "--out", "plans/dev")
+    assert result.returncode == 2 and "among the golden plans" in result.stderr
+    assert (PROJECT_DIR / "plans" / "dev" / "summary.md").read_text() == before
+
+
+def test_golden_regeneration_leaves_foreign_folders_alone_and_refuses_a_mistyped_stack(tmp_path):
+    (tmp_path / "Documents").mkdir()
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cat.jpg").write_bytes(b"")
+    result = subprocess.run([sys.executable, "-m", "offline_plan.golden", "--out", str(tmp_path), "--add", "prodd"],
+                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "no stack file Pulumi.prodd.yaml" in result.stderr and "Traceback" not in result.stderr
+    result = subprocess.run([sys.executable, "-m", "offline_plan.golden", "--out", str(tmp_path), "--add", "local"],
+                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "Documents").is_dir() and (tmp_path / "photos" / "cat.jpg").is_file()
+    assert (tmp_path / "local" / ".athenz-ses-plan").is_file()
+
+
+def test_a_stack_file_that_is_not_a_mapping_is_one_clear_error(tmp_path):
+    own_stack(tmp_path, "config:\n  - not a mapping\n")
+    with pytest.raises(StackFileError, match="expected a mapping"):
+        plan_stack("prod", stack_dir=tmp_path)

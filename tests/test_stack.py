@@ -415,6 +415,8 @@ def test_stack_names_become_valid_distinct_kubernetes_names(stack, prefix):
     name = stack_prefix(stack)
     assert name.startswith(prefix) and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63 - 18
     assert stack_prefix("dev") != stack_prefix("Dev") != stack_prefix("DEV")
+    # A name shaped like another's digested prefix gets a digest of its own.
+    assert stack_prefix(stack_prefix("Dev").removeprefix("athenz-ses-")) != stack_prefix("Dev")
 
 
 def test_a_new_ses_region_replaces_the_access_key(plans, configs):
