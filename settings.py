@@ -469,6 +469,12 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
     recipients = check(_recipients, get("recipientEmails"), sender if ok(sender) else None)
     if get("sesRegion") is not None:
         ses_region = check(_ses_region, get("sesRegion"))
+        partitions = ses_partitions()
+        if ok(region, ses_region) and region in partitions and partitions[region] != partitions.get(ses_region):
+            check.add(ConfigError("sesRegion", ses_region, (
+                f"a Region of the partition of aws:region {region} ({partitions[region]}): one stack's "
+                f"credentials and ARNs cannot span partitions")))
+            ses_region = BAD
     else:  # SES in the cluster's Region: it must be offered there
         ses_region = check(_ses_region, region, "aws:region") if ok(region) else BAD
     namespace = check(_required_match, "namespace", get("namespace"), _DNS_LABEL, "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)")
@@ -623,11 +629,17 @@ def _account_id(key: str, value: Optional[str]) -> Optional[str]:
 
 
 @functools.cache
-def ses_regions() -> frozenset[str]:
-    """Every Region where the SES v2 API is offered, from botocore's endpoint data."""
+def ses_partitions() -> dict[str, str]:
+    """Region -> partition, for every Region where the SES v2 API is offered, from
+    botocore's endpoint data."""
     session = botocore.session.get_session()
-    return frozenset(region for partition in session.get_available_partitions()
-                     for region in session.get_available_regions("sesv2", partition_name=partition))
+    return {region: partition for partition in session.get_available_partitions()
+            for region in session.get_available_regions("sesv2", partition_name=partition)}
+
+
+def ses_regions() -> frozenset[str]:
+    """Every Region where the SES v2 API is offered."""
+    return frozenset(ses_partitions())
 
 
 def _ses_region(value: Optional[str], key: str = "sesRegion") -> Optional[str]:

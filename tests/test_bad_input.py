@@ -139,6 +139,13 @@ def test_ses_region_must_offer_ses_according_to_botocore(configs, change, key):
     assert "SES is not offered in" in str(plan.error)
 
 
+def test_ses_region_stays_in_the_partition_of_the_cluster(configs):
+    plan = run_program("bad", bad(configs, "kind-access-key", {"athenz-ses:sesRegion": "us-gov-west-1"}))
+    assert plan.error.key == "athenz-ses:sesRegion" and "cannot span partitions" in str(plan.error)
+    gov = run_program("gov", bad(configs, "kind-access-key", {"aws:region": "us-gov-east-1", "athenz-ses:sesRegion": "us-gov-west-1"}))
+    assert gov.error is None
+
+
 def test_ses_regions_come_from_botocore_and_include_the_usual_ones():
     regions = ses_regions()
     assert {"eu-west-1", "us-east-1", "ap-northeast-1", "us-gov-west-1"} <= regions
