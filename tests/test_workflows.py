@@ -4,6 +4,7 @@ expression inside a shell script, the preview and teardown they promise."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,8 @@ MAJORS = {
     "actions/setup-python": "v7",
     "actions/setup-java": "v5",
     "actions/setup-node": "v6",
+    "actions/upload-artifact": "v7",
+    "actions/download-artifact": "v8",
     "aws-actions/configure-aws-credentials": "v6",
     "pulumi/actions": "v7",
 }
@@ -79,7 +82,11 @@ def test_pull_request_tests_then_previews_every_stack_with_a_comment():
     assert "python -m venv venv && venv/bin/pip install -r requirements-dev.txt\nnpm ci --prefix tests/access\n" in runs
     assert "venv/bin/python -m pytest" in runs
     assert any(all(f"venv/bin/python -m offline_plan {stack}" in r for stack in ("dev", "local", "plugin")) for r in runs)
-    assert preview["needs"] == "test"
+    assert preview["needs"] == ["test", "plugin-jar"]
+    # Third-party code (the plugin's Maven build) runs in a job with no secret and no token.
+    build = workflow["jobs"]["plugin-jar"]
+    assert build["permissions"] == {"contents": "read"} and "secrets." not in json.dumps(build)
+    assert not any("mvn" in s.get("run", "") for s in preview["steps"])
     assert preview["permissions"] == {"contents": "read", "pull-requests": "write", "id-token": "write"}
     stacks = preview["strategy"]["matrix"]["stack"]
     assert stacks == ["dev", "local", "plugin"] and all((PROJECT_DIR / f"Pulumi.{s}.yaml").is_file() for s in stacks)
