@@ -3,7 +3,7 @@ does, with ZMS's own credentials, so `pulumi up` fails when ZMS could not send.
 
 | ZMS's send path | the Job |
 | --- | --- |
-| built-in notifier, IRSA | runs as ZMS's ServiceAccount; `aws sesv2 send-email` with raw MIME content, From and To only, as ZMS's SES v2 client does |
+| built-in notifier, IRSA | runs as ZMS's ServiceAccount; `aws sesv2 send-email` with raw MIME content and no identity ARN or configuration set, as ZMS's SES v2 client does |
 | built-in notifier, access key | the same command, with the access key from ZMS's Secret as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (no ServiceAccount token) |
 | plugin (SMTP) | SMTP with STARTTLS to the host the plugin uses, with the user and password of ZMS's Secret |
 
@@ -107,7 +107,7 @@ def raw_message(sender: str, recipient: str) -> bytes:
 
 
 def sesv2_command(args: SmokeTestArgs) -> list[str]:
-    """`aws sesv2 send-email` with raw content and only From and To: ZMS's SES v2 call."""
+    """`aws sesv2 send-email` with raw content, naming no identity ARN: ZMS's SES v2 call."""
     raw = base64.b64encode(raw_message(args.sender, args.recipient)).decode()
     return [
         "aws", "sesv2", "send-email",

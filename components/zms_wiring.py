@@ -5,9 +5,10 @@ Every name is the stack's own (`name_prefix`, `athenz-ses-<stack>`), and so is t
 patch's field manager: two stacks never delete each other's objects or strip each
 other's fields, and a second stack that patches the same Deployment with other values
 fails with Kubernetes' field-manager conflict instead of silently sharing it. The
-Secret and ConfigMap ZMS mounts are named after their content (as kustomize's
+Secret ZMS reads (env from secretKeyRef) and the ConfigMap it mounts are named after
+their content (as kustomize's
 generators do): a change creates the new object, repoints the patch (one rollout), and
-only then deletes the old one, so a restarting ZMS pod always finds what it mounts.
+only then deletes the old one, so a restarting ZMS pod always finds what it reads.
 
 The patch only adds fields the base Deployment does not set: a DeploymentPatch owns the fields it sets and, on
 `pulumi destroy`, gives them up, which removes every field no other manager owns. So it

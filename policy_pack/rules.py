@@ -204,7 +204,7 @@ RULES: dict[str, tuple[str, Rule]] = {
     ),
 }
 """The rules a validation can check. secret_data_is_secret is not here: a validation
-sees secrets unwrapped, so the pack enforces it as a remediation (see __main__.py)."""
+sees secrets unwrapped, so the pack enforces it as a remediation (see pack.py)."""
 
 
 def check(resource_type: str, props: Props) -> list[str]:
