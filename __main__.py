@@ -19,6 +19,7 @@ from components import (
     ZmsWiring, ZmsWiringArgs,
 )
 from components.names import content_hash, delegated_sender_name
+from components.sending_user import SMTP_PORT
 from settings import ACCESS_KEY, BUILTIN, IRSA, PROJECT, SMTP, bind_accounts, load_settings, read_stack_config, secret_config_keys
 
 # 1. Config: all of it is validated before the first resource is registered.
@@ -163,7 +164,7 @@ pulumi.export("senderIdentityArn", identities.sender_arn)
 pulumi.export("recipientIdentityArns", identities.recipient_arns)
 pulumi.export("sesAccountId", settings.ses_account_id)
 pulumi.export("sesRegion", settings.ses_region)
-pulumi.export("smtpEndpoint", f"{settings.smtp_host}:587" if settings.credentials == SMTP else None)
+pulumi.export("smtpEndpoint", f"{settings.smtp_host}:{SMTP_PORT}" if settings.credentials == SMTP else None)
 pulumi.export("serviceAccount", f"{settings.namespace}/{zms.service_account_name}" if zms_role else None)
 pulumi.export("senderServiceAccounts", {
     key: {"roleArn": sender.role_arn, **({"sourceArn": identities.sender_arn} if settings.sending_authorization else {})}

@@ -25,7 +25,8 @@ import botocore.session
 import pulumi
 
 from components.names import stack_prefix
-from components.zms_wiring import LABELS
+from components.sending_user import SMTP_PORT
+from components.zms_wiring import stack_labels
 from components.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
 
 PROJECT = "athenz-ses"
@@ -231,7 +232,7 @@ class Settings:
     @property
     def labels(self) -> dict[str, str]:
         """The labels of every Kubernetes object of the stack."""
-        return {**LABELS, "app.kubernetes.io/instance": self.name_prefix}
+        return stack_labels(self.name_prefix)
 
     @property
     def name_prefix(self) -> str:
@@ -330,7 +331,7 @@ class Settings:
         """One line: who sends, with which credentials, as which identity."""
         where = f"identity {self.smoke_test_sender} of account {self.ses_account_id} in {self.ses_region}"
         if self.notifier == PLUGIN:
-            how = (f"ZMS sends with the plugin {self.plugin_factory_class} over SMTP ({self.smtp_host}:587) "
+            how = (f"ZMS sends with the plugin {self.plugin_factory_class} over SMTP ({self.smtp_host}:{SMTP_PORT}) "
                    f"with the SMTP password of an IAM user of account {self.ses_account_id}")
         elif self.credentials == IRSA:
             how = (f"ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount "
@@ -601,14 +602,19 @@ def _email(key: str, value: Optional[str]) -> str:
     return _required_match(key, value, _EMAIL, "an email address such as zms@example.com")
 
 
-def _recipients(value: Optional[str], sender: Optional[str]) -> tuple[str, ...]:
-    expected = 'a list of email addresses, such as ["alice@example.com"]'
+def _string_list(key: str, value: Optional[str], expected: str) -> list[str]:
+    """A list key as the CLI passes it (JSON); unset is the empty list."""
     try:
         parsed = json.loads(value) if value is not None else []
     except (ValueError, RecursionError):
-        raise ConfigError("recipientEmails", value, expected) from None
+        raise ConfigError(key, value, expected) from None
     if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
-        raise ConfigError("recipientEmails", value, expected)
+        raise ConfigError(key, value, expected)
+    return parsed
+
+
+def _recipients(value: Optional[str], sender: Optional[str]) -> tuple[str, ...]:
+    parsed = _string_list("recipientEmails", value, 'a list of email addresses, such as ["alice@example.com"]')
     seen: set[str] = set()
     for item in parsed:
         _email("recipientEmails", item)
@@ -648,7 +654,7 @@ def _ses_region(value: Optional[str], key: str = "sesRegion") -> Optional[str]:
         return None
     if not _REGION.fullmatch(value):
         raise ConfigError(key, value, expected)
-    if value not in ses_regions():
+    if value not in ses_partitions():
         hint = f" (set {PROJECT}:sesRegion to one)" if key == "aws:region" else ""
         raise ConfigError(key, value, f"{expected}{hint}; SES is not offered in {value} (botocore's endpoint data)")
     return value
@@ -681,12 +687,7 @@ def _sender_service_accounts(
 ) -> tuple[tuple[str, str], ...]:
     key = "senderServiceAccounts"
     expected = 'a list of "namespace/name" ServiceAccounts of other workloads, such as ["mailer/reports"]'
-    try:
-        parsed = json.loads(value) if value is not None else []
-    except (ValueError, RecursionError):
-        raise ConfigError(key, value, expected) from None
-    if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
-        raise ConfigError(key, value, expected)
+    parsed = _string_list(key, value, expected)
     found: list[tuple[str, str]] = []
     for item in parsed:
         namespace, _, name = item.partition("/")

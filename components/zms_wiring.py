@@ -38,6 +38,11 @@ JAR_PATH = f"/usr/lib/jars/{JAR_KEY}"  # in USER_CLASSPATH=/usr/lib/jars/*:... o
 PLUGIN_VOLUME = "athenz-ses-plugin"
 LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "athenz-ses"}
 
+
+def stack_labels(name_prefix: str) -> dict[str, str]:
+    """LABELS and the stack's own `app.kubernetes.io/instance` (its name prefix)."""
+    return {**LABELS, "app.kubernetes.io/instance": name_prefix}
+
 # What the distribution's ZMS container already defines. The patch must never
 # set these: destroy would remove them and break ZMS.
 BASE_ENV = ("JAVA_OPTS", "USER_CLASSPATH", "CLASSPATH", "CONF_PATH", "ROOT")
@@ -91,8 +96,7 @@ class ZmsWiring(pulumi.ComponentResource):
         fingerprint: dict[str, pulumi.Input] = {"properties": dict(args.system_properties)}
 
         def meta(object_name: pulumi.Input[str], **extra) -> dict:
-            labels = {**LABELS, "app.kubernetes.io/instance": args.name_prefix}  # as settings.labels
-            return {"name": object_name, "namespace": args.namespace, "labels": labels, **extra}
+            return {"name": object_name, "namespace": args.namespace, "labels": stack_labels(args.name_prefix), **extra}
 
         self.service_account_name = args.service_account
         if args.service_account:

@@ -153,7 +153,10 @@ def remove_plan(out: Path, project_dir: Path) -> None:
 def write_plan(plan: Plan, out: Path, notes: Sequence[str] = (), project_dir: Path = PROJECT_DIR) -> list[Path]:
     """Write the rendered plan into `out`, replacing only the files of the plan written
     there before; returns the files written. Raises PlanOutputError (nothing written)."""
-    remove_plan(out, project_dir) if out.exists() else owned_files(out, project_dir)
+    if out.exists():
+        remove_plan(out, project_dir)
+    else:
+        owned_files(out, project_dir)  # refuses the project's folder and symbolic links
     files: dict[Path, str] = {out / "summary.md": summary(plan, notes), out / "outputs.yaml": _dump_yaml(redact(plan.outputs))}
     for r in plan.resources:
         if r.type.startswith("kubernetes:"):
