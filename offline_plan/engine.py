@@ -1,4 +1,4 @@
-"""Run __main__.py under the Pulumi SDK's mock engine and record what it would create.
+"""Run the program (athenz_ses.program.main) under the Pulumi SDK's mock engine and record what it would create.
 
 This is what `pulumi up` would send to the providers, captured without the CLI, the
 provider plugins or cloud credentials: every resource with its inputs (secret values
@@ -11,24 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import json
 import logging
 import os
-import runpy
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import pulumi
-from google.protobuf import json_format
-from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import rpc
-from pulumi.runtime import settings as sdk_settings
-from pulumi.runtime.stack import wait_for_rpcs
 
+from athenz_ses.program import main
 from offline_plan.mocks import Location, PlanMocks
+from offline_plan.sdk_gap import RecordingMonitor, RegisteredResource
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "athenz-ses"
@@ -92,17 +89,16 @@ class Plan:
         return [message for level, message in self.log if level == "warning"]
 
 
-def from_wire(value: Any) -> Any:
-    """Wire-format property values to plain Python, keeping secrets as `Secret`."""
+def plain(value: Any) -> Any:
+    """Deserialized property values to plain Python, keeping secrets as `Secret`."""
+    if rpc.is_rpc_secret(value):
+        return Secret(plain(rpc.unwrap_rpc_secret(value)))
+    if isinstance(value, pulumi.Resource):
+        return value.urn  # a resource reference: the plan names it by URN (a string here)
     if isinstance(value, dict):
-        sig = value.get(rpc._special_sig_key)
-        if sig == rpc._special_secret_sig:
-            return Secret(from_wire(value.get("value")))
-        if sig == rpc._special_resource_sig:
-            return value.get("urn")
-        return {k: from_wire(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [from_wire(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)  # protobuf's Struct has only doubles: 300, not 300.0
     return value
@@ -119,33 +115,23 @@ def reveal(value: Any) -> Any:
     return value
 
 
-class _RecordingMonitor(sdk_mocks.MockMonitor):
-    def __init__(self, mocks: PlanMocks, plan: Plan):
-        super().__init__(mocks)
-        self.plan_mocks = mocks
-        self.plan = plan
-
-    def RegisterResource(self, request):
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            self.plan.resources.append(PlannedResource(
-                urn=response.urn,
-                id=response.id,
-                type=request.type,
-                name=request.name,
-                custom=request.custom,
-                parent=request.parent,
-                inputs=from_wire(json_format.MessageToDict(request.object)),
-                outputs=from_wire(json_format.MessageToDict(response.object)),
-                location=self.plan_mocks.location_of(request.type, request.provider, request.custom, response.id),
-                dependencies=list(request.dependencies),
-                replace_on_changes=list(request.replaceOnChanges),
-                delete_before_replace=request.deleteBeforeReplace,
-                retain_on_delete=request.retainOnDelete,
-                replacement_trigger=from_wire(json_format.MessageToDict(request.replacement_trigger))
-                if request.HasField("replacement_trigger") else None,
-            ))
-        return response
+def _record(plan: Plan, mocks: PlanMocks, registered: RegisteredResource) -> None:
+    plan.resources.append(PlannedResource(
+        urn=registered.urn,
+        id=registered.id,
+        type=registered.type,
+        name=registered.name,
+        custom=registered.custom,
+        parent=registered.parent,
+        inputs=plain(registered.inputs),
+        outputs=plain(registered.outputs),
+        location=mocks.location_of(registered.type, registered.provider, registered.custom, registered.id),
+        dependencies=registered.dependencies,
+        replace_on_changes=registered.replace_on_changes,
+        delete_before_replace=registered.delete_before_replace,
+        retain_on_delete=registered.retain_on_delete,
+        replacement_trigger=plain(registered.replacement_trigger),
+    ))
 
 
 class _LogCapture(logging.Handler):
@@ -170,13 +156,15 @@ def run_program(
     *,
     secret_keys: tuple[str, ...] = (),
     caller_account_id: Optional[str] = None,
-    project_dir: Path = PROJECT_DIR,
+    program: Optional[Callable[[], None]] = None,
 ) -> Plan:
     """Run the program once for `config` (full keys such as `athenz-ses:senderEmail`).
 
-    `caller_account_id` is the account the mocked default credentials belong to; by
-    default the stack's clusterAccountId, else 111111111111. A program error (such as a
-    ConfigError) is returned in `plan.error`, with whatever was registered before it.
+    `program`: by default athenz_ses.program.main, with pluginJar paths relative to the
+    project's folder. `caller_account_id` is the account the mocked default credentials
+    belong to; by default the stack's clusterAccountId, else 111111111111. A program
+    error (such as a ConfigError) is returned in `plan.error`, with whatever was
+    registered before it.
     """
     plan = Plan(stack=stack, config=dict(config))
     caller = caller_account_id or config.get(f"{PROJECT}:clusterAccountId") or "111111111111"
@@ -186,9 +174,13 @@ def run_program(
     logger.setLevel(logging.DEBUG)
     handler = _LogCapture(plan)
     logger.addHandler(handler)
+    run = program or functools.partial(main, project_dir=PROJECT_DIR)
+
+    @pulumi.runtime.test
+    def program_under_mocks() -> None:
+        run()
 
     def execute() -> None:
-        sys.path.insert(0, str(project_dir))
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)  # set_mocks registers the root stack on this loop
         # The mock monitor runs in executor threads and wants an event loop in each;
@@ -198,28 +190,21 @@ def run_program(
             max_workers=4, thread_name_prefix="offline-plan", initializer=_give_thread_a_loop, initargs=(thread_loops,)
         ))
         try:
-            # As pulumi.runtime.test does: forget tasks of an earlier run (their loop is
-            # closed; waiting on them would hang).
-            sdk_settings.SETTINGS.outputs.clear()
             pulumi.runtime.set_all_config(dict(config), list(secret_keys))
             # As the CLI's language host does: the whole config in PULUMI_CONFIG too.
             os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
             pulumi.runtime.set_mocks(
                 mocks, project=PROJECT, stack=stack, preview=False, logger=logger,
-                monitor=_RecordingMonitor(mocks, plan),
+                monitor=RecordingMonitor(mocks, lambda registered: _record(plan, mocks, registered)),
             )
-            try:
-                runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
-            except Exception as error:  # the program's own error, reported with the plan
-                plan.error = error
-            # Like the SDK's run_pulumi_func: finish the RPCs under way, even after an error.
-            loop.run_until_complete(wait_for_rpcs())
-            if plan.error is None:
-                exported = pulumi.runtime.get_root_resource().outputs
-                wire = loop.run_until_complete(rpc.serialize_properties(exported, {}))
-                plan.outputs = from_wire(json_format.MessageToDict(wire))
-        except Exception as error:  # an error inside an apply or a registration
-            plan.error = plan.error or error
+            # As the SDK documents for unit tests: runs the program, then waits for every
+            # registration and apply under way, and raises the first error.
+            program_under_mocks()
+            exported = pulumi.runtime.get_root_resource().outputs  # what pulumi.export() collected
+            wire = loop.run_until_complete(rpc.serialize_properties(exported, {}))
+            plan.outputs = plain(rpc.deserialize_properties(wire, keep_unknowns=True))
+        except Exception as error:  # the program's own error, reported with the plan
+            plan.error = error
         finally:
             leftovers = asyncio.all_tasks(loop)
             for task in leftovers:
@@ -231,7 +216,6 @@ def run_program(
                 thread_loop.close()
             asyncio.set_event_loop(None)
             os.environ.pop("PULUMI_CONFIG", None)
-            sys.path.remove(str(project_dir))
             logger.removeHandler(handler)
 
     # A fresh context per run: the SDK keeps its root stack and config in ContextVars.

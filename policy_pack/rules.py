@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 
 from pulumi_policy import Secret as PolicySecret
 
-from components.zms_wiring import BASE_ENV
+from athenz_ses.zms_wiring import BASE_ENV
 from offline_plan.engine import Secret as PlanSecret
 
 Props = Mapping[str, Any]

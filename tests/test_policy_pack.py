@@ -12,7 +12,7 @@ from pulumi_policy import Secret as PolicySecret
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.secret import secrets_preserving_proxy
 
-from components.zms_wiring import BASE_ENV
+from athenz_ses.zms_wiring import BASE_ENV
 from offline_plan.engine import Plan, PlannedResource, Secret, reveal
 from policy_pack import pack, rules
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.zms_wiring import BASE_ENV
+from athenz_ses.zms_wiring import BASE_ENV
 from conftest import SCENARIOS, SES_ROLE, walk
 from offline_plan.engine import Plan, reveal, run_program
-from settings import SECRET_CAPABLE, ConfigError
+from athenz_ses.settings import SECRET_CAPABLE, ConfigError
 
 PATCH = "kubernetes:apps/v1:DeploymentPatch"
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"

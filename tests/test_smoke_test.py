@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from components.smoke_test import SMTP_SCRIPT, SUBJECT, TEXT
+from athenz_ses.smoke_test import SMTP_SCRIPT, SUBJECT, TEXT
 from conftest import CLUSTER, SCENARIOS, SES, walk
 from offline_plan.engine import Plan, PlannedResource, run_program
 

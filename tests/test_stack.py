@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from components.zms_wiring import BASE_ENV
+from athenz_ses.zms_wiring import BASE_ENV
 from conftest import BUILTIN_CLASS, assert_no_wildcards, policy_documents, CLUSTER, ISSUER_HOST, PLUGIN_CLASS, SCENARIOS, SES, SES_ROLE, walk
 from offline_plan.engine import Secret, reveal, run_program
 
@@ -411,7 +411,7 @@ def test_two_stacks_never_share_a_kubernetes_object_or_a_field_manager(configs):
     ("dev", "athenz-ses-dev"), ("Dev", "athenz-ses-dev-"), ("team_a.prod", "athenz-ses-team-a-prod-"), ("x" * 90, "athenz-ses-xxx"),
 ])
 def test_stack_names_become_valid_distinct_kubernetes_names(stack, prefix):
-    from components.names import stack_prefix
+    from athenz_ses.names import stack_prefix
     name = stack_prefix(stack)
     assert name.startswith(prefix) and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63 - 18
     assert stack_prefix("dev") != stack_prefix("Dev") != stack_prefix("DEV")

@@ -18,8 +18,9 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.irsa_role import IrsaRole, IrsaRoleArgs
-from components.zms_wiring import LABELS, ROLE_ARN_ANNOTATION
+from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
+from athenz_ses.policies import SEND_ACTIONS, send_as
+from athenz_ses.zms_wiring import LABELS, ROLE_ARN_ANNOTATION
 
 
 @dataclass
@@ -27,8 +28,10 @@ class DelegatedSenderArgs:
     namespace: str
     service_account: str
     oidc_provider_arn: pulumi.Input[str]
-    issuer_host: str
-    send_arns: pulumi.Input[Sequence[str]]
+    issuer_url: pulumi.Input[str]
+    """The cluster's OIDC issuer, with or without https://."""
+    send_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The SES identity ARNs it may send as."""
     labels: Mapping[str, str] = dataclasses.field(default_factory=lambda: dict(LABELS))
     """Labels of the ServiceAccount (the stack's `app.kubernetes.io/instance` among them)."""
 
@@ -43,16 +46,15 @@ class DelegatedSender(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DelegatedSenderArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("athenz-ses:index:DelegatedSender", name, None, opts)
+        self.send_policy = send_as(args.send_arns, SEND_ACTIONS, self)
         role = IrsaRole(name, IrsaRoleArgs(
             oidc_provider_arn=args.oidc_provider_arn,
-            issuer_host=args.issuer_host,
-            namespace=args.namespace,
-            service_account=args.service_account,
-            send_arns=args.send_arns,
+            issuer_url=args.issuer_url,
+            service_accounts=[f"{args.namespace}/{args.service_account}"],
+            inline_policies={"send": self.send_policy},
             description="Delegated sender of the athenz-ses stack: sends mail through Amazon SES",
         ), opts=pulumi.ResourceOptions(parent=self))
         self.role_arn = role.role_arn
-        self.send_policy = role.send_policy
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
             metadata={"name": args.service_account, "namespace": args.namespace, "labels": dict(args.labels),

@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.policies import SEND_ACTIONS, SMTP_ACTIONS, send_as
+from athenz_ses.policies import SEND_ACTIONS, SMTP_ACTIONS, send_as
 
 SMTP_PORT = 587  # STARTTLS; the first article's plugin has this port built in.
 

@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.policies import SEND_ACTIONS, send_as
+from athenz_ses.policies import SEND_ACTIONS, send_as
 
 
 @dataclass

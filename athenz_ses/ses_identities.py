@@ -8,16 +8,16 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.policies import identity_arn
+from athenz_ses.policies import identity_arn
 
 
 @dataclass
 class SesIdentitiesArgs:
     sender: str
     """The From address."""
-    region: str
+    region: pulumi.Input[str]
     """The SES Region (the provider passed in opts must be in it)."""
-    account_id: str
+    account_id: pulumi.Input[str]
     """The account that owns the identities (the provider passed in opts must be in it)."""
     recipients: Sequence[str] = field(default_factory=tuple)
     """Recipients to verify (only while in the sandbox; pass none otherwise)."""

@@ -10,12 +10,12 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.policies import STS_AUDIENCE
+from athenz_ses.policies import STS_AUDIENCE, issuer_host
 
 
 @dataclass
 class ClusterOidcProviderArgs:
-    issuer_url: str
+    issuer_url: pulumi.Input[str]
     """The cluster's OIDC issuer, https://, without a trailing slash."""
     create: bool = False
     """Create the provider; otherwise look it up (a looked-up provider is never touched,
@@ -24,12 +24,12 @@ class ClusterOidcProviderArgs:
 
 class ClusterOidcProvider(pulumi.ComponentResource):
     arn: pulumi.Output[str]
-    issuer_host: str
+    issuer_host: pulumi.Output[str]
     """The issuer without https://: the prefix of the `:sub` and `:aud` condition keys."""
 
     def __init__(self, name: str, args: ClusterOidcProviderArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("athenz-ses:index:ClusterOidcProvider", name, None, opts)
-        self.issuer_host = args.issuer_url.removeprefix("https://")
+        self.issuer_host = issuer_host(args.issuer_url)
         if args.create:
             provider = aws.iam.OpenIdConnectProvider(
                 name, url=args.issuer_url, client_id_lists=[STS_AUDIENCE], opts=pulumi.ResourceOptions(parent=self)

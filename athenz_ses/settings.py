@@ -24,23 +24,15 @@ from typing import Mapping, Optional
 import botocore.session
 import pulumi
 
-from components.names import stack_prefix
-from components.sending_user import SMTP_PORT
-from components.zms_wiring import stack_labels
-from components.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
+from athenz_ses.names import stack_prefix
+from athenz_ses.sending_user import SMTP_PORT
+from athenz_ses.notifications import (
+    ACCESS_KEY, BUILTIN, FEDERATED_ROLE, IRSA, PLUGIN, SENDING_AUTHORIZATION, SMTP,
+)
+from athenz_ses.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
 
 PROJECT = "athenz-ses"
-PROJECT_DIR = Path(__file__).resolve().parent
 
-BUILTIN_FACTORY_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotificationServiceFactory"
-SENDING_AUTHORIZATION = "sending-authorization"
-FEDERATED_ROLE = "federated-role"
-PLUGIN = "plugin"
-BUILTIN = "builtin"
-# How ZMS gets its AWS credentials (the `credentials` key).
-IRSA = "irsa"
-ACCESS_KEY = "access-key"
-SMTP = "smtp"
 
 # A ConfigMap's data may not exceed 1 MiB (the API server rejects it). The jar is the
 # only sizeable thing in ours; keep a little room for the key and metadata.
@@ -230,11 +222,6 @@ class Settings:
     """The project keys the stack sets (for the keys that then have no effect)."""
 
     @property
-    def labels(self) -> dict[str, str]:
-        """The labels of every Kubernetes object of the stack."""
-        return stack_labels(self.name_prefix)
-
-    @property
     def name_prefix(self) -> str:
         """`athenz-ses-<stack>`: the stack's Kubernetes names and field manager."""
         return stack_prefix(self.stack)
@@ -291,11 +278,6 @@ class Settings:
         return self.recipient_emails if self.sandbox else ()
 
     @property
-    def smoke_test_recipient(self) -> str:
-        """Where the smoke test mails: the first address SES lets us reach, else the sender."""
-        return (*self.verified_recipients, self.sender_email)[0]
-
-    @property
     def smtp_host(self) -> str:
         """The SMTP endpoint the plugin really connects to: the one its jar hard-codes,
         else the SES Region's."""
@@ -309,23 +291,6 @@ class Settings:
         if self.notifier == PLUGIN and len(self.plugin_jar_senders) == 1:
             return self.plugin_jar_senders[0]
         return self.sender_email
-
-    @property
-    def factory_class(self) -> str:
-        return self.plugin_factory_class if self.notifier == PLUGIN and self.plugin_factory_class else BUILTIN_FACTORY_CLASS
-
-    @property
-    def zms_system_properties(self) -> dict[str, str]:
-        """The ZMS system properties, in the order they are passed as -D flags."""
-        local, domain = self.sender_email.split("@")
-        props = {
-            "athenz.zms.notification_service_factory_class": self.factory_class,
-            "athenz.notification_email_from": local,
-            "athenz.notification_email_domain_from": domain,
-        }
-        if self.email_domain_to:
-            props["athenz.notification_email_domain_to"] = self.email_domain_to
-        return props
 
     def send_path(self) -> str:
         """One line: who sends, with which credentials, as which identity."""
@@ -420,7 +385,7 @@ def secret_config_keys(raw: Mapping[str, Optional[str]]) -> frozenset[str]:
 
 
 def load_settings(
-    raw: Mapping[str, Optional[str]], project_dir: Path = PROJECT_DIR, secret_keys: frozenset[str] = frozenset(),
+    raw: Mapping[str, Optional[str]], project_dir: Optional[Path] = None, secret_keys: frozenset[str] = frozenset(),
     stack: str = "dev",
 ) -> Settings:
     """Validate every key and every combination that does not depend on credentials.
@@ -430,7 +395,7 @@ def load_settings(
     """
     secrets = {key: raw[key] for key in secret_keys if raw.get(key) is not None}
     try:
-        return _load_settings(raw, project_dir, secrets, stack)
+        return _load_settings(raw, project_dir or Path.cwd(), secrets, stack)
     except (ConfigError, ConfigErrors) as error:
         raise error.redacted(secrets) from None
 

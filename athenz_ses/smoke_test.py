@@ -43,8 +43,8 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.sending_user import SMTP_PORT
-from components.zms_wiring import CHECKSUM_ANNOTATION, LABELS
+from athenz_ses.sending_user import SMTP_PORT
+from athenz_ses.zms_wiring import CHECKSUM_ANNOTATION, LABELS
 
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0"
 SMTP_IMAGE = "python:3.12.8-alpine3.21"

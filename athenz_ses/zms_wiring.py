@@ -28,8 +28,8 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.names import content_hash
-from components.sending_user import SendingUser
+from athenz_ses.names import content_hash
+from athenz_ses.sending_user import SendingUser
 
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 CHECKSUM_ANNOTATION = "athenz-ses/checksum"

@@ -1,0 +1,21 @@
+"""One ComponentResource per concern of the stack; see each module's docstring."""
+
+from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
+from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
+from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArgs
+from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
+from athenz_ses.sending_user import SendingUser, SendingUserArgs
+from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
+from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
+from athenz_ses.zms_wiring import ZmsWiring, ZmsWiringArgs
+
+__all__ = [
+    "ClusterOidcProvider", "ClusterOidcProviderArgs",
+    "DelegatedSender", "DelegatedSenderArgs",
+    "IrsaRole", "IrsaRoleArgs",
+    "SenderAuthorization", "SenderAuthorizationArgs",
+    "SendingUser", "SendingUserArgs",
+    "SesIdentities", "SesIdentitiesArgs",
+    "SmokeTest", "SmokeTestArgs",
+    "ZmsWiring", "ZmsWiringArgs",
+]

@@ -1,0 +1,414 @@
+"""AthenzSesNotifications: everything that makes one Athenz ZMS send its notification
+emails through Amazon SES, for the one send path its args choose.
+
+| notifier | credentials | what ZMS gets |
+| --- | --- | --- |
+| builtin | irsa | an IRSA role (sends as the sender identity) and a ServiceAccount |
+| builtin | access-key | an IAM user's access key, in a Secret, as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY |
+| plugin | smtp | an IAM user's SES SMTP password, in a Secret, and the plugin jar in a ConfigMap |
+
+Plus: the SES identities (the sender, and the recipients while in the sandbox), other
+workloads that send as the sender (`sender_service_accounts`, one IRSA role each), the
+server-side-apply patch of the existing ZMS Deployment, and optional smoke-test Jobs
+that send the way ZMS does.
+
+Providers: the default (or `opts.providers`) AWS provider is the cluster's account;
+`ses_provider` reaches the SES account or Region when it differs. Kubernetes objects use
+the default (or passed) Kubernetes provider.
+
+Values a program usually holds as Outputs (the issuer URL, the OIDC provider ARN, the
+SES account id) are `pulumi.Input`. What decides which resources exist (notifier,
+credentials, cross_account_mode, the lists of addresses and ServiceAccounts) must be
+plain values: Pulumi registers resources before Outputs resolve.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional, Required, Sequence, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
+from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
+from athenz_ses.names import content_hash, delegated_sender_name, stack_prefix
+from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArgs
+from athenz_ses.policies import SEND_ACTIONS, send_as
+from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
+from athenz_ses.sending_user import SMTP_PORT, SendingUser, SendingUserArgs
+from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
+from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
+from athenz_ses.zms_wiring import ZmsWiring, ZmsWiringArgs, stack_labels
+
+BUILTIN = "builtin"
+PLUGIN = "plugin"
+IRSA = "irsa"
+ACCESS_KEY = "access-key"
+SMTP = "smtp"
+FEDERATED_ROLE = "federated-role"
+SENDING_AUTHORIZATION = "sending-authorization"
+BUILTIN_FACTORY_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotificationServiceFactory"
+NOTIFIER_CREDENTIALS = {BUILTIN: (IRSA, ACCESS_KEY), PLUGIN: (SMTP,)}
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}")
+_SERVICE_ACCOUNT = re.compile(r"[a-z0-9-]{1,63}/[a-z0-9.-]{1,253}")
+
+
+class AthenzSesNotificationsArgs(TypedDict, total=False):
+    """The stack's config keys in snake_case (Pulumi.yaml describes each). A TypedDict,
+    as Pulumi's component provider host passes args to other languages' programs: call
+    it like a class, `AthenzSesNotificationsArgs(sender_email=..., ...)`, or pass a dict.
+    Unset keys take the defaults of `DEFAULTS`, which are Pulumi.yaml's."""
+
+    sender_email: Required[str]
+    """The From address of ZMS's notifications; an SES identity is created for it."""
+    ses_region: Required[str]
+    """The SES Region (`ses_provider`'s, or the default provider's)."""
+    ses_account_id: Required[pulumi.Input[str]]
+    """The account that owns the SES identities (it goes into their ARNs)."""
+    email_domain_to: Optional[str]
+    """athenz.notification_email_domain_to: ZMS mails user.alice at alice@<domain>.
+    Required with the built-in notifier (without it ZMS mails alice@null)."""
+    recipient_emails: Optional[Sequence[str]]
+    """Recipients verified as SES identities while in the sandbox."""
+    sandbox: Optional[bool]
+    """The SES account is in the SES sandbox (recipients must be verified)."""
+    namespace: Optional[str]
+    """ZMS's namespace; it must exist and is never created or deleted."""
+    zms_deployment: Optional[str]
+    """The ZMS Deployment that gets patched."""
+    zms_container: Optional[str]
+    """The ZMS container in that Deployment."""
+    notifier: Optional[str]
+    """builtin (Athenz's SES v2 notifier) or plugin (a NotificationServiceFactory jar, SMTP)."""
+    credentials: Optional[str]
+    """irsa or access-key with the built-in notifier; smtp with the plugin."""
+    oidc_issuer_url: Optional[pulumi.Input[str]]
+    """The cluster's OIDC issuer (IRSA and delegated senders), with or without https://."""
+    oidc_provider_arn: Optional[pulumi.Input[str]]
+    """The issuer's IAM OIDC provider, when the caller already has it (pulumi-eks makes
+    one) in the account the roles live in; otherwise it is looked up or created."""
+    create_oidc_provider: Optional[bool]
+    """Create the IAM OIDC provider instead of looking it up; default: create it when the
+    roles live in the SES account (federated-role across accounts)."""
+    service_account_name: Optional[str]
+    """IRSA: the ServiceAccount created for ZMS; default: the name prefix."""
+    cross_account_mode: Optional[str]
+    """Unset: SES is in the cluster's account. Otherwise SES is in another account, reached
+    through `ses_provider`, and this places the IRSA roles: federated-role (in the SES
+    account) or sending-authorization (in the cluster account, with an identity policy;
+    delegated senders only)."""
+    ses_provider: Optional[aws.Provider]
+    """The AWS provider of the SES account (or Region), when it is not the default."""
+    sender_service_accounts: Optional[Sequence[str]]
+    """Other workloads (`namespace/name`) that may send as sender_email, one IRSA role each."""
+    plugin_jar: Optional[str]
+    """The plugin jar's path (notifier=plugin), shipped in a ConfigMap."""
+    plugin_factory_class: Optional[str]
+    """The plugin's NotificationServiceFactory class (notifier=plugin)."""
+    smtp_host: Optional[str]
+    """The SMTP endpoint the plugin really connects to; default: the SES Region's."""
+    smoke_test_sender: Optional[str]
+    """The From address ZMS really sends with (a plugin may hard-code one); default sender_email."""
+    smoke_test: Optional[bool]
+    """Send one mail the way ZMS does on `pulumi up` (and one as the first delegated sender)."""
+    retain_identities: Optional[bool]
+    """Keep the SES identities on `pulumi destroy`."""
+    name_prefix: Optional[str]
+    """Kubernetes names and the patch's field manager; default `athenz-ses-<stack>`."""
+
+
+@dataclass(frozen=True)
+class _Args:
+    """The args with every default applied: what the component works with."""
+
+    sender_email: str
+    ses_region: str
+    ses_account_id: pulumi.Input[str]
+    email_domain_to: Optional[str]
+    recipient_emails: tuple[str, ...]
+    sandbox: bool
+    namespace: str
+    zms_deployment: str
+    zms_container: str
+    notifier: str
+    credentials: str
+    oidc_issuer_url: Optional[pulumi.Input[str]]
+    oidc_provider_arn: Optional[pulumi.Input[str]]
+    create_oidc_provider: Optional[bool]
+    service_account_name: Optional[str]
+    cross_account_mode: Optional[str]
+    ses_provider: Optional[aws.Provider]
+    sender_service_accounts: tuple[str, ...]
+    plugin_jar: Optional[str]
+    plugin_factory_class: Optional[str]
+    smtp_host: Optional[str]
+    smoke_test_sender: Optional[str]
+    smoke_test: bool
+    retain_identities: bool
+    name_prefix: Optional[str]
+
+
+# The defaults of the keys Pulumi.yaml gives one (a test keeps them equal to it).
+DEFAULTS: dict[str, Any] = {
+    "recipient_emails": (),
+    "sandbox": True,
+    "namespace": "athenz",
+    "zms_deployment": "athenz-zms-server",
+    "zms_container": "athenz-zms-server",
+    "notifier": BUILTIN,
+    "sender_service_accounts": (),
+    "smoke_test": False,
+    "retain_identities": False,
+}
+
+
+def with_defaults(args: Mapping[str, Any]) -> _Args:
+    """Unset or None keys take their default; `credentials` defaults by notifier (smtp with
+    the plugin, else irsa with an issuer, else access-key). Unknown keys raise."""
+    unknown = sorted(set(args) - set(_Args.__dataclass_fields__))
+    if unknown:
+        raise ValueError(f"AthenzSesNotifications: unknown args {', '.join(unknown)}")
+    given = {key: value for key, value in args.items() if value is not None}
+    values = {key: given.get(key, DEFAULTS.get(key)) for key in _Args.__dataclass_fields__}
+    if values["credentials"] is None:
+        values["credentials"] = SMTP if values["notifier"] == PLUGIN else IRSA if values["oidc_issuer_url"] is not None else ACCESS_KEY
+    for key in ("recipient_emails", "sender_service_accounts"):
+        values[key] = tuple(values[key])
+    if values["plugin_jar"] is not None:
+        values["plugin_jar"] = str(values["plugin_jar"])
+    return _Args(**values)
+
+
+def check_args(args: _Args) -> list[str]:
+    """What the component refuses, one line each (empty: fine)."""
+    problems = []
+    if args.notifier not in NOTIFIER_CREDENTIALS:
+        problems.append(f"notifier {args.notifier!r}: expected one of {', '.join(NOTIFIER_CREDENTIALS)}")
+    elif args.credentials not in NOTIFIER_CREDENTIALS[args.notifier]:
+        problems.append(f"credentials {args.credentials!r}: expected one of "
+                        f"{', '.join(NOTIFIER_CREDENTIALS[args.notifier])} with notifier={args.notifier}")
+    for key, value in (("sender_email", args.sender_email), *(("recipient_emails", r) for r in args.recipient_emails)):
+        if not _EMAIL.fullmatch(value):
+            problems.append(f"{key}: {value!r} is not an email address")
+    if args.notifier == BUILTIN and not args.email_domain_to:
+        problems.append("email_domain_to: required with the built-in notifier (ZMS would mail alice@null)")
+    if args.notifier == PLUGIN and not (args.plugin_jar and args.plugin_factory_class):
+        problems.append("plugin_jar and plugin_factory_class: both required with notifier=plugin")
+    if args.cross_account_mode not in (None, FEDERATED_ROLE, SENDING_AUTHORIZATION):
+        problems.append(f"cross_account_mode {args.cross_account_mode!r}: expected None, {FEDERATED_ROLE} "
+                        f"or {SENDING_AUTHORIZATION}")
+    if args.cross_account_mode and args.ses_provider is None:
+        problems.append("ses_provider: required when SES is in another account (cross_account_mode is set)")
+    if args.cross_account_mode == SENDING_AUTHORIZATION and args.credentials == IRSA:
+        problems.append("credentials irsa with sending-authorization: ZMS's notifier names no identity ARN, "
+                        "so it could not use the identity policy; use federated-role or access-key")
+    needs_issuer = args.credentials == IRSA or bool(args.sender_service_accounts)
+    if needs_issuer and args.oidc_issuer_url is None:
+        problems.append("oidc_issuer_url: required with credentials=irsa and with sender_service_accounts")
+    problems += [f"sender_service_accounts: {sa!r} is not namespace/name"
+                 for sa in args.sender_service_accounts if not _SERVICE_ACCOUNT.fullmatch(sa)]
+    return problems
+
+
+class AthenzSesNotifications(pulumi.ComponentResource):
+    """See the module docstring. Every attribute below is also a registered output."""
+
+    zms_principal_arn: pulumi.Output[str]
+    """The IAM role or user ZMS sends as."""
+    role_arn: pulumi.Output[Optional[str]]
+    """ZMS's IRSA role (credentials=irsa)."""
+    sender_identity_arn: pulumi.Output[str]
+    """The SES identity ZMS sends as."""
+    recipient_identity_arns: pulumi.Output[list[str]]
+    """The recipients verified while in the sandbox."""
+    service_account: pulumi.Output[Optional[str]]
+    """ZMS's ServiceAccount as namespace/name (credentials=irsa)."""
+    smtp_endpoint: pulumi.Output[Optional[str]]
+    """host:port the plugin sends to (credentials=smtp)."""
+    sender_service_account_roles: pulumi.Output[dict[str, dict[str, str]]]
+    """namespace/name -> {roleArn, and sourceArn when the workload must name it}."""
+    zms_system_properties: pulumi.Output[dict[str, str]]
+    """The -D flags the patch gives ZMS (in JDK_JAVA_OPTIONS)."""
+    smoke_test_job: pulumi.Output[Optional[str]]
+    """The smoke-test Job's name (smoke_test)."""
+    sender_smoke_test_job: pulumi.Output[Optional[str]]
+    """The first delegated sender's smoke-test Job's name."""
+    zms_patch_urn: pulumi.Output[str]
+    """The URN of the server-side-apply patch of the ZMS Deployment."""
+
+    def __init__(self, name: str, args: AthenzSesNotificationsArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        return self._build(name, with_defaults(args), opts)
+
+    def _build(self, name: str, args: _Args, opts: Optional[pulumi.ResourceOptions]) -> None:
+        problems = check_args(args)
+        if problems:
+            raise ValueError("AthenzSesNotifications: " + "; ".join(problems))
+        super().__init__("athenz-ses:index:AthenzSesNotifications", name, None, opts)
+        prefix = args.name_prefix or stack_prefix(pulumi.get_stack())
+        labels = stack_labels(prefix)
+        roles_in_ses_account = args.cross_account_mode == FEDERATED_ROLE
+        sending_authorization = args.cross_account_mode == SENDING_AUTHORIZATION and bool(args.sender_service_accounts)
+
+        # Stacks of versions before this component registered these at the stack's root:
+        # the alias keeps their URNs, so nothing is replaced (an SES identity would need a
+        # new verification click).
+        def child(ses: bool = False) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(
+                parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)],
+                providers=[args.ses_provider] if ses and args.ses_provider else None,
+            )
+
+        # 1. The SES identities, and ZMS's credentials for its one send path.
+        identities = SesIdentities("ses", SesIdentitiesArgs(
+            sender=args.sender_email,
+            recipients=tuple(args.recipient_emails) if args.sandbox else (),
+            region=args.ses_region,
+            account_id=args.ses_account_id,
+            retain_on_delete=args.retain_identities,
+        ), opts=child(ses=True))
+
+        oidc_arn: Optional[pulumi.Input[str]] = args.oidc_provider_arn
+        if oidc_arn is None and args.oidc_issuer_url is not None and (args.credentials == IRSA or args.sender_service_accounts):
+            create = roles_in_ses_account if args.create_oidc_provider is None else args.create_oidc_provider
+            oidc_arn = ClusterOidcProvider("oidc", ClusterOidcProviderArgs(
+                issuer_url=args.oidc_issuer_url, create=create,
+            ), opts=child(ses=roles_in_ses_account)).arn
+
+        zms_role: Optional[IrsaRole] = None
+        zms_send_policy: Optional[pulumi.Output[str]] = None
+        service_account = args.service_account_name or prefix
+        if args.credentials == IRSA:
+            assert oidc_arn is not None and args.oidc_issuer_url is not None
+            role_opts = child(ses=roles_in_ses_account)
+            zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self)
+            zms_role = IrsaRole("zms-irsa", IrsaRoleArgs(
+                oidc_provider_arn=oidc_arn,
+                issuer_url=args.oidc_issuer_url,
+                service_accounts=[f"{args.namespace}/{service_account}"],
+                inline_policies={"send": zms_send_policy},
+                description="Athenz ZMS notifications through Amazon SES",
+            ), opts=role_opts)
+
+        zms_user: Optional[SendingUser] = None
+        if args.credentials in (ACCESS_KEY, SMTP):
+            zms_user = SendingUser(args.credentials, SendingUserArgs(
+                region=args.ses_region, send_arns=identities.send_arns, smtp=args.credentials == SMTP,
+            ), opts=child(ses=True))
+            zms_send_policy = zms_user.send_policy
+
+        factory = args.plugin_factory_class if args.notifier == PLUGIN and args.plugin_factory_class else BUILTIN_FACTORY_CLASS
+        local, domain = args.sender_email.split("@")
+        properties = {
+            "athenz.zms.notification_service_factory_class": factory,
+            "athenz.notification_email_from": local,
+            "athenz.notification_email_domain_from": domain,
+            **({"athenz.notification_email_domain_to": args.email_domain_to} if args.email_domain_to else {}),
+        }
+        smtp_host = args.smtp_host or f"email-smtp.{args.ses_region}.amazonaws.com"
+        zms = ZmsWiring("zms", ZmsWiringArgs(
+            namespace=args.namespace,
+            name_prefix=prefix,
+            deployment=args.zms_deployment,
+            container=args.zms_container,
+            system_properties=properties,
+            service_account=service_account if zms_role else None,
+            role_arn=zms_role.role_arn if zms_role else None,
+            aws_region=args.ses_region if args.notifier == BUILTIN else None,
+            user=zms_user,
+            plugin_jar=Path(args.plugin_jar) if args.plugin_jar else None,
+        ), opts=child())
+
+        # 2. Delegated senders: other workloads that send as the sender identity.
+        senders: dict[str, DelegatedSender] = {}
+        for key in args.sender_service_accounts:
+            assert oidc_arn is not None and args.oidc_issuer_url is not None
+            namespace, account = key.split("/")
+            senders[key] = DelegatedSender(delegated_sender_name(namespace, account), DelegatedSenderArgs(
+                namespace=namespace,
+                service_account=account,
+                oidc_provider_arn=oidc_arn,
+                issuer_url=args.oidc_issuer_url,
+                # Across accounts by sending authorization only the sender identity counts.
+                send_arns=[identities.sender_arn] if sending_authorization else identities.send_arns,
+                labels=labels,
+            ), opts=child(ses=roles_in_ses_account))
+        sender_authorization = None
+        if sending_authorization:
+            sender_authorization = SenderAuthorization("sender-authorization", SenderAuthorizationArgs(
+                identity=identities.sender_identity,
+                identity_arn=identities.sender_arn,
+                principal_arns=[sender.role_arn for sender in senders.values()],
+            ), opts=child(ses=True))
+
+        # 3. Smoke tests: ZMS's own path, and the first delegated sender's.
+        smoke_test_job: Optional[pulumi.Output[str]] = None
+        sender_smoke_test_job: Optional[pulumi.Output[str]] = None
+        recipient = (*(args.recipient_emails if args.sandbox else ()), args.sender_email)[0]
+        if args.smoke_test:
+            assert zms_send_policy is not None
+            principal = zms_role or zms_user
+            assert principal is not None
+            smoke_test_job = SmokeTest("smoke-test", SmokeTestArgs(
+                namespace=args.namespace,
+                sender=args.smoke_test_sender or args.sender_email,
+                recipient=recipient,
+                region=args.ses_region,
+                # Runs again when the wiring or ZMS's send permissions change.
+                trigger=pulumi.Output.all(zms.checksum, zms_send_policy).apply(lambda parts: content_hash(*parts)),
+                service_account=zms.service_account_name if args.credentials == IRSA else None,
+                access_key_secret=zms.secret_name if args.credentials == ACCESS_KEY else None,
+                smtp_secret=zms.secret_name if args.credentials == SMTP else None,
+                smtp_host=smtp_host if args.credentials == SMTP else None,
+                depends_on=[zms.patch, principal],  # and so the send policy
+                labels=labels,
+            ), opts=child()).job_name
+            if senders:
+                first_key, first = next(iter(senders.items()))
+                namespace, account = first_key.split("/")
+                sender_smoke_test_job = SmokeTest("sender-smoke-test", SmokeTestArgs(
+                    namespace=namespace,
+                    sender=args.sender_email,
+                    recipient=recipient,
+                    region=args.ses_region,
+                    trigger=pulumi.Output.all(first.role_arn, first.send_policy).apply(lambda parts: content_hash(*parts)),
+                    service_account=account,
+                    # Only across accounts by sending authorization does the workload name the identity.
+                    source_arn=identities.sender_arn if sending_authorization else None,
+                    depends_on=[first, *([sender_authorization] if sender_authorization else [])],
+                    labels=labels,
+                ), opts=child()).job_name
+
+        # 4. Outputs.
+        principal_arn = zms_role.role_arn if zms_role else zms_user.user_arn if zms_user else None
+        assert principal_arn is not None
+        self.zms_principal_arn = principal_arn
+        self.role_arn = pulumi.Output.from_input(zms_role.role_arn if zms_role else None)
+        self.sender_identity_arn = identities.sender_arn
+        self.recipient_identity_arns = identities.recipient_arns
+        self.service_account = pulumi.Output.from_input(f"{args.namespace}/{service_account}" if zms_role else None)
+        self.smtp_endpoint = pulumi.Output.from_input(f"{smtp_host}:{SMTP_PORT}" if args.credentials == SMTP else None)
+        self.sender_service_account_roles = pulumi.Output.from_input({
+            key: {"roleArn": sender.role_arn, **({"sourceArn": identities.sender_arn} if sending_authorization else {})}
+            for key, sender in senders.items()
+        })
+        self.zms_system_properties = pulumi.Output.from_input(properties)
+        self.smoke_test_job = pulumi.Output.from_input(smoke_test_job)
+        self.sender_smoke_test_job = pulumi.Output.from_input(sender_smoke_test_job)
+        self.zms_patch_urn = zms.patch.urn
+        self.register_outputs({
+            "zmsPrincipalArn": self.zms_principal_arn,
+            "roleArn": self.role_arn,
+            "senderIdentityArn": self.sender_identity_arn,
+            "recipientIdentityArns": self.recipient_identity_arns,
+            "serviceAccount": self.service_account,
+            "smtpEndpoint": self.smtp_endpoint,
+            "senderServiceAccountRoles": self.sender_service_account_roles,
+            "zmsSystemProperties": self.zms_system_properties,
+            "smokeTestJob": self.smoke_test_job,
+            "senderSmokeTestJob": self.sender_smoke_test_job,
+            "zmsPatchUrn": self.zms_patch_urn,
+        })

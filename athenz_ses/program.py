@@ -1,0 +1,107 @@
+"""The Pulumi program of this repository: one stack per environment, from its config.
+
+`__main__.py` calls `main()`; the offline plan and the tests call it too, under the
+SDK's mock engine. It reads and validates the config (athenz_ses.settings), builds the
+AWS provider of the SES account when it differs, instantiates one
+AthenzSesNotifications, and exports its outputs. No resource logic lives here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from athenz_ses.notifications import AthenzSesNotifications, AthenzSesNotificationsArgs
+from athenz_ses.settings import PROJECT, Settings, bind_accounts, load_settings, read_stack_config, secret_config_keys
+
+
+def ses_provider(settings: Settings) -> Optional[aws.Provider]:
+    """An explicit provider for the SES account (or Region) when it differs, else None."""
+    if not settings.needs_ses_provider:
+        return None
+    assert settings.ses_account_id is not None
+    return aws.Provider(
+        "ses",
+        region=settings.ses_region,
+        allowed_account_ids=[settings.ses_account_id],
+        assume_roles=[aws.ProviderAssumeRoleArgs(
+            role_arn=settings.secret_if_configured("sesRoleArn", settings.ses_role_arn), session_name=PROJECT,
+        )] if settings.ses_role_arn else None,
+        # Explicit providers do not read aws:* config: carry the cluster account's profile
+        # over, as the credentials that assume sesRoleArn (or reach another Region).
+        profile=settings.secret_if_configured("sesProfile", settings.ses_profile)
+        or settings.secret_if_configured("aws:profile", settings.aws_profile),
+    )
+
+
+def component_args(settings: Settings, provider: Optional[aws.Provider]) -> AthenzSesNotificationsArgs:
+    """The validated config, as the component's args."""
+    assert settings.ses_account_id is not None
+    return AthenzSesNotificationsArgs(
+        sender_email=settings.sender_email,
+        ses_region=settings.ses_region,
+        ses_account_id=settings.ses_account_id,
+        email_domain_to=settings.email_domain_to,
+        recipient_emails=settings.recipient_emails,
+        sandbox=settings.sandbox,
+        namespace=settings.namespace,
+        zms_deployment=settings.zms_deployment,
+        zms_container=settings.zms_container,
+        notifier=settings.notifier,
+        credentials=settings.credentials,
+        oidc_issuer_url=settings.oidc_issuer_url,
+        create_oidc_provider=settings.create_oidc_provider,
+        service_account_name=settings.service_account_name,
+        cross_account_mode=settings.cross_account_mode if settings.cross_account else None,
+        ses_provider=provider,
+        sender_service_accounts=[f"{ns}/{sa}" for ns, sa in settings.sender_service_accounts],
+        plugin_jar=str(settings.plugin_jar) if settings.plugin_jar else None,
+        plugin_factory_class=settings.plugin_factory_class,
+        smtp_host=settings.smtp_host,
+        smoke_test_sender=settings.smoke_test_sender,
+        smoke_test=settings.smoke_test,
+        retain_identities=settings.retain_identities,
+        name_prefix=settings.name_prefix,
+    )
+
+
+def main(project_dir: Optional[Path] = None) -> None:
+    """Read config, validate, build providers, one component, exports.
+
+    `project_dir`: where relative paths of the config (pluginJar) start; default the
+    working directory, which the Pulumi CLI sets to the project's folder."""
+    # 1. Config: all of it is validated before the first resource is registered.
+    raw_config = read_stack_config()
+    settings = load_settings(raw_config, project_dir or Path.cwd(), secret_keys=secret_config_keys(raw_config),
+                             stack=pulumi.get_stack())
+    # The default AWS provider is the cluster account; wrong credentials stop here.
+    settings = bind_accounts(settings, aws.get_caller_identity().account_id)
+    for warning in settings.warnings():
+        pulumi.log.warn(warning)
+
+    # 2. Providers, 3. the component.
+    notifications = AthenzSesNotifications(PROJECT, component_args(settings, ses_provider(settings)))
+
+    # 4. Outputs.
+    pulumi.export("sendPath", settings.send_path())
+    pulumi.export("zmsPrincipalArn", notifications.zms_principal_arn)
+    pulumi.export("roleArn", notifications.role_arn)
+    pulumi.export("senderIdentityArn", notifications.sender_identity_arn)
+    pulumi.export("recipientIdentityArns", notifications.recipient_identity_arns)
+    pulumi.export("sesAccountId", settings.ses_account_id)
+    pulumi.export("sesRegion", settings.ses_region)
+    pulumi.export("smtpEndpoint", notifications.smtp_endpoint)
+    pulumi.export("serviceAccount", notifications.service_account)
+    pulumi.export("senderServiceAccounts", notifications.sender_service_account_roles)
+    pulumi.export("zmsSystemProperties", notifications.zms_system_properties)
+    pulumi.export("smokeTestJob", notifications.smoke_test_job)
+    pulumi.export("senderSmokeTestJob", notifications.sender_smoke_test_job)
+    pulumi.export("nextSteps", settings.next_steps())
+    # Destroying the patch gives its fields up with a server-side apply; when the ZMS
+    # Deployment is already gone, that apply fails (it would create a Deployment from
+    # nothing). There is then nothing left to give up: forget the patch, and destroy again.
+    pulumi.export("ifZmsIsGoneBeforeDestroy",
+                  pulumi.Output.concat("pulumi state delete --yes '", notifications.zms_patch_urn, "'"))

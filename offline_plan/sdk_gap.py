@@ -1,0 +1,84 @@
+"""The one workaround of the offline plan around the Pulumi SDK's mock engine.
+
+The gap: `pulumi.runtime.Mocks.new_resource` receives a `MockResourceArgs` with the
+type, name, inputs, provider and custom flag only. Secret inputs arrive unwrapped, and
+none of the resource options reach it (`retain_on_delete`, `replacement_trigger`,
+`delete_before_replace`, `replace_on_changes`, the dependencies, the parent). The plan
+must show all of them: they decide what `pulumi up` and `pulumi destroy` do.
+
+The workaround: `pulumi.runtime.set_mocks` takes a `monitor=` (a `MockMonitor`); this
+subclass records the engine's RegisterResource request (the resource monitor protocol,
+`pulumi/proto/resource.proto`) next to what the SDK's monitor answers. Nothing else in
+the repository touches the SDK's mock internals. `tests/test_sdk_gap.py` fails once
+`MockResourceArgs` carries the options, so this file can go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from google.protobuf import struct_pb2
+from pulumi.runtime import Mocks, rpc
+from pulumi.runtime.mocks import MockMonitor
+
+# What `MockResourceArgs.__init__` takes in the SDK this works around (pulumi 3.272.0).
+MOCK_RESOURCE_ARGS_FIELDS = ("typ", "name", "inputs", "provider", "resource_id", "custom", "transforms")
+
+
+@dataclass
+class RegisteredResource:
+    """One RegisterResource request and the mock's answer, values deserialized
+    (secrets as the SDK's wrapped secret values; see `rpc.is_rpc_secret`)."""
+
+    urn: str
+    id: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    dependencies: list[str]
+    replace_on_changes: list[str]
+    delete_before_replace: bool
+    retain_on_delete: bool
+    replacement_trigger: Any
+
+
+def _value(value: struct_pb2.Value) -> Any:
+    """A protobuf Value, deserialized as a property (a Struct of one field)."""
+    holder = struct_pb2.Struct()
+    holder.fields["value"].CopyFrom(value)
+    return rpc.deserialize_properties(holder, keep_unknowns=True)["value"]
+
+
+class RecordingMonitor(MockMonitor):
+    """The SDK's MockMonitor, calling `record` with every resource it registers."""
+
+    def __init__(self, mocks: Mocks, record: Callable[[RegisteredResource], None]):
+        super().__init__(mocks)
+        self._record = record
+
+    def RegisterResource(self, request):  # noqa: N802 - the gRPC method's name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self._record(RegisteredResource(
+                urn=response.urn,
+                id=response.id,
+                type=request.type,
+                name=request.name,
+                custom=request.custom,
+                parent=request.parent,
+                provider=request.provider,
+                inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+                outputs=rpc.deserialize_properties(response.object, keep_unknowns=True),
+                dependencies=list(request.dependencies),
+                replace_on_changes=list(request.replaceOnChanges),
+                delete_before_replace=request.deleteBeforeReplace,
+                retain_on_delete=request.retainOnDelete,
+                replacement_trigger=_value(request.replacement_trigger)
+                if request.HasField("replacement_trigger") else None,
+            ))
+        return response
