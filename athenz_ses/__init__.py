@@ -1,7 +1,12 @@
-"""One ComponentResource per concern of the stack; see each module's docstring."""
+"""Pulumi components that make Athenz ZMS send its notification emails through Amazon SES.
+
+Start with AthenzSesNotifications (everything for one ZMS); the building blocks stand on
+their own too. Each module's docstring says what its component creates and why.
+"""
 
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
+from athenz_ses.notifications import AthenzSesNotifications, AthenzSesNotificationsArgs
 from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArgs
 from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
 from athenz_ses.sending_user import SendingUser, SendingUserArgs
@@ -10,6 +15,7 @@ from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
 from athenz_ses.zms_wiring import ZmsWiring, ZmsWiringArgs
 
 __all__ = [
+    "AthenzSesNotifications", "AthenzSesNotificationsArgs",
     "ClusterOidcProvider", "ClusterOidcProviderArgs",
     "DelegatedSender", "DelegatedSenderArgs",
     "IrsaRole", "IrsaRoleArgs",

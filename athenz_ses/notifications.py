@@ -22,7 +22,6 @@ credentials, cross_account_mode, the lists of addresses and ServiceAccounts) mus
 plain values: Pulumi registers resources before Outputs resolve.
 """
 
-from __future__ import annotations
 
 import re
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
 from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
 from athenz_ses.zms_wiring import ZmsWiring, ZmsWiringArgs, stack_labels
 
+PACKAGE = "athenz-ses"  # the type tokens' package, and the component provider's name
 BUILTIN = "builtin"
 PLUGIN = "plugin"
 IRSA = "irsa"
@@ -247,7 +247,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         problems = check_args(args)
         if problems:
             raise ValueError("AthenzSesNotifications: " + "; ".join(problems))
-        super().__init__("athenz-ses:index:AthenzSesNotifications", name, None, opts)
+        super().__init__(f"{PACKAGE}:index:AthenzSesNotifications", name, None, opts)
         prefix = args.name_prefix or stack_prefix(pulumi.get_stack())
         labels = stack_labels(prefix)
         roles_in_ses_account = args.cross_account_mode == FEDERATED_ROLE

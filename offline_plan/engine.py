@@ -60,6 +60,8 @@ class PlannedResource:
     """The `retain_on_delete` resource option: `pulumi destroy` leaves it in the cloud."""
     replacement_trigger: Any = None
     """The `replacement_trigger` resource option: a new value replaces the resource."""
+    provider: str = ""
+    """The provider reference (`<provider URN>::<id>`), empty for the default provider."""
 
 
 @dataclass
@@ -131,6 +133,7 @@ def _record(plan: Plan, mocks: PlanMocks, registered: RegisteredResource) -> Non
         delete_before_replace=registered.delete_before_replace,
         retain_on_delete=registered.retain_on_delete,
         replacement_trigger=plain(registered.replacement_trigger),
+        provider=registered.provider,
     ))
 
 
@@ -157,11 +160,12 @@ def run_program(
     secret_keys: tuple[str, ...] = (),
     caller_account_id: Optional[str] = None,
     program: Optional[Callable[[], None]] = None,
+    project: str = PROJECT,
 ) -> Plan:
     """Run the program once for `config` (full keys such as `athenz-ses:senderEmail`).
 
     `program`: by default athenz_ses.program.main, with pluginJar paths relative to the
-    project's folder. `caller_account_id` is the account the mocked default credentials
+    project's folder; `project`: the Pulumi project it runs as (config namespace). `caller_account_id` is the account the mocked default credentials
     belong to; by default the stack's clusterAccountId, else 111111111111. A program
     error (such as a ConfigError) is returned in `plan.error`, with whatever was
     registered before it.
@@ -194,7 +198,7 @@ def run_program(
             # As the CLI's language host does: the whole config in PULUMI_CONFIG too.
             os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
             pulumi.runtime.set_mocks(
-                mocks, project=PROJECT, stack=stack, preview=False, logger=logger,
+                mocks, project=project, stack=stack, preview=False, logger=logger,
                 monitor=RecordingMonitor(mocks, lambda registered: _record(plan, mocks, registered)),
             )
             # As the SDK documents for unit tests: runs the program, then waits for every

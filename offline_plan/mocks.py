@@ -136,6 +136,13 @@ class PlanMocks(pulumi.runtime.Mocks):
             url = args.args["url"]
             host = url.removeprefix("https://")
             return {"arn": f"arn:aws:iam::{where.account}:oidc-provider/{host}", "url": host, "clientIdLists": ["sts.amazonaws.com"], "id": host}
+        if args.token == "aws:eks/getCluster:getCluster":
+            name = args.args["name"]
+            issuer = f"https://oidc.eks.{where.region}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+            return {"name": name, "id": name, "endpoint": f"https://EXAMPLE.gr7.{where.region}.eks.amazonaws.com",
+                    "arn": f"arn:aws:eks:{where.region}:{where.account}:cluster/{name}",
+                    "certificateAuthorities": [{"data": "LS0tLS1CRUdJTi1FWEFNUExFLS0tLS0="}],
+                    "identities": [{"oidcs": [{"issuer": issuer}]}]}
         if args.token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": render_policy_document(args.args), "minifiedJson": "", "id": "policy"}
         raise NotImplementedError(f"the offline plan has no mock for {args.token}")
