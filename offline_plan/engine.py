@@ -1,4 +1,4 @@
-"""Run the program (athenz_ses.program.main) under the Pulumi SDK's mock engine and record what it would create.
+"""Run the program (program.main.main, what __main__.py runs) under the Pulumi SDK's mock engine and record what it would create.
 
 This is what `pulumi up` would send to the providers, captured without the CLI, the
 provider plugins or cloud credentials: every resource with its inputs (secret values
@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Optional
 import pulumi
 from pulumi.runtime import rpc
 
-from athenz_ses.program import main
+from program.main import main
 from offline_plan.mocks import Location, PlanMocks
 from offline_plan.sdk_gap import RecordingMonitor, RegisteredResource
 
@@ -164,7 +164,7 @@ def run_program(
 ) -> Plan:
     """Run the program once for `config` (full keys such as `athenz-ses:senderEmail`).
 
-    `program`: by default athenz_ses.program.main, with pluginJar paths relative to the
+    `program`: by default program.main.main, with pluginJar paths relative to the
     project's folder; `project`: the Pulumi project it runs as (config namespace). `caller_account_id` is the account the mocked default credentials
     belong to; by default the stack's clusterAccountId, else 111111111111. A program
     error (such as a ConfigError) is returned in `plan.error`, with whatever was

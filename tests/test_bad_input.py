@@ -10,7 +10,7 @@ import pulumi
 import pytest
 
 from offline_plan.engine import PROJECT_DIR, run_program
-from athenz_ses.settings import ConfigError, ConfigErrors, ses_regions
+from program.settings import ConfigError, ConfigErrors, ses_regions
 
 CASES = {
     # class: (base scenario, change, key, expected words)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,8 +53,13 @@ def installed(tmp_path_factory) -> Path:
     """A wheel of this project, built by pip and installed (without dependencies: the
     test's interpreter has the pinned ones) into a folder of its own."""
     scratch = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
+    source = scratch / "source"
+    shutil.copytree(PROJECT_DIR / "athenz_ses", source / "athenz_ses", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(PROJECT_DIR / name, source / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(scratch / "dist"), str(PROJECT_DIR)], check=True,
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(scratch / "dist"), str(source)], check=True,
                    capture_output=True)
     (wheel,) = (scratch / "dist").glob("athenz_ses-*.whl")
     subprocess.run([*pip, "install", "--no-deps", "--target", str(scratch / "site"), str(wheel)], check=True,

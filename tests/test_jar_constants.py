@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from athenz_ses.jar_constants import class_string_constants, jar_string_constants, smtp_findings
+from program.jar_constants import class_string_constants, jar_string_constants, smtp_findings
 
 HOST = "email-smtp.ap-northeast-1.amazonaws.com"
 SENDER_CLASS = "com/example/ses/Sender.class"

@@ -16,7 +16,7 @@ from offline_plan.stackfile import StackFileError, project_defaults, stack_confi
 from offline_plan.engine import reveal
 from offline_plan.render import redact
 from offline_plan.stacks import committed_stacks, plan_stack, unbuilt_jar
-from athenz_ses.settings import DEFAULTS
+from program.settings import DEFAULTS
 
 STACKS = committed_stacks()
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from conftest import CLUSTER, ISSUER, PLUGIN_CLASS, SES, SES_ROLE, assert_no_wildcards, policy_documents, scenario_configs
 from offline_plan.engine import run_program
-from athenz_ses.settings import DEFAULTS, PROJECT, ConfigError, load_settings
+from program.settings import DEFAULTS, PROJECT, ConfigError, load_settings
 
 
 # --- hostile values -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import yaml
 from athenz_ses.zms_wiring import BASE_ENV
 from conftest import SCENARIOS, SES_ROLE, walk
 from offline_plan.engine import Plan, reveal, run_program
-from athenz_ses.settings import SECRET_CAPABLE, ConfigError
+from program.settings import SECRET_CAPABLE, ConfigError
 
 PATCH = "kubernetes:apps/v1:DeploymentPatch"
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"

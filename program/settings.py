@@ -29,7 +29,7 @@ from athenz_ses.sending_user import SMTP_PORT
 from athenz_ses.notifications import (
     ACCESS_KEY, BUILTIN, FEDERATED_ROLE, IRSA, PLUGIN, SENDING_AUTHORIZATION, SMTP,
 )
-from athenz_ses.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
+from program.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
 
 PROJECT = "athenz-ses"
 

@@ -1,7 +1,7 @@
 """The Pulumi program of this repository: one stack per environment, from its config.
 
 `__main__.py` calls `main()`; the offline plan and the tests call it too, under the
-SDK's mock engine. It reads and validates the config (athenz_ses.settings), builds the
+SDK's mock engine. It reads and validates the config (program.settings), builds the
 AWS provider of the SES account when it differs, instantiates one
 AthenzSesNotifications, and exports its outputs. No resource logic lives here.
 """
@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from athenz_ses.notifications import AthenzSesNotifications, AthenzSesNotificationsArgs
-from athenz_ses.settings import PROJECT, Settings, bind_accounts, load_settings, read_stack_config, secret_config_keys
+from program.settings import PROJECT, Settings, bind_accounts, load_settings, read_stack_config, secret_config_keys
 
 
 def ses_provider(settings: Settings) -> Optional[aws.Provider]:
