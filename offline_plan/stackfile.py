@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from offline_plan.engine import PROJECT, PROJECT_DIR
+from program.settings import as_config_string
 
 
 class StackFileError(Exception):
@@ -55,23 +56,15 @@ def _full_key(key: str) -> str:
     return key if ":" in key else f"{PROJECT}:{key}"
 
 
-def _as_config_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return str(value)
-
-
 def project_defaults(project_dir: Path = PROJECT_DIR) -> dict[str, str]:
     """The `default`s (and plain values) of the `config:` block of Pulumi.yaml."""
     declared = _load_yaml(project_dir / "Pulumi.yaml").get("config") or {}
     defaults = {}
     for key, spec in declared.items():
         if isinstance(spec, dict) and "default" in spec:
-            defaults[_full_key(key)] = _as_config_string(spec["default"])
+            defaults[_full_key(key)] = as_config_string(spec["default"])
         elif not isinstance(spec, dict):
-            defaults[_full_key(key)] = _as_config_string(spec)
+            defaults[_full_key(key)] = as_config_string(spec)
     return defaults
 
 
@@ -102,7 +95,7 @@ def stack_config_and_secrets(stack: str, project_dir: Path = PROJECT_DIR) -> tup
         if isinstance(value, dict) and set(value) == {"secure"}:
             secure.append(_full_key(key))
             continue
-        config[_full_key(key)] = _as_config_string(value)
+        config[_full_key(key)] = as_config_string(value)
     for key in secure:
         config[key] = secure_placeholder(key, config)
     return config, tuple(secure)

@@ -23,6 +23,7 @@ from typing import Mapping, Optional
 
 import botocore.session
 import pulumi
+import yaml
 
 from athenz_ses.names import stack_prefix
 from athenz_ses.sending_user import SMTP_PORT
@@ -39,33 +40,28 @@ PROJECT = "athenz-ses"
 CONFIGMAP_LIMIT_BYTES = 1024 * 1024
 CONFIGMAP_OVERHEAD_BYTES = 4 * 1024
 
-# Every key of the public contract, with its static default (None: no static default;
-# the program derives it or treats the key as unset). Pulumi.yaml declares the same
-# static defaults; a test keeps the two equal.
+PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
+
+
+def config_schema(project_file: Path = PROJECT_FILE) -> dict[str, dict]:
+    """Every key of the stack config with its declaration (type, description, and the
+    static default if any), from Pulumi.yaml: `config` and `optionalConfig`."""
+    project = yaml.safe_load(project_file.read_text())
+    return {**project["config"], **project["optionalConfig"]}
+
+
+def as_config_string(value: object) -> str:
+    """A value of a YAML file as the CLI passes it to the program: true/false for
+    booleans, JSON for lists and maps, the text of anything else."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+
+
+# Every key of the public contract, with its static default as a config string (None:
+# no static default; the program derives it or treats the key as unset).
 DEFAULTS: dict[str, Optional[str]] = {
-    "clusterAccountId": None,
-    "oidcIssuerUrl": None,
-    "createOidcProvider": None,
-    "sesAccountId": None,
-    "sesRegion": None,
-    "sesRoleArn": None,
-    "sesProfile": None,
-    "crossAccountMode": FEDERATED_ROLE,
-    "senderEmail": None,
-    "recipientEmails": "[]",
-    "sandbox": "true",
-    "namespace": "athenz",
-    "serviceAccountName": None,
-    "zmsDeployment": "athenz-zms-server",
-    "zmsContainer": "athenz-zms-server",
-    "notifier": BUILTIN,
-    "credentials": None,
-    "pluginJar": None,
-    "pluginFactoryClass": None,
-    "senderServiceAccounts": "[]",
-    "emailDomainTo": None,
-    "smokeTest": "false",
-    "retainIdentities": "false",
+    key: as_config_string(spec["default"]) if "default" in spec else None for key, spec in config_schema().items()
 }
 
 # Keys of earlier versions: setting one stops the program with what replaces it.

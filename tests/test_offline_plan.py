@@ -16,19 +16,8 @@ from offline_plan.stackfile import StackFileError, project_defaults, stack_confi
 from offline_plan.engine import reveal
 from offline_plan.render import redact
 from offline_plan.stacks import committed_stacks, plan_stack, unbuilt_jar
-from program.settings import DEFAULTS
 
 STACKS = committed_stacks()
-
-
-def test_pulumi_yaml_declares_the_same_defaults_as_the_program():
-    declared = project_defaults()
-    assert declared, "Pulumi.yaml declares no config"
-    for key, value in declared.items():
-        name = key.split(":", 1)[1]
-        assert DEFAULTS[name] == value, name
-    # Every key with a static default in the program is declared with it in Pulumi.yaml.
-    assert {k for k, v in DEFAULTS.items() if v is not None} == {k.split(":", 1)[1] for k in declared}
 
 
 def test_pulumi_yaml_only_declares_keys_the_cli_can_satisfy():

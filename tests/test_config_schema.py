@@ -1,0 +1,77 @@
+"""Pulumi.yaml is the one schema of the stack config (`config` and `optionalConfig`):
+the program's defaults are read from it, and what else names the keys (the component's
+args and defaults, README.md's table) is held to it here."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from athenz_ses.notifications import DEFAULTS as COMPONENT_DEFAULTS
+from athenz_ses.notifications import AthenzSesNotificationsArgs
+from offline_plan.engine import PROJECT_DIR
+from program.settings import DEFAULTS, config_schema
+
+SCHEMA = config_schema()
+# Keys that configure the program's AWS providers, not the component (which takes the
+# providers themselves).
+PROVIDER_KEYS = {"clusterAccountId", "sesRoleArn", "sesProfile"}
+README_ROW = re.compile(r"^\| `(?P<key>[A-Za-z:]+)` \| (?P<type>[^|]+) \| (?P<default>[^|]+) \|", re.M)
+
+
+def snake(key: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+
+
+def readme_rows() -> dict[str, tuple[str, str]]:
+    text = (PROJECT_DIR / "README.md").read_text()
+    table = text[text.index("## Configuration"):]
+    table = table[: table.index("\n## ", 1)]
+    return {m["key"]: (m["type"].strip(), m["default"].strip()) for m in README_ROW.finditer(table)}
+
+
+def test_the_program_knows_exactly_the_keys_of_the_schema():
+    assert list(DEFAULTS) == list(SCHEMA)
+    assert DEFAULTS["sandbox"] == "true" and DEFAULTS["recipientEmails"] == "[]" and DEFAULTS["senderEmail"] is None
+
+
+def test_optional_keys_have_no_static_default_and_every_key_a_description():
+    optional = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["optionalConfig"]
+    assert optional and all("default" not in spec for spec in optional.values())
+    assert all(spec.get("description") and spec.get("type") for spec in SCHEMA.values())
+
+
+def test_every_key_but_the_provider_ones_is_an_arg_of_the_component():
+    args = set(AthenzSesNotificationsArgs.__annotations__)
+    assert {snake(key) for key in SCHEMA if key not in PROVIDER_KEYS} <= args
+    assert not {snake(key) for key in PROVIDER_KEYS} & args
+
+
+def test_the_component_defaults_are_the_schema_defaults():
+    """Programs that use the component without this stack config get the same defaults."""
+    for key, spec in SCHEMA.items():
+        name = snake(key)
+        if "default" in spec and key != "crossAccountMode":
+            # crossAccountMode: the component takes None for "SES in the cluster account".
+            assert name in COMPONENT_DEFAULTS, key
+            value = COMPONENT_DEFAULTS[name]
+            assert (list(value) if isinstance(value, tuple) else value) == spec["default"], key
+        else:
+            assert name not in COMPONENT_DEFAULTS, key
+
+
+def test_the_readme_table_lists_every_key_with_its_static_default():
+    rows = readme_rows()
+    assert set(rows) - {"aws:region", "aws:profile", "aws:allowedAccountIds"} == set(SCHEMA)
+    for key, spec in SCHEMA.items():
+        readme_type, readme_default = rows[key]
+        if "default" in spec:
+            shown = "[]" if spec["default"] == [] else str(spec["default"]).lower() if isinstance(spec["default"], bool) else spec["default"]
+            assert readme_default == f"`{shown}`", key
+        else:  # derived or unset: the README says how, never a bare value
+            assert not re.fullmatch(r"`[^`]*`", readme_default), key
+        if spec["type"] == "boolean":
+            assert readme_type == "boolean", key
+        if spec["type"] == "array":
+            assert readme_type.startswith("list"), key
