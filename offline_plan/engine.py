@@ -62,6 +62,8 @@ class PlannedResource:
     """The `replacement_trigger` resource option: a new value replaces the resource."""
     provider: str = ""
     """The provider reference (`<provider URN>::<id>`), empty for the default provider."""
+    aliases: list[dict[str, Any]] = field(default_factory=list)
+    """The resource's aliases, as the SDK sends them (for example `{"spec": {"noParent": true}}`)."""
 
 
 @dataclass
@@ -134,6 +136,7 @@ def _record(plan: Plan, mocks: PlanMocks, registered: RegisteredResource) -> Non
         retain_on_delete=registered.retain_on_delete,
         replacement_trigger=plain(registered.replacement_trigger),
         provider=registered.provider,
+        aliases=registered.aliases,
     ))
 
 

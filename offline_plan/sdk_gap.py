@@ -1,10 +1,10 @@
 """The one workaround of the offline plan around the Pulumi SDK's mock engine.
 
 The gap: `pulumi.runtime.Mocks.new_resource` receives a `MockResourceArgs` with the
-type, name, inputs, provider and custom flag only. Secret inputs arrive unwrapped, and
-none of the resource options reach it (`retain_on_delete`, `replacement_trigger`,
-`delete_before_replace`, `replace_on_changes`, the dependencies, the parent). The plan
-must show all of them: they decide what `pulumi up` and `pulumi destroy` do.
+type, name, inputs, provider and custom flag only. None of the resource options reach
+it (`retain_on_delete`, `replacement_trigger`, `delete_before_replace`,
+`replace_on_changes`, aliases, the dependencies, the parent). The plan must show them:
+they decide what `pulumi up` and `pulumi destroy` do.
 
 The workaround: `pulumi.runtime.set_mocks` takes a `monitor=` (a `MockMonitor`); this
 subclass records the engine's RegisterResource request (the resource monitor protocol,
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor
 
@@ -45,6 +45,8 @@ class RegisteredResource:
     delete_before_replace: bool
     retain_on_delete: bool
     replacement_trigger: Any
+    aliases: list[dict[str, Any]]
+    """The alias specs (`pulumi.Alias`) as the request carries them."""
 
 
 def _value(value: struct_pb2.Value) -> Any:
@@ -80,5 +82,6 @@ class RecordingMonitor(MockMonitor):
                 retain_on_delete=request.retainOnDelete,
                 replacement_trigger=_value(request.replacement_trigger)
                 if request.HasField("replacement_trigger") else None,
+                aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
             ))
         return response

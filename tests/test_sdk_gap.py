@@ -1,0 +1,35 @@
+"""The offline plan's one workaround around the SDK's mock engine (offline_plan/sdk_gap.py),
+and a guard that nothing else reaches into the SDK's internals.
+
+The first test checks the SDK, not this project: it fails once the SDK closes the gap,
+and then sdk_gap.py can go."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import subprocess
+
+from pulumi.runtime import MockResourceArgs
+
+from offline_plan.engine import PROJECT_DIR
+from offline_plan.sdk_gap import MOCK_RESOURCE_ARGS_FIELDS
+
+
+def test_the_sdk_mock_args_still_carry_no_resource_options():
+    fields = tuple(inspect.signature(MockResourceArgs.__init__).parameters)[1:]
+    assert fields == MOCK_RESOURCE_ARGS_FIELDS, (
+        "MockResourceArgs changed: if it now carries the resource options, "
+        "record them in offline_plan.mocks and retire offline_plan/sdk_gap.py")
+
+
+def test_nothing_else_reaches_into_the_sdk_internals():
+    """No runpy of __main__.py, no private SDK name, no other MockMonitor subclass."""
+    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=PROJECT_DIR, capture_output=True, text=True,
+                             check=True).stdout.split()
+    forbidden = re.compile(r"\brunpy\b|\brpc\._|pulumi\.runtime\.(settings|stack|sync_await)\b|"
+                           r"from pulumi\.runtime\.(settings|stack|sync_await) import|\bSETTINGS\b|\bMockMonitor\b")
+    allowed = {"offline_plan/sdk_gap.py", "tests/test_sdk_gap.py"}
+    found = [f"{path}:{n}: {line.strip()}" for path in tracked if path not in allowed
+             for n, line in enumerate((PROJECT_DIR / path).read_text().splitlines(), 1) if forbidden.search(line)]
+    assert not found, "\n".join(found)
