@@ -25,7 +25,7 @@ from pulumi.runtime import rpc
 
 from program.main import main
 from offline_plan.mocks import Location, PlanMocks
-from offline_plan.sdk_gap import RecordingMonitor, RegisteredResource
+from offline_plan.sdk_gap import RecordingMonitor, RegisteredResource, stack_exports
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "athenz-ses"
@@ -75,6 +75,9 @@ class Plan:
     outputs: dict[str, Any] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)
     error: Optional[BaseException] = None
+    registered_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What each resource passed to register_outputs, by URN (the stack's own exports
+    not among them: see offline_plan/sdk_gap.py)."""
 
     def of_type(self, type_: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -200,15 +203,16 @@ def run_program(
             pulumi.runtime.set_all_config(dict(config), list(secret_keys))
             # As the CLI's language host does: the whole config in PULUMI_CONFIG too.
             os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
+            monitor = RecordingMonitor(mocks, lambda registered: _record(plan, mocks, registered))
+            plan.registered_outputs = monitor.registered_outputs
             pulumi.runtime.set_mocks(
                 mocks, project=project, stack=stack, preview=False, logger=logger,
-                monitor=RecordingMonitor(mocks, lambda registered: _record(plan, mocks, registered)),
+                monitor=monitor,
             )
             # As the SDK documents for unit tests: runs the program, then waits for every
             # registration and apply under way, and raises the first error.
             program_under_mocks()
-            exported = pulumi.runtime.get_root_resource().outputs  # what pulumi.export() collected
-            wire = loop.run_until_complete(rpc.serialize_properties(exported, {}))
+            wire = loop.run_until_complete(rpc.serialize_properties(stack_exports(), {}))
             plan.outputs = plain(rpc.deserialize_properties(wire, keep_unknowns=True))
         except Exception as error:  # the program's own error, reported with the plan
             plan.error = error

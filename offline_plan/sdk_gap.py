@@ -6,11 +6,15 @@ it (`retain_on_delete`, `replacement_trigger`, `delete_before_replace`,
 `replace_on_changes`, aliases, the dependencies, the parent). The plan must show them:
 they decide what `pulumi up` and `pulumi destroy` do.
 
+A second gap: under `set_mocks` the root stack registers its outputs at once, empty, so
+what the program passes to `pulumi.export` never reaches the monitor; `stack_exports`
+reads it from the root stack resource instead.
+
 The workaround: `pulumi.runtime.set_mocks` takes a `monitor=` (a `MockMonitor`); this
-subclass records the engine's RegisterResource request (the resource monitor protocol,
-`pulumi/proto/resource.proto`) next to what the SDK's monitor answers. Nothing else in
-the repository touches the SDK's mock internals. `tests/test_sdk_gap.py` fails once
-`MockResourceArgs` carries the options, so this file can go.
+subclass records the engine's RegisterResource and RegisterResourceOutputs requests (the
+resource monitor protocol, `pulumi/proto/resource.proto`) next to what the SDK's
+monitor answers. Nothing else in the repository touches the SDK's mock internals.
+`tests/test_sdk_gap.py` fails once either gap closes, so this file can shrink or go.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor
@@ -56,12 +61,24 @@ def _value(value: struct_pb2.Value) -> Any:
     return rpc.deserialize_properties(holder, keep_unknowns=True)["value"]
 
 
+def stack_exports() -> dict[str, Any]:
+    """What the program passed to `pulumi.export` (values as given: Outputs, plain values)."""
+    root = pulumi.runtime.get_root_resource()
+    return dict(getattr(root, "outputs", {}))  # pulumi.runtime.stack.Stack.outputs
+
+
 class RecordingMonitor(MockMonitor):
-    """The SDK's MockMonitor, calling `record` with every resource it registers."""
+    """The SDK's MockMonitor, calling `record` with every resource it registers, and
+    keeping the outputs each resource registers (`registered_outputs`, by URN)."""
 
     def __init__(self, mocks: Mocks, record: Callable[[RegisteredResource], None]):
         super().__init__(mocks)
         self._record = record
+        self.registered_outputs: dict[str, dict[str, Any]] = {}
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - the gRPC method's name
+        self.registered_outputs[request.urn] = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method's name
         response = super().RegisterResource(request)

@@ -1,8 +1,8 @@
 """The offline plan's one workaround around the SDK's mock engine (offline_plan/sdk_gap.py),
 and a guard that nothing else reaches into the SDK's internals.
 
-The first test checks the SDK, not this project: it fails once the SDK closes the gap,
-and then sdk_gap.py can go."""
+The first two tests check the SDK, not this project: each fails once the SDK closes its
+gap, and then sdk_gap.py can shrink."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import subprocess
 
 from pulumi.runtime import MockResourceArgs
 
-from offline_plan.engine import PROJECT_DIR
+import pulumi
+
+from offline_plan.engine import PROJECT_DIR, run_program
 from offline_plan.sdk_gap import MOCK_RESOURCE_ARGS_FIELDS
 
 
@@ -21,6 +23,17 @@ def test_the_sdk_mock_args_still_carry_no_resource_options():
     assert fields == MOCK_RESOURCE_ARGS_FIELDS, (
         "MockResourceArgs changed: if it now carries the resource options, "
         "record them in offline_plan.mocks and retire offline_plan/sdk_gap.py")
+
+
+def test_the_sdk_mock_still_registers_no_stack_exports():
+    def program() -> None:
+        pulumi.export("answer", 42)
+
+    plan = run_program("gap", {}, program=program, project="gap")
+    assert plan.error is None and plan.outputs == {"answer": 42}  # read by sdk_gap.stack_exports
+    (root,) = [urn for urn in plan.registered_outputs if urn.endswith("::pulumi:pulumi:Stack::gap-gap")]
+    assert "answer" not in plan.registered_outputs[root], (
+        "the mock now registers the stack's exports: record them in RecordingMonitor and drop stack_exports")
 
 
 def test_nothing_else_reaches_into_the_sdk_internals():
