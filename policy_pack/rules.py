@@ -24,8 +24,6 @@ from typing import Any, Callable, Iterator
 
 from pulumi_policy import Secret
 
-from athenz_ses.zms_wiring import BASE_ENV
-
 Props = Mapping[str, Any]
 Rule = Callable[[str, Props], list[str]]
 
@@ -45,6 +43,10 @@ POLICY_FIELDS: dict[str, tuple[str, ...]] = {
 SEND_ACTIONS = frozenset({"ses:sendemail", "ses:sendrawemail"})
 STS_AUDIENCE = "sts.amazonaws.com"
 PATCH_FORCE = "pulumi.com/patchForce"
+# The env vars the distribution's ZMS container defines, which the patch must never set.
+# The pack's own copy of athenz_ses.zms_wiring.BASE_ENV (the pack imports nothing of
+# the program); tests/test_policy_pack.py checks that the two are equal.
+BASE_ENV = ("JAVA_OPTS", "USER_CLASSPATH", "CLASSPATH", "CONF_PATH", "ROOT")
 
 _IDENTITY_ARN = re.compile(r"arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity/[^*?\s]+")
 _SERVICE_ACCOUNT = re.compile(r"system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?")

@@ -52,7 +52,8 @@ def test_the_rules_are_not_vacuous(plans):
 
 
 def test_the_patch_rule_uses_the_programs_base_env():
-    assert rules.BASE_ENV is BASE_ENV and "JAVA_OPTS" in BASE_ENV
+    """The pack keeps its own copy (it imports nothing of the program): the same names."""
+    assert rules.BASE_ENV == BASE_ENV and "JAVA_OPTS" in BASE_ENV
 
 
 # --- mutations -------------------------------------------------------------------------
