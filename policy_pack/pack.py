@@ -12,7 +12,7 @@ from pulumi_policy import (
     Secret,
 )
 
-from policy_pack.rules import RULES, Rule, secret_data_is_secret
+from rules import RULES, Rule, secret_data_is_secret
 
 NAME = "athenz-ses-least-privilege"
 SECRET_POLICY = "kubernetes-secret-data-is-secret"

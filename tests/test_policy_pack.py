@@ -1,9 +1,13 @@
-"""The policy pack's rules: the program's own resources pass, a weakened one is caught."""
+"""The policy pack's rules: the program's own resources pass, a weakened one is caught;
+and the pack runs from a copy of its folder alone, with nothing of the program."""
 
 from __future__ import annotations
 
 import copy
 import json
+import shutil
+import subprocess
+import sys
 from typing import Any, Callable
 
 import pytest
@@ -13,8 +17,10 @@ from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deser
 from pulumi_policy.secret import secrets_preserving_proxy
 
 from athenz_ses.zms_wiring import BASE_ENV
-from offline_plan.engine import Plan, PlannedResource, Secret, reveal
-from policy_pack import pack, rules
+from offline_plan.engine import PROJECT_DIR, Plan, PlannedResource, Secret, reveal
+# policy_pack/ is on the path (pyproject.toml), as when the CLI runs the pack.
+import pack
+import rules
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 USER_POLICY = "aws:iam/userPolicy:UserPolicy"
@@ -193,3 +199,59 @@ def test_validations_cannot_see_secrets_so_a_remediation_enforces_them():
     assert isinstance(fixed["stringData"], PolicySecret) and fixed["stringData"].value == {"password": "p"}
     assert fixed["type"] == "Opaque"
     assert pack.make_data_secret(_args(rules.DEPLOYMENT_PATCH, plain)) is None
+
+
+# --- the pack stands alone ----------------------------------------------------------------
+
+PACK_DIR = PROJECT_DIR / "policy_pack"
+
+# Run in a fresh interpreter with `-I`: no PYTHONPATH, no user site, and neither the
+# working directory nor the script's folder on sys.path, so only the copy of the pack
+# and the venv's packages can be imported.
+STANDALONE = r'''
+import importlib.util, json, runpy, sys
+
+copy, project = sys.argv[1], sys.argv[2]
+for name in ("athenz_ses", "offline_plan", "tests", "policy_pack"):
+    spec = importlib.util.find_spec(name)
+    where = [] if spec is None else list(spec.submodule_search_locations or [spec.origin])
+    assert not any(str(w).startswith(project) for w in where), f"{name} of the project is importable: {where}"
+
+before = list(sys.path)
+sys.path.insert(0, copy)
+import pack, rules
+assert [pack.__file__, rules.__file__] == [copy + "/pack.py", copy + "/rules.py"]
+assert sys.path == [copy, *before], "importing the pack changed sys.path"
+policies = [p.name for p in pack.policies()]
+sys.path.remove(copy)
+del sys.modules["pack"], sys.modules["rules"]
+
+# As the CLI starts it: `python -m pulumi.policy <engine> <pack folder>`, with the pack
+# folder as working directory, runs the folder with runpy.run_path. PolicyPack would
+# serve the policies over gRPC and block: record what it is given instead.
+import pulumi_policy
+
+started = []
+
+class RecordingPolicyPack:
+    def __init__(self, name, policies, **kwargs):
+        started.append({"name": name, "policies": [p.name for p in policies], "sys.path": list(sys.path)})
+
+pulumi_policy.PolicyPack = RecordingPolicyPack
+runpy.run_path(copy, run_name="__main__")
+assert len(started) == 1, started
+assert started[0].pop("sys.path") == [copy, *before], "__main__.py changed sys.path"
+print(json.dumps({"policies": policies, "started": started[0]}))
+'''
+
+
+def test_the_pack_runs_from_a_copy_of_its_folder_alone(tmp_path):
+    """The pack needs nothing of the program: a copy of policy_pack/ alone, outside the
+    project, imports and starts with the project's root not importable."""
+    copy = tmp_path / "policy_pack"
+    shutil.copytree(PACK_DIR, copy, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    run = subprocess.run([sys.executable, "-I", "-c", STANDALONE, str(copy), str(PROJECT_DIR)],
+                         cwd=copy, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    expected = [*rules.RULES, pack.SECRET_POLICY]
+    assert json.loads(run.stdout) == {"policies": expected, "started": {"name": pack.NAME, "policies": expected}}
