@@ -3,14 +3,19 @@ and the pack runs from a copy of its folder alone, with nothing of the program."
 
 from __future__ import annotations
 
+import ast
 import copy
+import importlib.metadata
 import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from pulumi_policy import ResourceValidationArgs
 from pulumi_policy import Secret as PolicySecret
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
@@ -255,3 +260,38 @@ def test_the_pack_runs_from_a_copy_of_its_folder_alone(tmp_path):
     assert run.returncode == 0, run.stderr
     expected = [*rules.RULES, pack.SECRET_POLICY]
     assert json.loads(run.stdout) == {"policies": expected, "started": {"name": pack.NAME, "policies": expected}}
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """name -> version of each `name==version` line (comments and `-r` includes aside)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return {canonicalize_name(name): version
+            for name, version in (line.split("==", 1) for line in lines if line and not line.startswith("-"))}
+
+
+def _imported_distributions(folder: Path) -> set[str]:
+    """The top-level modules the pack's files import, but the standard library and its own."""
+    own = {path.stem for path in folder.glob("*.py")}
+    names = set()
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names - own - set(sys.stdlib_module_names) - {"__future__"}
+
+
+def test_the_packs_requirements_pin_what_it_needs_at_the_projects_versions():
+    """policy_pack/requirements.txt is the pack's venv: pulumi-policy (all the pack
+    imports) and pulumi (which the CLI runs it with), pinned as the project pins them."""
+    assert _imported_distributions(PACK_DIR) == {"pulumi_policy"}
+    text = (PACK_DIR / "requirements.txt").read_text()
+    assert not [line for line in text.splitlines() if line.startswith("-")], "no includes: the pack has its own pins"
+    pins = _pins(PACK_DIR / "requirements.txt")
+    assert sorted(pins) == ["pulumi", "pulumi-policy"]
+    project = {**_pins(PROJECT_DIR / "requirements.txt"), **_pins(PROJECT_DIR / "requirements-dev.txt")}
+    assert pins == {name: project[name] for name in pins}
+    wants = [Requirement(r) for r in importlib.metadata.requires("pulumi-policy") or []]
+    (pulumi,) = [r for r in wants if r.name == "pulumi"]
+    assert pulumi.specifier.contains(pins["pulumi"]), f"pulumi-policy wants pulumi{pulumi.specifier}"
