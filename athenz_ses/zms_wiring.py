@@ -44,7 +44,8 @@ def stack_labels(name_prefix: str) -> dict[str, str]:
     return {**LABELS, "app.kubernetes.io/instance": name_prefix}
 
 # What the distribution's ZMS container already defines. The patch must never
-# set these: destroy would remove them and break ZMS.
+# set these: destroy would remove them and break ZMS. The policy pack keeps its own
+# copy (policy_pack/rules.py); tests/test_policy_pack.py checks that they are equal.
 BASE_ENV = ("JAVA_OPTS", "USER_CLASSPATH", "CLASSPATH", "CONF_PATH", "ROOT")
 
 

@@ -1,18 +1,13 @@
 """The CrossGuard policy pack: `pulumi preview --policy-pack policy_pack`.
 
-Starting the pack serves it over gRPC and blocks, so the rules live in rules.py and
-the pulumi_policy wrappers in pack.py, where the tests import them.
+The CLI runs this folder (`python -m pulumi.policy`, which puts the folder on sys.path),
+so the pack's modules import each other by their own names and need nothing of the
+program. Starting the pack serves it over gRPC and blocks, so the rules live in
+rules.py and the pulumi_policy wrappers in pack.py, where the tests import them.
 """
 
-import sys
-from pathlib import Path
+from pulumi_policy import PolicyPack
 
-# The rules share constants with the program (components/, offline_plan/): the project
-# root must be importable when the Pulumi CLI starts the pack from this folder.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pulumi_policy import PolicyPack  # noqa: E402
-
-from policy_pack.pack import NAME, policies  # noqa: E402
+from pack import NAME, policies
 
 PolicyPack(name=NAME, policies=policies())

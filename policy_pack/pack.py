@@ -12,7 +12,7 @@ from pulumi_policy import (
     Secret,
 )
 
-from policy_pack.rules import RULES, Rule, SECRET_TYPES, secret_data_is_secret
+from rules import RULES, Rule, secret_data_is_secret
 
 NAME = "athenz-ses-least-privilege"
 SECRET_POLICY = "kubernetes-secret-data-is-secret"
@@ -45,7 +45,7 @@ def make_data_secret(args: ResourceValidationArgs) -> Optional[dict[str, Any]]:
         return None
     fixed = dict(raw)
     for field in ("data", "stringData"):
-        if fixed.get(field) is not None and not isinstance(fixed[field], SECRET_TYPES):
+        if fixed.get(field) is not None and not isinstance(fixed[field], Secret):
             fixed[field] = Secret(fixed[field])
     return fixed
 

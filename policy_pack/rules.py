@@ -9,6 +9,10 @@ directly on the program's mock-captured resources.
 IAM and SES policy fields arrive as JSON strings (rendered by get_policy_document).
 A field that is not (yet) a JSON string, for example unknown during a preview, is
 skipped rather than guessed at.
+
+A secret value is a `pulumi_policy.Secret`, as the Pulumi CLI hands it to a remediation
+(a validation sees secrets unwrapped: pulumi/pulumi-policy#241). The tests convert the
+offline plan's own secret wrapper to it before they call the rules.
 """
 
 from __future__ import annotations
@@ -18,10 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator
 
-from pulumi_policy import Secret as PolicySecret
-
-from athenz_ses.zms_wiring import BASE_ENV
-from offline_plan.engine import Secret as PlanSecret
+from pulumi_policy import Secret
 
 Props = Mapping[str, Any]
 Rule = Callable[[str, Props], list[str]]
@@ -42,9 +43,10 @@ POLICY_FIELDS: dict[str, tuple[str, ...]] = {
 SEND_ACTIONS = frozenset({"ses:sendemail", "ses:sendrawemail"})
 STS_AUDIENCE = "sts.amazonaws.com"
 PATCH_FORCE = "pulumi.com/patchForce"
-# Secret values as the offline plan wraps them, and as pulumi_policy wraps them in a
-# remediation (its validations see secrets unwrapped: pulumi/pulumi-policy#241).
-SECRET_TYPES = (PlanSecret, PolicySecret)
+# The env vars the distribution's ZMS container defines, which the patch must never set.
+# The pack's own copy of athenz_ses.zms_wiring.BASE_ENV (the pack imports nothing of
+# the program); tests/test_policy_pack.py checks that the two are equal.
+BASE_ENV = ("JAVA_OPTS", "USER_CLASSPATH", "CLASSPATH", "CONF_PATH", "ROOT")
 
 _IDENTITY_ARN = re.compile(r"arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity/[^*?\s]+")
 _SERVICE_ACCOUNT = re.compile(r"system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
@@ -65,7 +67,7 @@ def policy_documents(resource_type: str, props: Props) -> Iterator[tuple[str, di
     """(field, parsed document) for each known policy field that holds a JSON string."""
     for field in POLICY_FIELDS.get(resource_type, ()):
         value = props.get(field)
-        if isinstance(value, SECRET_TYPES):
+        if isinstance(value, Secret):
             value = value.value
         if not isinstance(value, str):
             continue  # unset, or unknown during a preview
@@ -187,7 +189,7 @@ def secret_data_is_secret(resource_type: str, props: Props) -> list[str]:
     return [
         f"Secret {field} is not a Pulumi secret; build it with pulumi.Output.secret"
         for field in ("data", "stringData")
-        if props.get(field) is not None and not isinstance(props.get(field), SECRET_TYPES)
+        if props.get(field) is not None and not isinstance(props.get(field), Secret)
     ]
 
 

@@ -1,30 +1,57 @@
-"""The policy pack's rules: the program's own resources pass, a weakened one is caught."""
+"""The policy pack's rules: the program's own resources pass, a weakened one is caught;
+and the pack runs from a copy of its folder alone, with nothing of the program."""
 
 from __future__ import annotations
 
+import ast
 import copy
+import importlib.metadata
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from pulumi_policy import ResourceValidationArgs
 from pulumi_policy import Secret as PolicySecret
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.secret import secrets_preserving_proxy
 
 from athenz_ses.zms_wiring import BASE_ENV
-from offline_plan.engine import Plan, PlannedResource, Secret, reveal
-from policy_pack import pack, rules
+from offline_plan.engine import PROJECT_DIR, Plan, PlannedResource, Secret, reveal
+# policy_pack/ is on the path (pyproject.toml), as when the CLI runs the pack.
+import pack
+import rules
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 USER_POLICY = "aws:iam/userPolicy:UserPolicy"
 IDENTITY_POLICY = "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy"
 
 
+def as_policy_values(value: Any) -> Any:
+    """The offline plan's values as the Pulumi CLI hands them to the pack: each of the
+    plan's `Secret` wrappers becomes a `pulumi_policy.Secret`, the only one the rules know."""
+    if isinstance(value, Secret):
+        return PolicySecret(as_policy_values(value.value))
+    if isinstance(value, dict):
+        return {k: as_policy_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_policy_values(v) for v in value]
+    return value
+
+
+def policy_inputs(resource: PlannedResource) -> dict[str, Any]:
+    return as_policy_values(resource.inputs)
+
+
 def test_every_resource_of_every_plan_passes_every_rule(every_plan):
     for name, plan in every_plan.items():
         for r in plan.resources:
-            assert rules.check(r.type, r.inputs) == [], f"{name} {r.name}"
+            assert rules.check(r.type, policy_inputs(r)) == [], f"{name} {r.name}"
 
 
 def test_the_rules_are_not_vacuous(plans):
@@ -32,17 +59,18 @@ def test_the_rules_are_not_vacuous(plans):
     checked = [r for plan in plans.values() for r in plan.resources]
     types = {r.type for r in checked}
     assert {rules.ROLE, ROLE_POLICY, USER_POLICY, IDENTITY_POLICY, rules.DEPLOYMENT_PATCH, rules.K8S_SECRET} <= types
-    assert any(dict(rules.policy_documents(r.type, r.inputs)) for r in checked if r.type == rules.ROLE)
+    assert any(dict(rules.policy_documents(r.type, policy_inputs(r))) for r in checked if r.type == rules.ROLE)
 
 
 def test_the_patch_rule_uses_the_programs_base_env():
-    assert rules.BASE_ENV is BASE_ENV and "JAVA_OPTS" in BASE_ENV
+    """The pack keeps its own copy (it imports nothing of the program): the same names."""
+    assert rules.BASE_ENV == BASE_ENV and "JAVA_OPTS" in BASE_ENV
 
 
 # --- mutations -------------------------------------------------------------------------
 
 def _edit_document(resource: PlannedResource, field: str, edit: Callable[[dict], None]) -> dict[str, Any]:
-    inputs = copy.deepcopy(resource.inputs)
+    inputs = copy.deepcopy(policy_inputs(resource))
     document = json.loads(inputs[field])
     edit(document["Statement"][0])
     inputs[field] = json.dumps(document)
@@ -93,7 +121,7 @@ DOCUMENT_MUTATIONS = {
 def test_a_weakened_policy_document_is_reported(plans, mutation):
     type_, field, edit, rule, expected = DOCUMENT_MUTATIONS[mutation]
     resource = plans["cross-sending-authorization"].of_type(type_)[0]
-    assert rule(type_, resource.inputs) == []
+    assert rule(type_, policy_inputs(resource)) == []
     found = rule(type_, _edit_document(resource, field, edit))
     assert any(expected in message for message in found), found
     assert rules.check(type_, _edit_document(resource, field, edit))
@@ -124,12 +152,12 @@ def test_a_patch_that_forces_ownership_is_reported(plans, value):
 def test_a_secret_built_from_plain_values_is_reported(plans):
     secret = plans["kind-smtp"].one(rules.K8S_SECRET)
     assert isinstance(secret.inputs["stringData"], Secret)
-    assert rules.secret_data_is_secret(rules.K8S_SECRET, secret.inputs) == []
+    assert rules.secret_data_is_secret(rules.K8S_SECRET, policy_inputs(secret)) == []
     plain = reveal(secret.inputs)
     assert rules.secret_data_is_secret(rules.K8S_SECRET, plain) == [
         "Secret stringData is not a Pulumi secret; build it with pulumi.Output.secret"
     ]
-    plain["data"] = Secret({"k": "dg=="})
+    plain["data"] = PolicySecret({"k": "dg=="})
     assert len(rules.check(rules.K8S_SECRET, plain)) == 1
 
 
@@ -176,3 +204,94 @@ def test_validations_cannot_see_secrets_so_a_remediation_enforces_them():
     assert isinstance(fixed["stringData"], PolicySecret) and fixed["stringData"].value == {"password": "p"}
     assert fixed["type"] == "Opaque"
     assert pack.make_data_secret(_args(rules.DEPLOYMENT_PATCH, plain)) is None
+
+
+# --- the pack stands alone ----------------------------------------------------------------
+
+PACK_DIR = PROJECT_DIR / "policy_pack"
+
+# Run in a fresh interpreter with `-I`: no PYTHONPATH, no user site, and neither the
+# working directory nor the script's folder on sys.path, so only the copy of the pack
+# and the venv's packages can be imported.
+STANDALONE = r'''
+import importlib.util, json, runpy, sys
+
+copy, project = sys.argv[1], sys.argv[2]
+for name in ("athenz_ses", "offline_plan", "tests", "policy_pack"):
+    spec = importlib.util.find_spec(name)
+    where = [] if spec is None else list(spec.submodule_search_locations or [spec.origin])
+    assert not any(str(w).startswith(project) for w in where), f"{name} of the project is importable: {where}"
+
+before = list(sys.path)
+sys.path.insert(0, copy)
+import pack, rules
+assert [pack.__file__, rules.__file__] == [copy + "/pack.py", copy + "/rules.py"]
+assert sys.path == [copy, *before], "importing the pack changed sys.path"
+policies = [p.name for p in pack.policies()]
+sys.path.remove(copy)
+del sys.modules["pack"], sys.modules["rules"]
+
+# As the CLI starts it: `python -m pulumi.policy <engine> <pack folder>`, with the pack
+# folder as working directory, runs the folder with runpy.run_path. PolicyPack would
+# serve the policies over gRPC and block: record what it is given instead.
+import pulumi_policy
+
+started = []
+
+class RecordingPolicyPack:
+    def __init__(self, name, policies, **kwargs):
+        started.append({"name": name, "policies": [p.name for p in policies], "sys.path": list(sys.path)})
+
+pulumi_policy.PolicyPack = RecordingPolicyPack
+runpy.run_path(copy, run_name="__main__")
+assert len(started) == 1, started
+assert started[0].pop("sys.path") == [copy, *before], "__main__.py changed sys.path"
+print(json.dumps({"policies": policies, "started": started[0]}))
+'''
+
+
+def test_the_pack_runs_from_a_copy_of_its_folder_alone(tmp_path):
+    """The pack needs nothing of the program: a copy of policy_pack/ alone, outside the
+    project, imports and starts with the project's root not importable."""
+    copy = tmp_path / "policy_pack"
+    shutil.copytree(PACK_DIR, copy, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    run = subprocess.run([sys.executable, "-I", "-c", STANDALONE, str(copy), str(PROJECT_DIR)],
+                         cwd=copy, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    expected = [*rules.RULES, pack.SECRET_POLICY]
+    assert json.loads(run.stdout) == {"policies": expected, "started": {"name": pack.NAME, "policies": expected}}
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """name -> version of each `name==version` line (comments and `-r` includes aside)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return {canonicalize_name(name): version
+            for name, version in (line.split("==", 1) for line in lines if line and not line.startswith("-"))}
+
+
+def _imported_distributions(folder: Path) -> set[str]:
+    """The top-level modules the pack's files import, but the standard library and its own."""
+    own = {path.stem for path in folder.glob("*.py")}
+    names = set()
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names - own - set(sys.stdlib_module_names) - {"__future__"}
+
+
+def test_the_packs_requirements_pin_what_it_needs_at_the_projects_versions():
+    """policy_pack/requirements.txt is the pack's venv: pulumi-policy (all the pack
+    imports) and pulumi (which the CLI runs it with), pinned as the project pins them."""
+    assert _imported_distributions(PACK_DIR) == {"pulumi_policy"}
+    text = (PACK_DIR / "requirements.txt").read_text()
+    assert not [line for line in text.splitlines() if line.startswith("-")], "no includes: the pack has its own pins"
+    pins = _pins(PACK_DIR / "requirements.txt")
+    assert sorted(pins) == ["pulumi", "pulumi-policy"]
+    project = {**_pins(PROJECT_DIR / "requirements.txt"), **_pins(PROJECT_DIR / "requirements-dev.txt")}
+    assert pins == {name: project[name] for name in pins}
+    wants = [Requirement(r) for r in importlib.metadata.requires("pulumi-policy") or []]
+    (pulumi,) = [r for r in wants if r.name == "pulumi"]
+    assert pulumi.specifier.contains(pins["pulumi"]), f"pulumi-policy wants pulumi{pulumi.specifier}"
