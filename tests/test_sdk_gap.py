@@ -40,9 +40,14 @@ def test_nothing_else_reaches_into_the_sdk_internals():
     """No runpy of __main__.py, no private SDK name, no other MockMonitor subclass."""
     tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=PROJECT_DIR, capture_output=True, text=True,
                              check=True).stdout.split()
-    forbidden = re.compile(r"\brunpy\b|\brpc\._|pulumi\.runtime\.(settings|stack|sync_await)\b|"
-                           r"from pulumi\.runtime\.(settings|stack|sync_await) import|\bSETTINGS\b|\bMockMonitor\b")
-    allowed = {"offline_plan/sdk_gap.py", "tests/test_sdk_gap.py"}
-    found = [f"{path}:{n}: {line.strip()}" for path in tracked if path not in allowed
-             for n, line in enumerate((PROJECT_DIR / path).read_text().splitlines(), 1) if forbidden.search(line)]
+    private = re.compile(r"\brpc\._|pulumi\.runtime\.(settings|stack|sync_await)\b|"
+                         r"from pulumi\.runtime\.(settings|stack|sync_await) import|\bSETTINGS\b|\bMockMonitor\b")
+    runpy = re.compile(r"\brunpy\b")
+    # The policy pack's test starts a copy of the pack with runpy.run_path, as the CLI's
+    # `python -m pulumi.policy` does; nothing runs the program's __main__.py that way.
+    allowed = {private: {"offline_plan/sdk_gap.py", "tests/test_sdk_gap.py"},
+               runpy: {"tests/test_sdk_gap.py", "tests/test_policy_pack.py"}}
+    found = [f"{path}:{n}: {line.strip()}" for pattern, exempt in allowed.items() for path in tracked
+             if path not in exempt
+             for n, line in enumerate((PROJECT_DIR / path).read_text().splitlines(), 1) if pattern.search(line)]
     assert not found, "\n".join(found)
