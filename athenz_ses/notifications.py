@@ -168,16 +168,20 @@ DEFAULTS: dict[str, Any] = {
 
 def with_defaults(args: Mapping[str, Any]) -> _Args:
     """Unset or None keys take their default; `credentials` defaults by notifier (smtp with
-    the plugin, else irsa with an issuer, else access-key). Unknown keys raise."""
-    unknown = sorted(set(args) - set(_Args.__dataclass_fields__))
-    if unknown:
-        raise ValueError(f"AthenzSesNotifications: unknown args {', '.join(unknown)}")
+    the plugin, else irsa with an issuer, else access-key). Unknown or missing keys raise."""
+    fields = _Args.__dataclass_fields__
+    unknown = sorted(set(args) - set(fields))
     given = {key: value for key, value in args.items() if value is not None}
-    values = {key: given.get(key, DEFAULTS.get(key)) for key in _Args.__dataclass_fields__}
+    missing = [key for key in ("sender_email", "ses_region", "ses_account_id") if key not in given]
+    if unknown or missing:
+        raise ValueError("AthenzSesNotifications: " + "; ".join(
+            [*(f"unknown arg {key}" for key in unknown), *(f"{key} is required" for key in missing)]))
+    values: dict[str, Any] = {key: given.get(key, DEFAULTS.get(key)) for key in fields}
     if values["credentials"] is None:
-        values["credentials"] = SMTP if values["notifier"] == PLUGIN else IRSA if values["oidc_issuer_url"] is not None else ACCESS_KEY
-    for key in ("recipient_emails", "sender_service_accounts"):
-        values[key] = tuple(values[key])
+        values["credentials"] = (SMTP if values["notifier"] == PLUGIN
+                                 else IRSA if values["oidc_issuer_url"] is not None else ACCESS_KEY)
+    values["recipient_emails"] = tuple(values["recipient_emails"])
+    values["sender_service_accounts"] = tuple(values["sender_service_accounts"])
     if values["plugin_jar"] is not None:
         values["plugin_jar"] = str(values["plugin_jar"])
     return _Args(**values)
@@ -345,8 +349,8 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             ), opts=child(ses=True))
 
         # 3. Smoke tests: ZMS's own path, and the first delegated sender's.
-        smoke_test_job: Optional[pulumi.Output[str]] = None
-        sender_smoke_test_job: Optional[pulumi.Output[str]] = None
+        smoke_test_job: Optional[pulumi.Output[Optional[str]]] = None
+        sender_smoke_test_job: Optional[pulumi.Output[Optional[str]]] = None
         recipient = (*(args.recipient_emails if args.sandbox else ()), args.sender_email)[0]
         if args.smoke_test:
             assert zms_send_policy is not None
@@ -391,10 +395,15 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         self.recipient_identity_arns = identities.recipient_arns
         self.service_account = pulumi.Output.from_input(f"{args.namespace}/{service_account}" if zms_role else None)
         self.smtp_endpoint = pulumi.Output.from_input(f"{smtp_host}:{SMTP_PORT}" if args.credentials == SMTP else None)
-        self.sender_service_account_roles = pulumi.Output.from_input({
-            key: {"roleArn": sender.role_arn, **({"sourceArn": identities.sender_arn} if sending_authorization else {})}
-            for key, sender in senders.items()
-        })
+        def roles(role_arn: pulumi.Output[str]) -> pulumi.Output[dict[str, str]]:
+            if sending_authorization:
+                return pulumi.Output.all(role_arn, identities.sender_arn).apply(
+                    lambda arns: {"roleArn": arns[0], "sourceArn": arns[1]})
+            return role_arn.apply(lambda arn: {"roleArn": arn})
+
+        no_senders: dict[str, dict[str, str]] = {}  # Output.all() of nothing would be a list
+        self.sender_service_account_roles = pulumi.Output.all(
+            **{key: roles(sender.role_arn) for key, sender in senders.items()}) if senders else pulumi.Output.from_input(no_senders)
         self.zms_system_properties = pulumi.Output.from_input(properties)
         self.smoke_test_job = pulumi.Output.from_input(smoke_test_job)
         self.sender_smoke_test_job = pulumi.Output.from_input(sender_smoke_test_job)

@@ -131,13 +131,13 @@ def source_arn_command(args: SmokeTestArgs) -> list[pulumi.Input[str]]:
     ]
 
 
-def _from_secret(env_name: str, secret: pulumi.Input[str], key: str) -> dict:
+def _from_secret(env_name: str, secret: pulumi.Input[str], key: str) -> k8s.core.v1.EnvVarArgsDict:
     return {"name": env_name, "value_from": {"secret_key_ref": {"name": secret, "key": key}}}
 
 
 class SmokeTest(pulumi.ComponentResource):
     job: k8s.batch.v1.Job
-    job_name: pulumi.Output[str]
+    job_name: pulumi.Output[Optional[str]]
 
     def __init__(self, name: str, args: SmokeTestArgs, opts: Optional[pulumi.ResourceOptions] = None):
         given = [args.service_account, args.access_key_secret, args.smtp_secret]
@@ -149,9 +149,10 @@ class SmokeTest(pulumi.ComponentResource):
             raise ValueError("SmokeTestArgs.smtp_host goes with smtp_secret")
         super().__init__("athenz-ses:index:SmokeTest", name, None, opts)
 
-        pod: dict = {"restart_policy": "Never"}
+        pod: k8s.core.v1.PodSpecArgsDict = {"containers": [], "restart_policy": "Never"}
         # The Region as ZMS gets it: AWS_REGION (its SDK falls back to us-east-1 without).
-        region_env = {"name": "AWS_REGION", "value": args.region}
+        region_env: k8s.core.v1.EnvVarArgsDict = {"name": "AWS_REGION", "value": args.region}
+        container: k8s.core.v1.ContainerArgsDict
         if args.service_account:
             pod["service_account_name"] = args.service_account
             command = source_arn_command(args) if args.source_arn is not None else sesv2_command(args)

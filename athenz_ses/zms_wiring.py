@@ -91,19 +91,23 @@ class ZmsWiring(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.field_manager = args.name_prefix
         mounted: list[pulumi.Resource] = []
-        env: list[dict] = []
-        pod: dict = {}
-        container: dict = {"name": args.container}
+        env: list[k8s.core.v1.EnvVarPatchArgsDict] = []
+        pod: k8s.core.v1.PodSpecPatchArgsDict = {}
+        container: k8s.core.v1.ContainerPatchArgsDict = {"name": args.container}
         fingerprint: dict[str, pulumi.Input] = {"properties": dict(args.system_properties)}
 
-        def meta(object_name: pulumi.Input[str], **extra) -> dict:
-            return {"name": object_name, "namespace": args.namespace, "labels": stack_labels(args.name_prefix), **extra}
+        def meta(object_name: pulumi.Input[str]) -> k8s.meta.v1.ObjectMetaArgsDict:
+            return {"name": object_name, "namespace": args.namespace, "labels": stack_labels(args.name_prefix)}
 
         self.service_account_name = args.service_account
         if args.service_account:
+            if args.role_arn is None:
+                raise ValueError("ZmsWiringArgs.service_account needs role_arn (the IRSA role it is annotated with)")
+            account_meta = meta(args.service_account)
+            account_meta["annotations"] = {ROLE_ARN_ANNOTATION: args.role_arn}
             mounted.append(k8s.core.v1.ServiceAccount(
                 f"{name}-service-account",
-                metadata=meta(args.service_account, annotations={ROLE_ARN_ANNOTATION: args.role_arn}),
+                metadata=account_meta,
                 opts=child,
             ))
             # Own the deprecated alias too: the API server copies serviceAccountName into it,
@@ -138,7 +142,7 @@ class ZmsWiring(pulumi.ComponentResource):
                 string_data=pulumi.Output.secret(data),
                 opts=child,
             ))
-            env += [{"name": var, "value_from": {"secret_key_ref": {"name": secret_name, "key": key}}}
+            env += [k8s.core.v1.EnvVarPatchArgsDict(name=var, value_from={"secret_key_ref": {"name": secret_name, "key": key}})
                     for var, key in env_keys.items()]
             fingerprint.update(secret=secret_name)
 
