@@ -30,7 +30,7 @@ def _pairs(values: list[str]) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline_plan", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m offline_plan", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--out", type=Path, help="output folder (default build/plan/<stack>)")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="override a config value")

@@ -80,7 +80,7 @@ def diff_plan(expected_dir: Path, plan: Plan, scratch: Path, label: Optional[str
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline_plan.golden", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m offline_plan.golden", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=GOLDEN_DIR, help="folder of the golden plans (default plans/)")
     parser.add_argument("--add", action="append", default=[], metavar="STACK", help="also keep a golden plan of this stack")
     args = parser.parse_args(argv)

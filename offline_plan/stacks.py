@@ -55,7 +55,7 @@ def plan_stack(
     full, encrypted = stack_config_and_secrets(stack, stack_dir)
     full.update(config or {})
     full.update(secrets or {})
-    secret_keys = tuple(dict.fromkeys([*(k for k in encrypted if k not in (config or {})), *(secrets or {})]))
+    secret_keys: tuple[str, ...] = tuple(dict.fromkeys([*(k for k in encrypted if k not in (config or {})), *(secrets or {})]))
     notes = [f"{key} is encrypted in Pulumi.{stack}.yaml: planned with a placeholder, as a secret"
              for key in encrypted if key not in (config or {}) and key not in (secrets or {})]
     with tempfile.TemporaryDirectory() as scratch:

@@ -19,7 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, ParamSpec, TypeVar
 
 import botocore.session
 import pulumi
@@ -140,7 +140,10 @@ class ConfigErrors(pulumi.RunError):
         return ConfigErrors([error.redacted(secrets) for error in self.errors])
 
 
-BAD = object()
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+BAD: Any = object()
 """The parsed value of a key that had an error (reported once, where it was parsed)."""
 
 
@@ -155,9 +158,11 @@ class _Checks:
     def __init__(self) -> None:
         self.errors: list[ConfigError] = []
 
-    def __call__(self, parse, *args):  # noqa: ANN001, ANN204 - any parser, any value
+    def __call__(self, parse: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """parse(*args), or BAD after recording its error. BAD is typed as the parser's
+        result: it is only ever passed on to ok() and raise_if_any()."""
         try:
-            return parse(*args)
+            return parse(*args, **kwargs)
         except ConfigError as error:
             self.add(error)
             return BAD
@@ -389,7 +394,7 @@ def load_settings(
     `secret_keys`: the keys whose values are Pulumi secrets. No error message shows them.
     `stack`: the stack's name; the Kubernetes names and the field manager derive from it.
     """
-    secrets = {key: raw[key] for key in secret_keys if raw.get(key) is not None}
+    secrets = {key: value for key in secret_keys if (value := raw.get(key)) is not None}
     try:
         return _load_settings(raw, project_dir or Path.cwd(), secrets, stack)
     except (ConfigError, ConfigErrors) as error:
@@ -429,8 +434,9 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
     create_oidc_setting = None if create_oidc is None else check(_bool, "createOidcProvider", create_oidc)
     sender = check(_email, "senderEmail", get("senderEmail"))
     recipients = check(_recipients, get("recipientEmails"), sender if ok(sender) else None)
-    if get("sesRegion") is not None:
-        ses_region = check(_ses_region, get("sesRegion"))
+    configured_region = get("sesRegion")
+    if configured_region is not None:
+        ses_region = check(_ses_region, configured_region)
         partitions = ses_partitions()
         if ok(region, ses_region) and region in partitions and partitions[region] != partitions.get(ses_region):
             check.add(ConfigError("sesRegion", ses_region, (
@@ -513,7 +519,9 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
         )
     bound = dataclasses.replace(settings, cluster_account_id=cluster, ses_account_id=settings.ses_account_id or cluster)
     if bound.ses_role_arn:
-        role_account = _ROLE_ARN.fullmatch(bound.ses_role_arn).group("account")
+        role_match = _ROLE_ARN.fullmatch(bound.ses_role_arn)
+        assert role_match is not None  # load_settings checked it
+        role_account = role_match.group("account")
         if role_account != bound.ses_account_id:
             raise ConfigError("sesRoleArn", bound.ses_role_arn, f"a role in the SES account {bound.ses_account_id} (set {PROJECT}:sesAccountId when SES lives elsewhere)")
     if bound.cross_account and not (bound.ses_role_arn or bound.ses_profile):
@@ -609,10 +617,8 @@ def ses_regions() -> frozenset[str]:
     return frozenset(ses_partitions())
 
 
-def _ses_region(value: Optional[str], key: str = "sesRegion") -> Optional[str]:
+def _ses_region(value: str, key: str = "sesRegion") -> str:
     expected = "an AWS Region where SES is offered, such as eu-west-1"
-    if value is None:
-        return None
     if not _REGION.fullmatch(value):
         raise ConfigError(key, value, expected)
     if value not in ses_partitions():
