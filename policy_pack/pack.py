@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import cast, Any, Mapping, Optional
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     ReportViolation,
+    ResourceRemediation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Secret,
@@ -50,7 +52,7 @@ def make_data_secret(args: ResourceValidationArgs) -> Optional[dict[str, Any]]:
     return fixed
 
 
-def policies() -> list[ResourceValidationPolicy]:
+def policies() -> list[Policy]:
     validations = [
         ResourceValidationPolicy(name=name, description=description, validate=_validation(rule),
                                  enforcement_level=EnforcementLevel.MANDATORY)
@@ -59,7 +61,9 @@ def policies() -> list[ResourceValidationPolicy]:
     secret = ResourceValidationPolicy(
         name=SECRET_POLICY,
         description="A Kubernetes Secret's data and stringData are Pulumi secrets (made secret if not).",
-        remediate=make_data_secret,
+        # pulumi_policy's ResourceRemediation type names only an awaitable result, but its
+        # server takes a plain mapping too (`elif result is not None: new_props = result`).
+        remediate=cast(ResourceRemediation, make_data_secret),
         enforcement_level=EnforcementLevel.REMEDIATE,
     )
     return [*validations, secret]

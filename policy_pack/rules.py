@@ -63,7 +63,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value)
 
 
-def policy_documents(resource_type: str, props: Props) -> Iterator[tuple[str, dict]]:
+def policy_documents(resource_type: str, props: Props) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(field, parsed document) for each known policy field that holds a JSON string."""
     for field in POLICY_FIELDS.get(resource_type, ()):
         value = props.get(field)

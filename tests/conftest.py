@@ -13,6 +13,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from offline_plan.engine import Plan, Secret, reveal, run_program
+from program.settings import ConfigError
 
 # Property tests have a fixed example budget. "ci" (the default) is also derandomized,
 # so every run, CI's included, checks the same examples; "dev" explores new ones.
@@ -105,6 +106,12 @@ def plans(configs) -> dict[str, Plan]:
         assert plan.error is None, f"{name}: {plan.error}"
         out[name] = plan
     return out
+
+
+def config_error(plan: Plan) -> ConfigError:
+    """The plan's error, which must be one ConfigError (one bad key)."""
+    assert isinstance(plan.error, ConfigError), repr(plan.error)
+    return plan.error
 
 
 def walk(value: Any, inside_secret: bool = False):

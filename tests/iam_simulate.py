@@ -26,7 +26,7 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Mapping, Any
 
 ACCESS_DIR = Path(__file__).resolve().parent / "access"
 SCRIPT = ACCESS_DIR / "simulate.mjs"
@@ -62,7 +62,7 @@ class AccessRequest:
     resource_account: str
     identity_policies: list[dict[str, Any]] = field(default_factory=list)
     resource_policy: dict[str, Any] | None = None
-    context: dict[str, str | list[str]] = field(default_factory=dict)
+    context: Mapping[str, str | list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)

@@ -9,6 +9,7 @@ import sys
 import pulumi
 import pytest
 
+from conftest import config_error
 from offline_plan.engine import PROJECT_DIR, run_program
 from program.settings import ConfigError, ConfigErrors, ses_regions
 
@@ -77,7 +78,7 @@ def test_oversized_jar_is_refused(configs, tmp_path):
     jar = tmp_path / "big.jar"
     jar.write_bytes(b"\0" * (1024 * 1024))
     plan = run_program("bad", bad(configs, "kind-smtp", {"athenz-ses:pluginJar": str(jar)}))
-    assert plan.error.key == "athenz-ses:pluginJar" and f"{1024 * 1024} bytes" in str(plan.error)
+    assert config_error(plan).key == "athenz-ses:pluginJar" and f"{1024 * 1024} bytes" in str(plan.error)
     assert plan.resources == []
 
 
@@ -85,7 +86,7 @@ def test_a_plugin_jar_that_is_not_a_jar_is_refused(configs, tmp_path):
     jar = tmp_path / "plugin.jar"
     jar.write_bytes(b"not a zip archive")
     plan = run_program("bad", bad(configs, "kind-smtp", {"athenz-ses:pluginJar": str(jar)}))
-    assert isinstance(plan.error, ConfigError) and plan.error.key == "athenz-ses:pluginJar"
+    assert isinstance(plan.error, ConfigError) and config_error(plan).key == "athenz-ses:pluginJar"
     assert "a jar of class files" in str(plan.error)
     assert plan.resources == []
 
@@ -122,7 +123,7 @@ def test_every_bad_key_is_reported_at_once_one_line_each_in_key_order(configs):
 @pytest.mark.parametrize("key,suggested", [("sandBox", "sandbox"), ("senderEmal", "senderEmail"), ("notifer", "notifier"), ("zzz", None)])
 def test_an_unknown_key_is_an_error_that_suggests_the_closest_known_key(configs, key, suggested):
     plan = run_program("bad", bad(configs, "kind-access-key", {f"athenz-ses:{key}": "false"}))
-    assert isinstance(plan.error, ConfigError) and plan.error.key == f"athenz-ses:{key}"
+    assert isinstance(plan.error, ConfigError) and config_error(plan).key == f"athenz-ses:{key}"
     hint = f"did you mean athenz-ses:{suggested}?"
     assert (hint in str(plan.error)) == (suggested is not None), str(plan.error)
     assert plan.resources == []
@@ -135,13 +136,13 @@ def test_an_unknown_key_is_an_error_that_suggests_the_closest_known_key(configs,
 ])
 def test_ses_region_must_offer_ses_according_to_botocore(configs, change, key):
     plan = run_program("bad", bad(configs, "kind-access-key", change))
-    assert isinstance(plan.error, ConfigError) and plan.error.key == key
+    assert isinstance(plan.error, ConfigError) and config_error(plan).key == key
     assert "SES is not offered in" in str(plan.error)
 
 
 def test_ses_region_stays_in_the_partition_of_the_cluster(configs):
     plan = run_program("bad", bad(configs, "kind-access-key", {"athenz-ses:sesRegion": "us-gov-west-1"}))
-    assert plan.error.key == "athenz-ses:sesRegion" and "cannot span partitions" in str(plan.error)
+    assert config_error(plan).key == "athenz-ses:sesRegion" and "cannot span partitions" in str(plan.error)
     gov = run_program("gov", bad(configs, "kind-access-key", {"aws:region": "us-gov-east-1", "athenz-ses:sesRegion": "us-gov-west-1"}))
     assert gov.error is None
 
@@ -155,7 +156,7 @@ def test_ses_regions_come_from_botocore_and_include_the_usual_ones():
 def test_an_account_id_yaml_read_as_a_number_gets_a_hint_to_quote_it(configs):
     # `sesAccountId: 022222222222` unquoted: YAML 1.1 reads octal 2454267026.
     plan = run_program("bad", bad(configs, "cross-sending-authorization", {"athenz-ses:sesAccountId": "2454267026"}))
-    assert plan.error.key == "athenz-ses:sesAccountId"
+    assert config_error(plan).key == "athenz-ses:sesAccountId"
     assert "'2454267026'" in str(plan.error) and 'write the id in quotes, such as "022222222222"' in str(plan.error)
 
 
@@ -174,5 +175,5 @@ def test_offline_plan_prints_each_bad_key_on_its_own_line(tmp_path):
 def test_a_mistyped_jar_path_names_the_jars_of_its_folder(configs, tmp_path):
     (tmp_path / "ses-notification-plugin-1.0.0.jar").write_bytes(b"")
     plan = run_program("bad", bad(configs, "kind-smtp", {"athenz-ses:pluginJar": str(tmp_path / "ses-notification-plugin-1.0.O.jar")}))
-    assert plan.error.key == "athenz-ses:pluginJar"
+    assert config_error(plan).key == "athenz-ses:pluginJar"
     assert "no such file, but its folder holds ses-notification-plugin-1.0.0.jar: a typo?" in str(plan.error)

@@ -113,7 +113,9 @@ def test_the_example_exports_the_component_outputs(example_plan):
 @pytest.fixture(scope="module")
 def schema() -> dict:
     """The package schema `pulumi package add provider/` gets, from the SDK's analyzer."""
-    return json.loads(ComponentProvider([AthenzSesNotifications], PACKAGE, None, "0.0.0").schema)
+    provider = ComponentProvider([AthenzSesNotifications], PACKAGE, None, "0.0.0")
+    assert provider.schema is not None
+    return json.loads(provider.schema)
 
 
 def test_the_schema_has_the_component_with_its_required_inputs(schema):

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from pulumi_policy import ResourceValidationArgs
+from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy
 from pulumi_policy import Secret as PolicySecret
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.secret import secrets_preserving_proxy
@@ -170,7 +170,8 @@ def test_unknown_policy_fields_are_skipped():
 # --- the pulumi_policy wrappers ---------------------------------------------------------
 
 def _args(resource_type: str, props: Any) -> ResourceValidationArgs:
-    return ResourceValidationArgs(resource_type, props, "urn:test", "test", None, None, None, {})
+    options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+    return ResourceValidationArgs(resource_type, props, "urn:test", "test", options, None, None, {})
 
 
 def test_the_pack_declares_every_rule():
@@ -187,6 +188,7 @@ def test_a_validation_policy_reports_what_its_rule_finds(plans):
         reported.append(message)
 
     patch_policy = next(p for p in pack.policies() if p.name == "zms-patch-leaves-base-alone")
+    assert isinstance(patch_policy, ResourceValidationPolicy)
     patch_policy.validate(_args(rules.DEPLOYMENT_PATCH, inputs), report)
     assert reported == rules.patch_leaves_base_alone(rules.DEPLOYMENT_PATCH, inputs) != []
 
@@ -201,6 +203,7 @@ def test_validations_cannot_see_secrets_so_a_remediation_enforces_them():
 
     plain = secrets_preserving_proxy(deserialize_properties({"stringData": {"password": "p"}, "type": "Opaque"}, True))
     fixed = pack.make_data_secret(_args(rules.K8S_SECRET, plain))
+    assert fixed is not None
     assert isinstance(fixed["stringData"], PolicySecret) and fixed["stringData"].value == {"password": "p"}
     assert fixed["type"] == "Opaque"
     assert pack.make_data_secret(_args(rules.DEPLOYMENT_PATCH, plain)) is None

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from athenz_ses.zms_wiring import BASE_ENV
-from conftest import BUILTIN_CLASS, assert_no_wildcards, policy_documents, CLUSTER, ISSUER_HOST, PLUGIN_CLASS, SCENARIOS, SES, SES_ROLE, walk
+from conftest import BUILTIN_CLASS, assert_no_wildcards, policy_documents, CLUSTER, ISSUER_HOST, PLUGIN_CLASS, SCENARIOS, SES, SES_ROLE, walk, config_error
 from offline_plan.engine import Secret, reveal, run_program
 
 EU, US, AP = "eu-west-1", "us-east-1", "ap-northeast-1"
@@ -232,7 +232,7 @@ def test_ses_provider_assumes_its_role_with_the_cluster_profile(configs):
 def test_credentials_of_another_account_stop_before_any_resource(configs):
     plan = run_program("wrong", configs["same-account-irsa"], caller_account_id="333333333333")
     assert plan.resources == []
-    assert plan.error.key == "athenz-ses:clusterAccountId" and "333333333333" in str(plan.error)
+    assert config_error(plan).key == "athenz-ses:clusterAccountId" and "333333333333" in str(plan.error)
 
 
 # --- Kubernetes ---------------------------------------------------------------------------

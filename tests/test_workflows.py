@@ -115,6 +115,7 @@ def test_teardown_destroys_a_chosen_stack_or_the_closed_pull_requests_review_sta
 
 def stack_target():
     spec = importlib.util.spec_from_file_location("stack_target", PROJECT_DIR / ".github" / "stack_target.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
