@@ -1,0 +1,140 @@
+"""The shared mock of the unit tests: each component built alone under the Pulumi SDK's
+documented unit-testing mechanism (`pulumi.runtime.Mocks`, `set_mocks`, `test`).
+
+These are "our own mock" tests, the weakest kind of proof: they show what a component
+sends to the engine (which resources, with which inputs, which provider functions it
+calls), never what AWS or Kubernetes would do with it. The outputs below are plausible
+stand-ins written here, not the providers' answers.
+
+What the SDK's Mocks API does not show: resource options (retain_on_delete,
+depends_on, replace_on_changes, ...) never reach `new_resource`. Secret inputs reach it
+in the resource protocol's secret envelope (see `revealed`); tests here read through
+it and assert nothing about secretness (not public API; other tests cover it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+
+from offline_plan.mocks import render_policy_document
+
+PROJECT = "athenz-ses"
+STACK = "unit"
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+ISSUER_HOST = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+ISSUER = f"https://{ISSUER_HOST}"
+OIDC_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{ISSUER_HOST}"
+
+
+def autoname(name: str) -> str:
+    """Pulumi's auto-name (logical name + '-' + 7 random characters), made stable."""
+    return f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:7]}"
+
+
+@dataclass
+class Registered:
+    """One resource as `new_resource` received it."""
+
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    provider: Optional[str]
+    custom: bool
+
+
+class UnitMocks(pulumi.runtime.Mocks):
+    """Records every resource and provider-function call; answers with plausible values."""
+
+    def __init__(self) -> None:
+        self.resources: list[Registered] = []
+        self.calls: list[tuple[str, dict]] = []
+        self.partition = "aws"  # what getPartition answers; a test may set another
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        inputs = dict(args.inputs)
+        self.resources.append(Registered(args.typ, args.name, inputs, args.provider, args.custom))
+        iam = f"arn:aws:iam::{ACCOUNT}"
+        if args.typ == "aws:iam/role:Role":
+            name = inputs.get("name") or autoname(args.name)
+            return name, {**inputs, "name": name, "arn": f"{iam}:role/{name}"}
+        if args.typ == "aws:iam/user:User":
+            name = inputs.get("name") or autoname(args.name)
+            return name, {**inputs, "name": name, "arn": f"{iam}:user{inputs.get('path', '/')}{name}"}
+        if args.typ == "aws:iam/accessKey:AccessKey":
+            key_id = "AKIA" + hashlib.sha256(args.name.encode()).hexdigest()[:9].upper() + "EXAMPLE"
+            return key_id, {**inputs, "secret": "mock-secret-access-key", "sesSmtpPasswordV4": "mock-smtp-password"}
+        if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            arn = f"{iam}:oidc-provider/{inputs['url'].removeprefix('https://')}"
+            return arn, {**inputs, "arn": arn}
+        if args.typ == "aws:sesv2/emailIdentity:EmailIdentity":
+            email = inputs["emailIdentity"]
+            return email, {**inputs, "arn": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{email}"}
+        if args.typ.startswith("kubernetes:"):
+            meta = dict(inputs.get("metadata") or {})
+            meta.setdefault("name", autoname(args.name))  # the provider auto-names it
+            return f"{meta.get('namespace', '')}/{meta['name']}", {**inputs, "metadata": meta}
+        return f"{args.name}-id", inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        self.calls.append((args.token, dict(args.args)))
+        if args.token == "aws:iam/getPolicyDocument:getPolicyDocument":
+            return {"json": render_policy_document(args.args), "id": "policy"}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": self.partition, "dnsSuffix": "amazonaws.com", "id": self.partition}
+        if args.token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+            host = args.args["url"].removeprefix("https://")
+            return {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}", "url": host, "id": host}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/unit", "userId": "AIDAUNIT", "id": ACCOUNT}
+        raise NotImplementedError(f"no unit mock for {args.token}")
+
+    # --- what a test reads after the run --------------------------------------------------
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str) -> Registered:
+        found = self.of_type(typ)
+        assert len(found) == 1, f"expected one {typ}, found {[r.name for r in found]}"
+        return found[0]
+
+    def types(self) -> set[str]:
+        """The types of the custom resources (components excluded)."""
+        return {r.typ for r in self.resources if r.custom}
+
+    def calls_of(self, token: str) -> list[dict]:
+        return [args for t, args in self.calls if t == token]
+
+
+def statement(document: str) -> dict:
+    """The one statement of a policy document (every document here has one)."""
+    statements = json.loads(document)["Statement"]
+    assert len(statements) == 1, statements
+    return statements[0]
+
+
+def as_list(value: Any) -> list:
+    """An IAM value that may be one string or a list of them, as a list."""
+    return [value] if isinstance(value, str) else list(value)
+
+
+def revealed(value: Any) -> Any:
+    """The value with every secret envelope opened.
+
+    The SDK's mock engine (pulumi 3.272.0) hands `new_resource` a secret input as the
+    resource protocol's envelope, `{<signature key>: <secret signature>, "value": v}`;
+    this returns v (recursively) and says nothing about whether it was secret."""
+    if isinstance(value, dict):
+        if len(value) == 2 and "value" in value and all(
+                re.fullmatch(r"[0-9a-f]{32}", key) for key in value if key != "value"):
+            return revealed(value["value"])
+        return {key: revealed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [revealed(item) for item in value]
+    return value
