@@ -12,8 +12,8 @@ the SES account (federated-role) or in one account, it just sends as the address
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -44,7 +44,7 @@ class DelegatedSender(pulumi.ComponentResource):
     send_policy: pulumi.Output[str]
     service_account: k8s.core.v1.ServiceAccount
 
-    def __init__(self, name: str, args: DelegatedSenderArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: DelegatedSenderArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("athenz-ses:index:DelegatedSender", name, None, opts)
         self.send_policy = send_as(args.send_arns, SEND_ACTIONS, self)
         role = IrsaRole(name, IrsaRoleArgs(

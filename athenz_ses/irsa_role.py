@@ -15,8 +15,8 @@ Pass the role's account's AWS provider in `opts` (or let the default provider se
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -51,7 +51,7 @@ class IrsaRole(pulumi.ComponentResource):
     subjects: list[str]
     """The `:sub` values the trust policy accepts: system:serviceaccount:<namespace>:<name>."""
 
-    def __init__(self, name: str, args: IrsaRoleArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: IrsaRoleArgs, opts: pulumi.ResourceOptions | None = None):
         problems = []
         if len(name) > MAX_ROLE_COMPONENT_NAME:
             problems.append(f"name {name!r}: at most {MAX_ROLE_COMPONENT_NAME} characters, so that the "

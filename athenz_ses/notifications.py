@@ -24,9 +24,10 @@ plain values: Pulumi registers resources before Outputs resolve.
 
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional, Required, Sequence, TypedDict
+from typing import Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -69,55 +70,55 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     """The SES Region (`ses_provider`'s, or the default provider's)."""
     ses_account_id: Required[pulumi.Input[str]]
     """The account that owns the SES identities (it goes into their ARNs)."""
-    email_domain_to: Optional[str]
+    email_domain_to: str | None
     """athenz.notification_email_domain_to: ZMS mails user.alice at alice@<domain>.
     Required with the built-in notifier (without it ZMS mails alice@null)."""
-    recipient_emails: Optional[Sequence[str]]
+    recipient_emails: Sequence[str] | None
     """Recipients verified as SES identities while in the sandbox."""
-    sandbox: Optional[bool]
+    sandbox: bool | None
     """The SES account is in the SES sandbox (recipients must be verified)."""
-    namespace: Optional[str]
+    namespace: str | None
     """ZMS's namespace; it must exist and is never created or deleted."""
-    zms_deployment: Optional[str]
+    zms_deployment: str | None
     """The ZMS Deployment that gets patched."""
-    zms_container: Optional[str]
+    zms_container: str | None
     """The ZMS container in that Deployment."""
-    notifier: Optional[str]
+    notifier: str | None
     """builtin (Athenz's SES v2 notifier) or plugin (a NotificationServiceFactory jar, SMTP)."""
-    credentials: Optional[str]
+    credentials: str | None
     """irsa or access-key with the built-in notifier; smtp with the plugin."""
-    oidc_issuer_url: Optional[pulumi.Input[str]]
+    oidc_issuer_url: pulumi.Input[str] | None
     """The cluster's OIDC issuer (IRSA and delegated senders), with or without https://."""
-    oidc_provider_arn: Optional[pulumi.Input[str]]
+    oidc_provider_arn: pulumi.Input[str] | None
     """The issuer's IAM OIDC provider, when the caller already has it (pulumi-eks makes
     one) in the account the roles live in; otherwise it is looked up or created."""
-    create_oidc_provider: Optional[bool]
+    create_oidc_provider: bool | None
     """Create the IAM OIDC provider instead of looking it up; default: create it when the
     roles live in the SES account (federated-role across accounts)."""
-    service_account_name: Optional[str]
+    service_account_name: str | None
     """IRSA: the ServiceAccount created for ZMS; default: the name prefix."""
-    cross_account_mode: Optional[str]
+    cross_account_mode: str | None
     """Unset: SES is in the cluster's account. Otherwise SES is in another account, reached
     through `ses_provider`, and this places the IRSA roles: federated-role (in the SES
     account) or sending-authorization (in the cluster account, with an identity policy;
     delegated senders only)."""
-    ses_provider: Optional[aws.Provider]
+    ses_provider: aws.Provider | None
     """The AWS provider of the SES account (or Region), when it is not the default."""
-    sender_service_accounts: Optional[Sequence[str]]
+    sender_service_accounts: Sequence[str] | None
     """Other workloads (`namespace/name`) that may send as sender_email, one IRSA role each."""
-    plugin_jar: Optional[str]
+    plugin_jar: str | None
     """The plugin jar's path (notifier=plugin), shipped in a ConfigMap."""
-    plugin_factory_class: Optional[str]
+    plugin_factory_class: str | None
     """The plugin's NotificationServiceFactory class (notifier=plugin)."""
-    smtp_host: Optional[str]
+    smtp_host: str | None
     """The SMTP endpoint the plugin really connects to; default: the SES Region's."""
-    smoke_test_sender: Optional[str]
+    smoke_test_sender: str | None
     """The From address ZMS really sends with (a plugin may hard-code one); default sender_email."""
-    smoke_test: Optional[bool]
+    smoke_test: bool | None
     """Send one mail the way ZMS does on `pulumi up` (and one as the first delegated sender)."""
-    retain_identities: Optional[bool]
+    retain_identities: bool | None
     """Keep the SES identities on `pulumi destroy`."""
-    name_prefix: Optional[str]
+    name_prefix: str | None
     """Kubernetes names and the patch's field manager; default `athenz-ses-<stack>`."""
 
 
@@ -128,7 +129,7 @@ class _Args:
     sender_email: str
     ses_region: str
     ses_account_id: pulumi.Input[str]
-    email_domain_to: Optional[str]
+    email_domain_to: str | None
     recipient_emails: tuple[str, ...]
     sandbox: bool
     namespace: str
@@ -136,20 +137,20 @@ class _Args:
     zms_container: str
     notifier: str
     credentials: str
-    oidc_issuer_url: Optional[pulumi.Input[str]]
-    oidc_provider_arn: Optional[pulumi.Input[str]]
-    create_oidc_provider: Optional[bool]
-    service_account_name: Optional[str]
-    cross_account_mode: Optional[str]
-    ses_provider: Optional[aws.Provider]
+    oidc_issuer_url: pulumi.Input[str] | None
+    oidc_provider_arn: pulumi.Input[str] | None
+    create_oidc_provider: bool | None
+    service_account_name: str | None
+    cross_account_mode: str | None
+    ses_provider: aws.Provider | None
     sender_service_accounts: tuple[str, ...]
-    plugin_jar: Optional[str]
-    plugin_factory_class: Optional[str]
-    smtp_host: Optional[str]
-    smoke_test_sender: Optional[str]
+    plugin_jar: str | None
+    plugin_factory_class: str | None
+    smtp_host: str | None
+    smoke_test_sender: str | None
     smoke_test: bool
     retain_identities: bool
-    name_prefix: Optional[str]
+    name_prefix: str | None
 
 
 # The defaults of the keys Pulumi.yaml gives one (a test keeps them equal to it).
@@ -223,31 +224,31 @@ class AthenzSesNotifications(pulumi.ComponentResource):
 
     zms_principal_arn: pulumi.Output[str]
     """The IAM role or user ZMS sends as."""
-    role_arn: pulumi.Output[Optional[str]]
+    role_arn: pulumi.Output[str | None]
     """ZMS's IRSA role (credentials=irsa)."""
     sender_identity_arn: pulumi.Output[str]
     """The SES identity ZMS sends as."""
     recipient_identity_arns: pulumi.Output[list[str]]
     """The recipients verified while in the sandbox."""
-    service_account: pulumi.Output[Optional[str]]
+    service_account: pulumi.Output[str | None]
     """ZMS's ServiceAccount as namespace/name (credentials=irsa)."""
-    smtp_endpoint: pulumi.Output[Optional[str]]
+    smtp_endpoint: pulumi.Output[str | None]
     """host:port the plugin sends to (credentials=smtp)."""
     sender_service_account_roles: pulumi.Output[dict[str, dict[str, str]]]
     """namespace/name -> {roleArn, and sourceArn when the workload must name it}."""
     zms_system_properties: pulumi.Output[dict[str, str]]
     """The -D flags the patch gives ZMS (in JDK_JAVA_OPTIONS)."""
-    smoke_test_job: pulumi.Output[Optional[str]]
+    smoke_test_job: pulumi.Output[str | None]
     """The smoke-test Job's name (smoke_test)."""
-    sender_smoke_test_job: pulumi.Output[Optional[str]]
+    sender_smoke_test_job: pulumi.Output[str | None]
     """The first delegated sender's smoke-test Job's name."""
     zms_patch_urn: pulumi.Output[str]
     """The URN of the server-side-apply patch of the ZMS Deployment."""
 
-    def __init__(self, name: str, args: AthenzSesNotificationsArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: AthenzSesNotificationsArgs, opts: pulumi.ResourceOptions | None = None):
         return self._build(name, with_defaults(args), opts)
 
-    def _build(self, name: str, args: _Args, opts: Optional[pulumi.ResourceOptions]) -> None:
+    def _build(self, name: str, args: _Args, opts: pulumi.ResourceOptions | None) -> None:
         problems = check_args(args)
         if problems:
             raise ValueError("AthenzSesNotifications: " + "; ".join(problems))
@@ -275,15 +276,15 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             retain_on_delete=args.retain_identities,
         ), opts=child(ses=True))
 
-        oidc_arn: Optional[pulumi.Input[str]] = args.oidc_provider_arn
+        oidc_arn: pulumi.Input[str] | None = args.oidc_provider_arn
         if oidc_arn is None and args.oidc_issuer_url is not None and (args.credentials == IRSA or args.sender_service_accounts):
             create = roles_in_ses_account if args.create_oidc_provider is None else args.create_oidc_provider
             oidc_arn = ClusterOidcProvider("oidc", ClusterOidcProviderArgs(
                 issuer_url=args.oidc_issuer_url, create=create,
             ), opts=child(ses=roles_in_ses_account)).arn
 
-        zms_role: Optional[IrsaRole] = None
-        zms_send_policy: Optional[pulumi.Output[str]] = None
+        zms_role: IrsaRole | None = None
+        zms_send_policy: pulumi.Output[str] | None = None
         service_account = args.service_account_name or prefix
         if args.credentials == IRSA:
             assert oidc_arn is not None and args.oidc_issuer_url is not None
@@ -297,7 +298,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 description="Athenz ZMS notifications through Amazon SES",
             ), opts=role_opts)
 
-        zms_user: Optional[SendingUser] = None
+        zms_user: SendingUser | None = None
         if args.credentials in (ACCESS_KEY, SMTP):
             zms_user = SendingUser(args.credentials, SendingUserArgs(
                 region=args.ses_region, send_arns=identities.send_arns, smtp=args.credentials == SMTP,
@@ -349,8 +350,8 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             ), opts=child(ses=True))
 
         # 3. Smoke tests: ZMS's own path, and the first delegated sender's.
-        smoke_test_job: Optional[pulumi.Output[Optional[str]]] = None
-        sender_smoke_test_job: Optional[pulumi.Output[Optional[str]]] = None
+        smoke_test_job: pulumi.Output[str | None] | None = None
+        sender_smoke_test_job: pulumi.Output[str | None] | None = None
         recipient = (*(args.recipient_emails if args.sandbox else ()), args.sender_email)[0]
         if args.smoke_test:
             assert zms_send_policy is not None

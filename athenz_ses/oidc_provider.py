@@ -5,7 +5,6 @@ usual case in another account, which rarely has the issuer yet). IRSA roles trus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -27,7 +26,7 @@ class ClusterOidcProvider(pulumi.ComponentResource):
     issuer_host: pulumi.Output[str]
     """The issuer without https://: the prefix of the `:sub` and `:aud` condition keys."""
 
-    def __init__(self, name: str, args: ClusterOidcProviderArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: ClusterOidcProviderArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("athenz-ses:index:ClusterOidcProvider", name, None, opts)
         self.issuer_host = issuer_host(args.issuer_url)
         if args.create:

@@ -6,7 +6,7 @@ it grants in one file. None uses a `*` action, resource or principal.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws

@@ -5,8 +5,8 @@ sandbox; ZMS's own notifiers name none, so only delegated senders get it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -24,7 +24,7 @@ class SenderAuthorizationArgs:
 
 
 class SenderAuthorization(pulumi.ComponentResource):
-    def __init__(self, name: str, args: SenderAuthorizationArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: SenderAuthorizationArgs, opts: pulumi.ResourceOptions | None = None):
         if not args.principal_arns:
             raise ValueError("SenderAuthorizationArgs.principal_arns: at least one role")
         super().__init__("athenz-ses:index:SenderAuthorization", name, None, opts)

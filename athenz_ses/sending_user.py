@@ -11,8 +11,8 @@ access key. ZMS uses it where it has no IRSA:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -37,14 +37,14 @@ class SendingUser(pulumi.ComponentResource):
     """The user's policy document (JSON): what the credentials may do."""
     access_key_id: pulumi.Output[str]
     """Changes whenever the credentials do; safe to show (it is not the secret)."""
-    secret_access_key: Optional[pulumi.Output[str]]
+    secret_access_key: pulumi.Output[str] | None
     """Secret; None with smtp (ZMS gets the SMTP password instead)."""
-    smtp_password: Optional[pulumi.Output[str]]
+    smtp_password: pulumi.Output[str] | None
     """Secret; only with smtp."""
-    smtp_host: Optional[str]
+    smtp_host: str | None
     smtp_port: int = SMTP_PORT
 
-    def __init__(self, name: str, args: SendingUserArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: SendingUserArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("athenz-ses:index:SendingUser", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         user = aws.iam.User(f"{name}-user", path="/athenz-ses/", opts=child)

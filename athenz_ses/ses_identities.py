@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -34,7 +34,7 @@ class SesIdentities(pulumi.ComponentResource):
     send_arns: pulumi.Output[list[str]]
     """The ARNs a sender must be allowed on: the sender, then every verified recipient."""
 
-    def __init__(self, name: str, args: SesIdentitiesArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: SesIdentitiesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("athenz-ses:index:SesIdentities", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete)
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition

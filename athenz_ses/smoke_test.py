@@ -36,9 +36,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -81,15 +81,15 @@ class SmokeTestArgs:
     """The SES Region, passed explicitly."""
     trigger: pulumi.Input[str]
     """A fingerprint of the wiring under test: when it changes, the test runs again."""
-    service_account: Optional[str] = None
+    service_account: str | None = None
     """IRSA: send as this ServiceAccount."""
-    access_key_secret: Optional[pulumi.Input[str]] = None
+    access_key_secret: pulumi.Input[str] | None = None
     """Access key: send with the keys of this Secret (keys access-key-id, secret-access-key)."""
-    smtp_secret: Optional[pulumi.Input[str]] = None
+    smtp_secret: pulumi.Input[str] | None = None
     """SMTP: send with the user and password of this Secret (keys username, password)."""
-    smtp_host: Optional[str] = None
+    smtp_host: str | None = None
     """SMTP: the host the sender really connects to (port 587, STARTTLS)."""
-    source_arn: Optional[pulumi.Input[str]] = None
+    source_arn: pulumi.Input[str] | None = None
     """A delegated sender across accounts by sending authorization (with service_account):
     the sender identity ARN it names, with the second article's command."""
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
@@ -137,9 +137,9 @@ def _from_secret(env_name: str, secret: pulumi.Input[str], key: str) -> k8s.core
 
 class SmokeTest(pulumi.ComponentResource):
     job: k8s.batch.v1.Job
-    job_name: pulumi.Output[Optional[str]]
+    job_name: pulumi.Output[str | None]
 
-    def __init__(self, name: str, args: SmokeTestArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: SmokeTestArgs, opts: pulumi.ResourceOptions | None = None):
         given = [args.service_account, args.access_key_secret, args.smtp_secret]
         if sum(value is not None for value in given) != 1:
             raise ValueError("SmokeTestArgs needs exactly one of service_account, access_key_secret and smtp_secret")

@@ -21,9 +21,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -59,17 +59,17 @@ class ZmsWiringArgs:
     container: str
     system_properties: Mapping[str, str]
     """ZMS system properties, passed as -D flags in JDK_JAVA_OPTIONS."""
-    service_account: Optional[str] = None
+    service_account: str | None = None
     """IRSA: the ServiceAccount to create and run ZMS as."""
-    role_arn: Optional[pulumi.Input[str]] = None
+    role_arn: pulumi.Input[str] | None = None
     """IRSA: the role the ServiceAccount is annotated with."""
-    aws_region: Optional[str] = None
+    aws_region: str | None = None
     """Built-in notifier: AWS_REGION for the AWS SDK in ZMS (the SES Region; the SDK's
     region chain otherwise ends at us-east-1)."""
-    user: Optional[SendingUser] = None
+    user: SendingUser | None = None
     """No IRSA: the IAM user's credentials, put in a Secret and handed to ZMS as env vars:
     AWS_SES_USER/AWS_SES_PASS (SMTP, the plugin) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY."""
-    plugin_jar: Optional[Path] = None
+    plugin_jar: Path | None = None
     """Plugin: the jar to ship in a ConfigMap and mount on ZMS's classpath."""
 
 
@@ -82,11 +82,11 @@ class ZmsWiring(pulumi.ComponentResource):
     checksum: pulumi.Output[str]
     """Fingerprint of everything the ZMS pods read (the pod-template annotation)."""
     field_manager: str
-    service_account_name: Optional[str]
-    secret_name: Optional[pulumi.Output[str]]
-    config_map_name: Optional[str]
+    service_account_name: str | None
+    secret_name: pulumi.Output[str] | None
+    config_map_name: str | None
 
-    def __init__(self, name: str, args: ZmsWiringArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: ZmsWiringArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("athenz-ses:index:ZmsWiring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.field_manager = args.name_prefix

@@ -15,17 +15,18 @@ import functools
 import json
 import logging
 import os
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
 
-from program.main import main
 from offline_plan.mocks import Location, PlanMocks
 from offline_plan.sdk_gap import RecordingMonitor, RegisteredResource, stack_exports
+from program.main import main
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "athenz-ses"
@@ -74,7 +75,7 @@ class Plan:
     calls: list[tuple[str, dict, Location]] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)
-    error: Optional[BaseException] = None
+    error: BaseException | None = None
     registered_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What each resource passed to register_outputs, by URN (the stack's own exports
     not among them: see offline_plan/sdk_gap.py)."""
@@ -164,8 +165,8 @@ def run_program(
     config: Mapping[str, str],
     *,
     secret_keys: tuple[str, ...] = (),
-    caller_account_id: Optional[str] = None,
-    program: Optional[Callable[[], None]] = None,
+    caller_account_id: str | None = None,
+    program: Callable[[], None] | None = None,
     project: str = PROJECT,
 ) -> Plan:
     """Run the program once for `config` (full keys such as `athenz-ses:senderEmail`).

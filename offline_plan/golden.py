@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Optional, Sequence
 
 from offline_plan.engine import PROJECT_DIR, Plan
 from offline_plan.render import MARKER, PlanOutputError, remove_plan, write_plan
@@ -59,7 +59,7 @@ def _files(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def diff_plan(expected_dir: Path, plan: Plan, scratch: Path, label: Optional[str] = None) -> str:
+def diff_plan(expected_dir: Path, plan: Plan, scratch: Path, label: str | None = None) -> str:
     """A unified diff from the files in expected_dir to `plan` rendered; '' when equal.
 
     Each file is named `label/<file>` (default: the expected folder's path)."""
@@ -79,7 +79,7 @@ def diff_plan(expected_dir: Path, plan: Plan, scratch: Path, label: Optional[str
     return "".join(chunks)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offline_plan.golden", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=GOLDEN_DIR, help="folder of the golden plans (default plans/)")
     parser.add_argument("--add", action="append", default=[], metavar="STACK", help="also keep a golden plan of this stack")

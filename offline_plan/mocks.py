@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 
@@ -71,7 +71,7 @@ class PlanMocks(pulumi.runtime.Mocks):
         self.providers: dict[str, Location] = {}
         self.calls: list[tuple[str, dict, Location]] = []
 
-    def location_of(self, type_: str, provider_ref: Optional[str], custom: bool = True, id_: str = "") -> Location:
+    def location_of(self, type_: str, provider_ref: str | None, custom: bool = True, id_: str = "") -> Location:
         """Where a resource (or a provider function call) lives: its provider's target."""
         if type_.startswith("kubernetes:") or type_.startswith("pulumi:providers:kubernetes"):
             return KUBERNETES

@@ -19,8 +19,9 @@ monitor answers. Nothing else in the repository touches the SDK's mock internals
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 from google.protobuf import json_format, struct_pb2

@@ -8,10 +8,8 @@ stay strings, only `true`/`false` are booleans.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
-from typing import Any
 
 import yaml
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
 
 from offline_plan.engine import PROJECT, PROJECT_DIR, Plan, run_program
 from offline_plan.stackfile import stack_config_and_secrets
@@ -39,9 +39,9 @@ class StackPlan:
 def plan_stack(
     stack: str,
     *,
-    config: Optional[Mapping[str, str]] = None,
-    secrets: Optional[Mapping[str, str]] = None,
-    caller_account_id: Optional[str] = None,
+    config: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    caller_account_id: str | None = None,
     always_placeholder_jar: bool = False,
     stack_dir: Path = PROJECT_DIR,
 ) -> StackPlan:

@@ -6,8 +6,7 @@ program. Starting the pack serves it over gRPC and blocks, so the rules live in
 rules.py and the pulumi_policy wrappers in pack.py, where the tests import them.
 """
 
-from pulumi_policy import PolicyPack
-
 from pack import NAME, policies
+from pulumi_policy import PolicyPack
 
 PolicyPack(name=NAME, policies=policies())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast, Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, cast
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -13,7 +14,6 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     Secret,
 )
-
 from rules import RULES, Rule, secret_data_is_secret
 
 NAME = "athenz-ses-least-privilege"
@@ -38,7 +38,7 @@ def _raw(props: Mapping[str, Any]) -> Mapping[str, Any]:
         return props
 
 
-def make_data_secret(args: ResourceValidationArgs) -> Optional[dict[str, Any]]:
+def make_data_secret(args: ResourceValidationArgs) -> dict[str, Any] | None:
     """Remediation: a Secret whose data or stringData is not a Pulumi secret gets it
     wrapped as one. A validation cannot do this check: it sees every secret unwrapped
     (pulumi/pulumi-policy#241); only a remediation's properties keep the marker."""

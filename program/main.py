@@ -9,7 +9,6 @@ AthenzSesNotifications, and exports its outputs. No resource logic lives here.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -18,7 +17,7 @@ from athenz_ses.notifications import AthenzSesNotifications, AthenzSesNotificati
 from program.settings import PROJECT, Settings, bind_accounts, load_settings, read_stack_config, secret_config_keys
 
 
-def ses_provider(settings: Settings) -> Optional[aws.Provider]:
+def ses_provider(settings: Settings) -> aws.Provider | None:
     """An explicit provider for the SES account (or Region) when it differs, else None."""
     if not settings.needs_ses_provider:
         return None
@@ -37,7 +36,7 @@ def ses_provider(settings: Settings) -> Optional[aws.Provider]:
     )
 
 
-def component_args(settings: Settings, provider: Optional[aws.Provider]) -> AthenzSesNotificationsArgs:
+def component_args(settings: Settings, provider: aws.Provider | None) -> AthenzSesNotificationsArgs:
     """The validated config, as the component's args."""
     assert settings.ses_account_id is not None
     return AthenzSesNotificationsArgs(
@@ -68,7 +67,7 @@ def component_args(settings: Settings, provider: Optional[aws.Provider]) -> Athe
     )
 
 
-def main(project_dir: Optional[Path] = None) -> None:
+def main(project_dir: Path | None = None) -> None:
     """Read config, validate, build providers, one component, exports.
 
     `project_dir`: where relative paths of the config (pluginJar) start; default the

@@ -17,19 +17,26 @@ import difflib
 import functools
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import botocore.session
 import pulumi
 import yaml
 
 from athenz_ses.names import stack_prefix
-from athenz_ses.sending_user import SMTP_PORT
 from athenz_ses.notifications import (
-    ACCESS_KEY, BUILTIN, FEDERATED_ROLE, IRSA, PLUGIN, SENDING_AUTHORIZATION, SMTP,
+    ACCESS_KEY,
+    BUILTIN,
+    FEDERATED_ROLE,
+    IRSA,
+    PLUGIN,
+    SENDING_AUTHORIZATION,
+    SMTP,
 )
+from athenz_ses.sending_user import SMTP_PORT
 from program.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
 
 PROJECT = "athenz-ses"
@@ -60,7 +67,7 @@ def as_config_string(value: object) -> str:
 
 # Every key of the public contract, with its static default as a config string (None:
 # no static default; the program derives it or treats the key as unset).
-DEFAULTS: dict[str, Optional[str]] = {
+DEFAULTS: dict[str, str | None] = {
     key: as_config_string(spec["default"]) if "default" in spec else None for key, spec in config_schema().items()
 }
 
@@ -108,7 +115,7 @@ class ConfigError(pulumi.RunError):
         shown = SECRET_SHOWN if secret else _show(value)
         super().__init__(f"config {self.key}: {shown} is not valid; expected {expected}")
 
-    def redacted(self, secrets: Mapping[str, str]) -> "ConfigError":
+    def redacted(self, secrets: Mapping[str, str]) -> ConfigError:
         """The same error with every secret config value (full key -> value) hidden."""
         hidden = [value for value in secrets.values() if value]
         if self.secret or not hidden:
@@ -136,7 +143,7 @@ class ConfigErrors(pulumi.RunError):
         self.errors = sorted(errors, key=lambda error: error.key)
         super().__init__("\n".join(str(error) for error in self.errors))
 
-    def redacted(self, secrets: Mapping[str, str]) -> "ConfigErrors":
+    def redacted(self, secrets: Mapping[str, str]) -> ConfigErrors:
         return ConfigErrors([error.redacted(secrets) for error in self.errors])
 
 
@@ -183,15 +190,15 @@ class Settings:
     """The validated stack configuration. Accounts are bound by `bind_accounts`."""
 
     region: str
-    cluster_account_id: Optional[str]
-    oidc_issuer_url: Optional[str]
-    ses_account_id: Optional[str]
+    cluster_account_id: str | None
+    oidc_issuer_url: str | None
+    ses_account_id: str | None
     ses_region: str
-    ses_role_arn: Optional[str]
-    ses_profile: Optional[str]
-    aws_profile: Optional[str]
+    ses_role_arn: str | None
+    ses_profile: str | None
+    aws_profile: str | None
     cross_account_mode: str
-    create_oidc_provider_setting: Optional[bool]
+    create_oidc_provider_setting: bool | None
     """createOidcProvider as configured; None: decided by `create_oidc_provider`."""
     sender_email: str
     recipient_emails: tuple[str, ...]
@@ -203,9 +210,9 @@ class Settings:
     notifier: str
     credentials: str
     """How ZMS authenticates to SES: irsa, access-key (built-in notifier) or smtp (plugin)."""
-    plugin_jar: Optional[Path]
-    plugin_factory_class: Optional[str]
-    email_domain_to: Optional[str]
+    plugin_jar: Path | None
+    plugin_factory_class: str | None
+    email_domain_to: str | None
     sender_service_accounts: tuple[tuple[str, str], ...] = ()
     """Other workloads that send as the sender identity: (namespace, name), IRSA each."""
     smoke_test: bool = False
@@ -227,7 +234,7 @@ class Settings:
         """`athenz-ses-<stack>`: the stack's Kubernetes names and field manager."""
         return stack_prefix(self.stack)
 
-    def secret_if_configured(self, key: str, value: Optional[str]) -> Optional[pulumi.Input[str]]:
+    def secret_if_configured(self, key: str, value: str | None) -> pulumi.Input[str] | None:
         """`value`, marked secret when the config key it came from is a secret."""
         full_key = key if ":" in key else f"{PROJECT}:{key}"
         return pulumi.Output.secret(value) if value is not None and full_key in self.secrets else value
@@ -256,7 +263,7 @@ class Settings:
         return self.cross_account and self.cross_account_mode == FEDERATED_ROLE
 
     @property
-    def role_account_id(self) -> Optional[str]:
+    def role_account_id(self) -> str | None:
         return self.ses_account_id if self.role_in_ses_account else self.cluster_account_id
 
     @property
@@ -367,26 +374,26 @@ class Settings:
         return unused
 
 
-def read_stack_config() -> Mapping[str, Optional[str]]:
+def read_stack_config() -> Mapping[str, str | None]:
     """The raw config strings of this stack, keyed as `namespace:key`."""
     project = pulumi.Config(PROJECT)
     aws = pulumi.Config("aws")
     # Every key of the project's namespace the CLI passed (PULUMI_CONFIG), so that a
     # misspelled key is reported instead of silently leaving its default in place.
     given = [key.split(":", 1)[1] for key in pulumi.runtime.get_config_env() if key.startswith(f"{PROJECT}:")]
-    raw: dict[str, Optional[str]] = {f"{PROJECT}:{key}": project.get(key) for key in dict.fromkeys([*DEFAULTS, *RETIRED, *given])}
+    raw: dict[str, str | None] = {f"{PROJECT}:{key}": project.get(key) for key in dict.fromkeys([*DEFAULTS, *RETIRED, *given])}
     raw["aws:region"] = aws.get("region")
     raw["aws:profile"] = aws.get("profile")
     return raw
 
 
-def secret_config_keys(raw: Mapping[str, Optional[str]]) -> frozenset[str]:
+def secret_config_keys(raw: Mapping[str, str | None]) -> frozenset[str]:
     """The keys of `raw` that the stack config holds as secrets."""
     return frozenset(key for key, value in raw.items() if value is not None and pulumi.runtime.is_config_secret(key))
 
 
 def load_settings(
-    raw: Mapping[str, Optional[str]], project_dir: Optional[Path] = None, secret_keys: frozenset[str] = frozenset(),
+    raw: Mapping[str, str | None], project_dir: Path | None = None, secret_keys: frozenset[str] = frozenset(),
     stack: str = "dev",
 ) -> Settings:
     """Validate every key and every combination that does not depend on credentials.
@@ -401,7 +408,7 @@ def load_settings(
         raise error.redacted(secrets) from None
 
 
-def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets: Mapping[str, str], stack: str) -> Settings:
+def _load_settings(raw: Mapping[str, str | None], project_dir: Path, secrets: Mapping[str, str], stack: str) -> Settings:
     check = _Checks()
     for key in sorted(secrets):
         if key not in SECRET_CAPABLE:
@@ -417,7 +424,7 @@ def _load_settings(raw: Mapping[str, Optional[str]], project_dir: Path, secrets:
         elif name not in DEFAULTS:
             check.add(ConfigError(name, raw[full_key], _unknown_key_hint(name)))
 
-    def get(key: str) -> Optional[str]:
+    def get(key: str) -> str | None:
         value = raw.get(f"{PROJECT}:{key}")
         return DEFAULTS[key] if value is None else value
 
@@ -537,17 +544,17 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
 
 # --- single-value parsers ------------------------------------------------------------------
 
-def _required_match(key: str, value: Optional[str], pattern: re.Pattern, expected: str) -> str:
+def _required_match(key: str, value: str | None, pattern: re.Pattern, expected: str) -> str:
     if value is None or not pattern.fullmatch(value):
         raise ConfigError(key, value, expected)
     return value
 
 
-def _optional_match(key: str, value: Optional[str], pattern: re.Pattern, expected: str) -> Optional[str]:
+def _optional_match(key: str, value: str | None, pattern: re.Pattern, expected: str) -> str | None:
     return None if value is None else _required_match(key, value, pattern, expected)
 
 
-def _dns_subdomain(key: str, value: Optional[str], max_length: int = 253) -> str:
+def _dns_subdomain(key: str, value: str | None, max_length: int = 253) -> str:
     expected = f"a Kubernetes object name (a DNS subdomain: lower case letters, digits, '-' and '.', at most {max_length})"
     value = _required_match(key, value, _DNS_SUBDOMAIN, expected)
     if len(value) > max_length:
@@ -555,23 +562,23 @@ def _dns_subdomain(key: str, value: Optional[str], max_length: int = 253) -> str
     return value
 
 
-def _bool(key: str, value: Optional[str]) -> bool:
+def _bool(key: str, value: str | None) -> bool:
     if value not in ("true", "false", "True", "False"):
         raise ConfigError(key, value, "true or false")
     return value.lower() == "true"
 
 
-def _choice(key: str, value: Optional[str], choices: tuple[str, ...]) -> str:
+def _choice(key: str, value: str | None, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ConfigError(key, value, "one of " + ", ".join(choices))
     return value
 
 
-def _email(key: str, value: Optional[str]) -> str:
+def _email(key: str, value: str | None) -> str:
     return _required_match(key, value, _EMAIL, "an email address such as zms@example.com")
 
 
-def _string_list(key: str, value: Optional[str], expected: str) -> list[str]:
+def _string_list(key: str, value: str | None, expected: str) -> list[str]:
     """A list key as the CLI passes it (JSON); unset is the empty list."""
     try:
         parsed = json.loads(value) if value is not None else []
@@ -582,7 +589,7 @@ def _string_list(key: str, value: Optional[str], expected: str) -> list[str]:
     return parsed
 
 
-def _recipients(value: Optional[str], sender: Optional[str]) -> tuple[str, ...]:
+def _recipients(value: str | None, sender: str | None) -> tuple[str, ...]:
     parsed = _string_list("recipientEmails", value, 'a list of email addresses, such as ["alice@example.com"]')
     seen: set[str] = set()
     for item in parsed:
@@ -593,7 +600,7 @@ def _recipients(value: Optional[str], sender: Optional[str]) -> tuple[str, ...]:
     return tuple(parsed)
 
 
-def _account_id(key: str, value: Optional[str]) -> Optional[str]:
+def _account_id(key: str, value: str | None) -> str | None:
     if value is None or _ACCOUNT_ID.fullmatch(value):
         return value
     hint = ""
@@ -634,7 +641,7 @@ def _unknown_key_hint(name: str) -> str:
     return f"a key this project knows (README.md, Configuration){suggestion}"
 
 
-def _credentials(value: Optional[str], notifier: str, issuer: Optional[str]) -> str:
+def _credentials(value: str | None, notifier: str, issuer: str | None) -> str:
     """How ZMS authenticates: the plugin only speaks SMTP; the built-in notifier takes
     IRSA (default with an issuer) or a static access key (default without, e.g. kind)."""
     if notifier == PLUGIN:
@@ -650,7 +657,7 @@ def _credentials(value: Optional[str], notifier: str, issuer: Optional[str]) -> 
 
 
 def _sender_service_accounts(
-    value: Optional[str], issuer: Optional[str], zms: Optional[tuple[str, str]]
+    value: str | None, issuer: str | None, zms: tuple[str, str] | None
 ) -> tuple[tuple[str, str], ...]:
     key = "senderServiceAccounts"
     expected = 'a list of "namespace/name" ServiceAccounts of other workloads, such as ["mailer/reports"]'
@@ -669,7 +676,7 @@ def _sender_service_accounts(
 
 
 def _jar_findings(
-    value: Optional[str], jar: Path, factory: str, ses_region: str, sender: str, domains: tuple[str, ...]
+    value: str | None, jar: Path, factory: str, ses_region: str, sender: str, domains: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """What the plugin hard-codes against the config: the warnings, the SMTP endpoints and
     the addresses in the string constants of the classes in its factory's package (a
@@ -684,7 +691,7 @@ def _jar_findings(
             tuple(smtp_endpoints(own)), tuple(email_addresses(own)))
 
 
-def _issuer(value: Optional[str]) -> Optional[str]:
+def _issuer(value: str | None) -> str | None:
     if value is None:
         return None
     normalised = value[:-1] if value.endswith("/") else value
@@ -693,7 +700,7 @@ def _issuer(value: Optional[str]) -> Optional[str]:
     return normalised
 
 
-def _plugin_jar(value: Optional[str], project_dir: Path) -> Path:
+def _plugin_jar(value: str | None, project_dir: Path) -> Path:
     expected = f"the path of the plugin jar, relative to the project, at most {CONFIGMAP_LIMIT_BYTES - CONFIGMAP_OVERHEAD_BYTES} bytes (it travels in a ConfigMap)"
     if not value or "\x00" in value:
         raise ConfigError("pluginJar", value, expected)

@@ -24,9 +24,10 @@ import copy
 import json
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Mapping, Any
+from typing import Any
 
 ACCESS_DIR = Path(__file__).resolve().parent / "access"
 SCRIPT = ACCESS_DIR / "simulate.mjs"

@@ -14,9 +14,18 @@ import json
 import re
 
 import pytest
-
 from conftest import SCENARIOS
-from iam_simulate import ALLOWED, AccessRequest, AccessResult, alias_web_identity, assert_decision, oidc_provider_arn, simulate, web_identity_context
+from iam_simulate import (
+    ALLOWED,
+    AccessRequest,
+    AccessResult,
+    alias_web_identity,
+    assert_decision,
+    oidc_provider_arn,
+    simulate,
+    web_identity_context,
+)
+
 from offline_plan.engine import Plan, PlannedResource, reveal
 from offline_plan.stacks import committed_stacks
 

@@ -8,8 +8,8 @@ import sys
 
 import pulumi
 import pytest
-
 from conftest import config_error
+
 from offline_plan.engine import PROJECT_DIR, run_program
 from program.settings import ConfigError, ConfigErrors, ses_regions
 

@@ -5,7 +5,6 @@ always deny fails each of them."""
 from __future__ import annotations
 
 import pytest
-
 from iam_simulate import (
     ALLOWED,
     IMPLICITLY_DENIED,

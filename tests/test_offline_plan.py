@@ -11,10 +11,9 @@ import tempfile
 import pytest
 import yaml
 
-from offline_plan.engine import PROJECT_DIR
-from offline_plan.stackfile import StackFileError, project_defaults, stack_config
-from offline_plan.engine import reveal
+from offline_plan.engine import PROJECT_DIR, reveal
 from offline_plan.render import redact
+from offline_plan.stackfile import StackFileError, stack_config
 from offline_plan.stacks import committed_stacks, plan_stack, unbuilt_jar
 
 STACKS = committed_stacks()

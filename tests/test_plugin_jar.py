@@ -12,10 +12,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import cfg
-from offline_plan.engine import Plan, run_program
 from test_jar_constants import NOTIFIER, compile_classes, jar_of
+
+from offline_plan.engine import Plan, run_program
 
 FACTORY = "com.example.ses.Notifier"  # NOTIFIER's package holds the constants' class
 JAR_HOST = "email-smtp.ap-northeast-1.amazonaws.com"

@@ -10,10 +10,14 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+# policy_pack/ is on the path (pyproject.toml), as when the CLI runs the pack.
+import pack
 import pytest
+import rules
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy
@@ -23,9 +27,6 @@ from pulumi_policy.secret import secrets_preserving_proxy
 
 from athenz_ses.zms_wiring import BASE_ENV
 from offline_plan.engine import PROJECT_DIR, Plan, PlannedResource, Secret, reveal
-# policy_pack/ is on the path (pyproject.toml), as when the CLI runs the pack.
-import pack
-import rules
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 USER_POLICY = "aws:iam/userPolicy:UserPolicy"

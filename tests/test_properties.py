@@ -10,13 +10,21 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import (
+    CLUSTER,
+    ISSUER,
+    PLUGIN_CLASS,
+    SES,
+    SES_ROLE,
+    assert_no_wildcards,
+    policy_documents,
+    scenario_configs,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CLUSTER, ISSUER, PLUGIN_CLASS, SES, SES_ROLE, assert_no_wildcards, policy_documents, scenario_configs
 from offline_plan.engine import run_program
 from program.settings import DEFAULTS, PROJECT, ConfigError, load_settings
-
 
 # --- hostile values -------------------------------------------------------------------------
 

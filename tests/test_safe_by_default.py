@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import SCENARIOS, SES_ROLE, config_error, walk
 
 from athenz_ses.zms_wiring import BASE_ENV
-from conftest import SCENARIOS, SES_ROLE, walk, config_error
 from offline_plan.engine import Plan, reveal, run_program
 from program.settings import SECRET_CAPABLE, ConfigError
 

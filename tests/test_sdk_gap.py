@@ -10,9 +10,8 @@ import inspect
 import re
 import subprocess
 
-from pulumi.runtime import MockResourceArgs
-
 import pulumi
+from pulumi.runtime import MockResourceArgs
 
 from offline_plan.engine import PROJECT_DIR, run_program
 from offline_plan.sdk_gap import MOCK_RESOURCE_ARGS_FIELDS

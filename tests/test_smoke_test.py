@@ -10,9 +10,9 @@ import email.policy
 import json
 
 import pytest
+from conftest import CLUSTER, SCENARIOS, SES, walk
 
 from athenz_ses.smoke_test import SMTP_SCRIPT, SUBJECT, TEXT
-from conftest import CLUSTER, SCENARIOS, SES, walk
 from offline_plan.engine import Plan, PlannedResource, run_program
 
 JOB = "kubernetes:batch/v1:Job"

@@ -7,9 +7,21 @@ import re
 import zipfile
 
 import pytest
+from conftest import (
+    BUILTIN_CLASS,
+    CLUSTER,
+    ISSUER_HOST,
+    PLUGIN_CLASS,
+    SCENARIOS,
+    SES,
+    SES_ROLE,
+    assert_no_wildcards,
+    config_error,
+    policy_documents,
+    walk,
+)
 
 from athenz_ses.zms_wiring import BASE_ENV
-from conftest import BUILTIN_CLASS, assert_no_wildcards, policy_documents, CLUSTER, ISSUER_HOST, PLUGIN_CLASS, SCENARIOS, SES, SES_ROLE, walk, config_error
 from offline_plan.engine import Secret, reveal, run_program
 
 EU, US, AP = "eu-west-1", "us-east-1", "ap-northeast-1"

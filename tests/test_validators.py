@@ -15,8 +15,8 @@ import re
 import kubernetes_validate
 import parliament
 import pytest
-
 from conftest import SCENARIOS
+
 from offline_plan.engine import Plan, reveal
 from offline_plan.render import policy_documents
 from offline_plan.stacks import committed_stacks
