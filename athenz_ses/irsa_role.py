@@ -21,11 +21,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from athenz_ses.names import MAX_ROLE_COMPONENT_NAME, ROLE_SUFFIX
+from athenz_ses.names import MAX_ROLE_COMPONENT_NAME, ROLE_SUFFIX, SERVICE_ACCOUNT
 from athenz_ses.policies import issuer_host, service_account_subject, web_identity_trust
 
-# namespace/name: a namespace (DNS label) and a ServiceAccount name (DNS subdomain).
-_SERVICE_ACCOUNT = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?")
 _POLICY_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,128}")
 
 
@@ -59,7 +57,7 @@ class IrsaRole(pulumi.ComponentResource):
         if not args.service_accounts:
             problems.append("service_accounts: at least one namespace/name")
         problems += [f"service_accounts: {sa!r} is not namespace/name" for sa in args.service_accounts
-                     if not _SERVICE_ACCOUNT.fullmatch(sa)]
+                     if not SERVICE_ACCOUNT.fullmatch(sa)]
         problems += [f"inline_policies: {key!r} is not an IAM policy name" for key in args.inline_policies
                      if not _POLICY_NAME.fullmatch(key)]
         if problems:

@@ -34,7 +34,7 @@ import pulumi_aws as aws
 
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
-from athenz_ses.names import content_hash, delegated_sender_name, stack_prefix
+from athenz_ses.names import SERVICE_ACCOUNT, content_hash, delegated_sender_name, stack_prefix
 from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArgs
 from athenz_ses.policies import SEND_ACTIONS, send_as
 from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
@@ -55,7 +55,6 @@ BUILTIN_FACTORY_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotifi
 NOTIFIER_CREDENTIALS = {BUILTIN: (IRSA, ACCESS_KEY), PLUGIN: (SMTP,)}
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}")
-_SERVICE_ACCOUNT = re.compile(r"[a-z0-9-]{1,63}/[a-z0-9.-]{1,253}")
 
 
 class AthenzSesNotificationsArgs(TypedDict, total=False):
@@ -215,8 +214,16 @@ def check_args(args: _Args) -> list[str]:
     if needs_issuer and args.oidc_issuer_url is None:
         problems.append("oidc_issuer_url: required with credentials=irsa and with sender_service_accounts")
     problems += [f"sender_service_accounts: {sa!r} is not namespace/name"
-                 for sa in args.sender_service_accounts if not _SERVICE_ACCOUNT.fullmatch(sa)]
+                 for sa in args.sender_service_accounts if not SERVICE_ACCOUNT.fullmatch(sa)]
+    zms = f"{args.namespace}/{zms_service_account(args)}"
+    if args.credentials == IRSA and zms in args.sender_service_accounts:
+        problems.append(f"sender_service_accounts: {zms!r} is ZMS's own ServiceAccount (it has its role already)")
     return problems
+
+
+def zms_service_account(args: _Args) -> str:
+    """The ServiceAccount created for ZMS (credentials=irsa): service_account_name, else the prefix."""
+    return args.service_account_name or args.name_prefix or stack_prefix(pulumi.get_stack())
 
 
 class AthenzSesNotifications(pulumi.ComponentResource):
@@ -285,7 +292,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
 
         zms_role: IrsaRole | None = None
         zms_send_policy: pulumi.Output[str] | None = None
-        service_account = args.service_account_name or prefix
+        service_account = zms_service_account(args)
         if args.credentials == IRSA:
             assert oidc_arn is not None and args.oidc_issuer_url is not None
             role_opts = child(ses=roles_in_ses_account)

@@ -15,7 +15,7 @@ from athenz_ses.policies import STS_AUDIENCE, issuer_host
 @dataclass
 class ClusterOidcProviderArgs:
     issuer_url: pulumi.Input[str]
-    """The cluster's OIDC issuer, https://, without a trailing slash."""
+    """The cluster's OIDC issuer, with or without https://."""
     create: bool = False
     """Create the provider; otherwise look it up (a looked-up provider is never touched,
     so `pulumi destroy` never deletes it)."""
@@ -29,13 +29,16 @@ class ClusterOidcProvider(pulumi.ComponentResource):
     def __init__(self, name: str, args: ClusterOidcProviderArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("athenz-ses:index:ClusterOidcProvider", name, None, opts)
         self.issuer_host = issuer_host(args.issuer_url)
+        # IAM (and the AWS provider's validation) want the https:// URL; accept the bare
+        # host too, as an IAM OIDC provider's `url` (pulumi-eks) gives it.
+        url = self.issuer_host.apply(lambda host: f"https://{host}")
         if args.create:
             provider = aws.iam.OpenIdConnectProvider(
-                name, url=args.issuer_url, client_id_lists=[STS_AUDIENCE], opts=pulumi.ResourceOptions(parent=self)
+                name, url=url, client_id_lists=[STS_AUDIENCE], opts=pulumi.ResourceOptions(parent=self)
             )
             self.arn = provider.arn
         else:
             self.arn = aws.iam.get_open_id_connect_provider_output(
-                url=args.issuer_url, opts=pulumi.InvokeOutputOptions(parent=self)
+                url=url, opts=pulumi.InvokeOutputOptions(parent=self)
             ).arn
         self.register_outputs({"arn": self.arn})

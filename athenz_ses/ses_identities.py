@@ -45,11 +45,19 @@ class SesIdentities(pulumi.ComponentResource):
         # The logical name carries the address, so reordering recipients replaces nothing
         # (a replaced identity would need a new verification click).
         self.sender_identity = identity(f"{name}-sender", args.sender)
+        # One identity per address (SES keeps one per address, case-insensitively): the
+        # sender among the recipients, or a recipient listed twice, adds nothing.
+        seen = {args.sender.lower()}
+        recipients = []
         for email in args.recipients:
+            if email.lower() not in seen:
+                seen.add(email.lower())
+                recipients.append(email)
+        for email in recipients:
             identity(f"{name}-recipient-{email}", email)
         self.sender_arn = identity_arn(partition, args.region, args.account_id, args.sender)
         self.recipient_arns = pulumi.Output.all(
-            *[identity_arn(partition, args.region, args.account_id, email) for email in args.recipients]
+            *[identity_arn(partition, args.region, args.account_id, email) for email in recipients]
         )
         self.send_arns = pulumi.Output.all(self.sender_arn, self.recipient_arns).apply(lambda v: [v[0], *v[1]])
         self.register_outputs({"senderArn": self.sender_arn, "recipientArns": self.recipient_arns})

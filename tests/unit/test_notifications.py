@@ -145,10 +145,6 @@ def test_outside_the_sandbox_no_recipient_is_verified(mocks):
     assert out["recipient_identity_arns"] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: oidc_issuer_url is documented 'with or without https://' (pulumi-eks gives the bare host), but it "
-    "reaches ClusterOidcProvider unchanged, whose lookup and OpenIdConnectProvider url the AWS provider "
-    "validates as https:// URLs (validOpenIDURL): a bare host fails at preview"))
 @pytest.mark.parametrize("create", [False, True], ids=["lookup", "create"])
 def test_an_issuer_without_https_reaches_the_oidc_provider_as_an_https_url(mocks, create):
     build(base(credentials="irsa", oidc_issuer_url=ISSUER_HOST, create_oidc_provider=create))
@@ -232,9 +228,6 @@ def test_irsa_with_sending_authorization_is_refused(mocks):
     assert mocks.types() == {"pulumi:providers:aws"}  # only the caller's provider
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: check_args accepts sender_service_accounts IrsaRole refuses (a name ending in '-', a namespace "
-    "starting with '-'), so they fail later, alone, after other resources were registered"))
 def test_a_sender_service_account_irsa_would_refuse_is_listed_with_the_other_problems(mocks):
     with pytest.raises(ValueError) as error:
         build(base(email_domain_to=None, oidc_issuer_url=ISSUER, sender_service_accounts=["mailer/reports-"]))
@@ -243,9 +236,6 @@ def test_a_sender_service_account_irsa_would_refuse_is_listed_with_the_other_pro
     assert mocks.resources == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: ZMS's own ServiceAccount among sender_service_accounts is accepted: two ServiceAccount objects of "
-    "the same namespace/name (one per role) are registered, and Kubernetes refuses the second"))
 def test_zmss_own_service_account_is_not_also_a_delegated_sender(mocks):
     with pytest.raises(ValueError, match="sender_service_accounts"):
         build(base(credentials="irsa", oidc_issuer_url=ISSUER, sender_service_accounts=["athenz/athenz-ses-unit"]))

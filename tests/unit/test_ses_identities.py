@@ -94,10 +94,6 @@ def test_account_and_region_may_be_outputs(mocks):
                                 arn("alice@example.com", "us-west-2", "210987654321")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: the sender among the recipients gets a second EmailIdentity of the same address (logical names "
-    "ses-sender and ses-recipient-<address>); SES refuses the second (AlreadyExistsException). The stack's "
-    "config rejects it (program/settings.py), the component does not"))
 def test_an_address_is_never_two_identities(mocks):
     try:
         build([SENDER, "alice@example.com"])
