@@ -35,9 +35,13 @@ def target(action: str, stack: str, mapping: dict[str, dict[str, str]]) -> dict[
     for pattern, entry in mapping.items():
         if fnmatch.fnmatchcase(stack, pattern):
             if entry.get("cluster") not in ("eks", "none") or not re.fullmatch(r"[A-Z0-9_]+", entry.get("suffix", "")):
-                raise ValueError(f"{MAPPING.name}: the entry {pattern} needs suffix (A-Z, 0-9, _) and cluster (eks or none)")
+                raise ValueError(
+                    f"{MAPPING.name}: the entry {pattern} needs suffix (A-Z, 0-9, _) and cluster (eks or none)"
+                )
             if action == "teardown" and entry["cluster"] == "none":
-                raise ValueError(f"stack {stack} runs on a kind cluster CI cannot reach: destroy it where its cluster runs")
+                raise ValueError(
+                    f"stack {stack} runs on a kind cluster CI cannot reach: destroy it where its cluster runs"
+                )
             return {"suffix": entry["suffix"], "cluster": entry["cluster"]}
     raise ValueError(f"stack {stack} has no entry in .github/{MAPPING.name}: add one before CI may touch it")
 

@@ -47,18 +47,26 @@ class DelegatedSender(pulumi.ComponentResource):
     def __init__(self, name: str, args: DelegatedSenderArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("athenz-ses:index:DelegatedSender", name, None, opts)
         self.send_policy = send_as(args.send_arns, SEND_ACTIONS, self)
-        role = IrsaRole(name, IrsaRoleArgs(
-            oidc_provider_arn=args.oidc_provider_arn,
-            issuer_url=args.issuer_url,
-            service_accounts=[f"{args.namespace}/{args.service_account}"],
-            inline_policies={"send": self.send_policy},
-            description="Delegated sender of the athenz-ses stack: sends mail through Amazon SES",
-        ), opts=pulumi.ResourceOptions(parent=self))
+        role = IrsaRole(
+            name,
+            IrsaRoleArgs(
+                oidc_provider_arn=args.oidc_provider_arn,
+                issuer_url=args.issuer_url,
+                service_accounts=[f"{args.namespace}/{args.service_account}"],
+                inline_policies={"send": self.send_policy},
+                description="Delegated sender of the athenz-ses stack: sends mail through Amazon SES",
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.role_arn = role.role_arn
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
-            metadata={"name": args.service_account, "namespace": args.namespace, "labels": dict(args.labels),
-                      "annotations": {ROLE_ARN_ANNOTATION: role.role_arn}},
+            metadata={
+                "name": args.service_account,
+                "namespace": args.namespace,
+                "labels": dict(args.labels),
+                "annotations": {ROLE_ARN_ANNOTATION: role.role_arn},
+            },
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"roleArn": self.role_arn})

@@ -52,20 +52,30 @@ class IrsaRole(pulumi.ComponentResource):
     def __init__(self, name: str, args: IrsaRoleArgs, opts: pulumi.ResourceOptions | None = None):
         problems = []
         if len(name) > MAX_ROLE_COMPONENT_NAME:
-            problems.append(f"name {name!r}: at most {MAX_ROLE_COMPONENT_NAME} characters, so that the "
-                            "auto-named IAM role stays within IAM's 64")
+            problems.append(
+                f"name {name!r}: at most {MAX_ROLE_COMPONENT_NAME} characters, so that the "
+                "auto-named IAM role stays within IAM's 64"
+            )
         if not args.service_accounts:
             problems.append("service_accounts: at least one namespace/name")
-        problems += [f"service_accounts: {sa!r} is not namespace/name" for sa in args.service_accounts
-                     if not SERVICE_ACCOUNT.fullmatch(sa)]
-        problems += [f"inline_policies: {key!r} is not an IAM policy name" for key in args.inline_policies
-                     if not _POLICY_NAME.fullmatch(key)]
+        problems += [
+            f"service_accounts: {sa!r} is not namespace/name"
+            for sa in args.service_accounts
+            if not SERVICE_ACCOUNT.fullmatch(sa)
+        ]
+        problems += [
+            f"inline_policies: {key!r} is not an IAM policy name"
+            for key in args.inline_policies
+            if not _POLICY_NAME.fullmatch(key)
+        ]
         if problems:
             raise ValueError("IrsaRole: " + "; ".join(problems))
         super().__init__("athenz-ses:index:IrsaRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.subjects = [service_account_subject(sa) for sa in args.service_accounts]
-        self.trust_policy = web_identity_trust(args.oidc_provider_arn, issuer_host(args.issuer_url), self.subjects, self)
+        self.trust_policy = web_identity_trust(
+            args.oidc_provider_arn, issuer_host(args.issuer_url), self.subjects, self
+        )
         self.role = aws.iam.Role(
             f"{name}{ROLE_SUFFIX}",
             description=f"{args.description}, assumed by {', '.join(self.subjects)} via IRSA",

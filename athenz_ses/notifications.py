@@ -22,7 +22,6 @@ credentials, cross_account_mode, the lists of addresses and ServiceAccounts) mus
 plain values: Pulumi registers resources before Outputs resolve.
 """
 
-
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -174,12 +173,15 @@ def with_defaults(args: Mapping[str, Any]) -> _Args:
     given = {key: value for key, value in args.items() if value is not None}
     missing = [key for key in ("sender_email", "ses_region", "ses_account_id") if key not in given]
     if unknown or missing:
-        raise ValueError("AthenzSesNotifications: " + "; ".join(
-            [*(f"unknown arg {key}" for key in unknown), *(f"{key} is required" for key in missing)]))
+        raise ValueError(
+            "AthenzSesNotifications: "
+            + "; ".join([*(f"unknown arg {key}" for key in unknown), *(f"{key} is required" for key in missing)])
+        )
     values: dict[str, Any] = {key: given.get(key, DEFAULTS.get(key)) for key in fields}
     if values["credentials"] is None:
-        values["credentials"] = (SMTP if values["notifier"] == PLUGIN
-                                 else IRSA if values["oidc_issuer_url"] is not None else ACCESS_KEY)
+        values["credentials"] = (
+            SMTP if values["notifier"] == PLUGIN else IRSA if values["oidc_issuer_url"] is not None else ACCESS_KEY
+        )
     values["recipient_emails"] = tuple(values["recipient_emails"])
     values["sender_service_accounts"] = tuple(values["sender_service_accounts"])
     if values["plugin_jar"] is not None:
@@ -193,8 +195,10 @@ def check_args(args: _Args) -> list[str]:
     if args.notifier not in NOTIFIER_CREDENTIALS:
         problems.append(f"notifier {args.notifier!r}: expected one of {', '.join(NOTIFIER_CREDENTIALS)}")
     elif args.credentials not in NOTIFIER_CREDENTIALS[args.notifier]:
-        problems.append(f"credentials {args.credentials!r}: expected one of "
-                        f"{', '.join(NOTIFIER_CREDENTIALS[args.notifier])} with notifier={args.notifier}")
+        problems.append(
+            f"credentials {args.credentials!r}: expected one of "
+            f"{', '.join(NOTIFIER_CREDENTIALS[args.notifier])} with notifier={args.notifier}"
+        )
     for key, value in (("sender_email", args.sender_email), *(("recipient_emails", r) for r in args.recipient_emails)):
         if not _EMAIL.fullmatch(value):
             problems.append(f"{key}: {value!r} is not an email address")
@@ -203,18 +207,25 @@ def check_args(args: _Args) -> list[str]:
     if args.notifier == PLUGIN and not (args.plugin_jar and args.plugin_factory_class):
         problems.append("plugin_jar and plugin_factory_class: both required with notifier=plugin")
     if args.cross_account_mode not in (None, FEDERATED_ROLE, SENDING_AUTHORIZATION):
-        problems.append(f"cross_account_mode {args.cross_account_mode!r}: expected None, {FEDERATED_ROLE} "
-                        f"or {SENDING_AUTHORIZATION}")
+        problems.append(
+            f"cross_account_mode {args.cross_account_mode!r}: expected None, {FEDERATED_ROLE} "
+            f"or {SENDING_AUTHORIZATION}"
+        )
     if args.cross_account_mode and args.ses_provider is None:
         problems.append("ses_provider: required when SES is in another account (cross_account_mode is set)")
     if args.cross_account_mode == SENDING_AUTHORIZATION and args.credentials == IRSA:
-        problems.append("credentials irsa with sending-authorization: ZMS's notifier names no identity ARN, "
-                        "so it could not use the identity policy; use federated-role or access-key")
+        problems.append(
+            "credentials irsa with sending-authorization: ZMS's notifier names no identity ARN, "
+            "so it could not use the identity policy; use federated-role or access-key"
+        )
     needs_issuer = args.credentials == IRSA or bool(args.sender_service_accounts)
     if needs_issuer and args.oidc_issuer_url is None:
         problems.append("oidc_issuer_url: required with credentials=irsa and with sender_service_accounts")
-    problems += [f"sender_service_accounts: {sa!r} is not namespace/name"
-                 for sa in args.sender_service_accounts if not SERVICE_ACCOUNT.fullmatch(sa)]
+    problems += [
+        f"sender_service_accounts: {sa!r} is not namespace/name"
+        for sa in args.sender_service_accounts
+        if not SERVICE_ACCOUNT.fullmatch(sa)
+    ]
     zms = f"{args.namespace}/{zms_service_account(args)}"
     if args.credentials == IRSA and zms in args.sender_service_accounts:
         problems.append(f"sender_service_accounts: {zms!r} is ZMS's own ServiceAccount (it has its role already)")
@@ -270,25 +281,39 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         # new verification click).
         def child(ses: bool = False) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(
-                parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)],
+                parent=self,
+                aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)],
                 providers=[args.ses_provider] if ses and args.ses_provider else None,
             )
 
         # 1. The SES identities, and ZMS's credentials for its one send path.
-        identities = SesIdentities("ses", SesIdentitiesArgs(
-            sender=args.sender_email,
-            recipients=tuple(args.recipient_emails) if args.sandbox else (),
-            region=args.ses_region,
-            account_id=args.ses_account_id,
-            retain_on_delete=args.retain_identities,
-        ), opts=child(ses=True))
+        identities = SesIdentities(
+            "ses",
+            SesIdentitiesArgs(
+                sender=args.sender_email,
+                recipients=tuple(args.recipient_emails) if args.sandbox else (),
+                region=args.ses_region,
+                account_id=args.ses_account_id,
+                retain_on_delete=args.retain_identities,
+            ),
+            opts=child(ses=True),
+        )
 
         oidc_arn: pulumi.Input[str] | None = args.oidc_provider_arn
-        if oidc_arn is None and args.oidc_issuer_url is not None and (args.credentials == IRSA or args.sender_service_accounts):
+        if (
+            oidc_arn is None
+            and args.oidc_issuer_url is not None
+            and (args.credentials == IRSA or args.sender_service_accounts)
+        ):
             create = roles_in_ses_account if args.create_oidc_provider is None else args.create_oidc_provider
-            oidc_arn = ClusterOidcProvider("oidc", ClusterOidcProviderArgs(
-                issuer_url=args.oidc_issuer_url, create=create,
-            ), opts=child(ses=roles_in_ses_account)).arn
+            oidc_arn = ClusterOidcProvider(
+                "oidc",
+                ClusterOidcProviderArgs(
+                    issuer_url=args.oidc_issuer_url,
+                    create=create,
+                ),
+                opts=child(ses=roles_in_ses_account),
+            ).arn
 
         zms_role: IrsaRole | None = None
         zms_send_policy: pulumi.Output[str] | None = None
@@ -297,22 +322,36 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             assert oidc_arn is not None and args.oidc_issuer_url is not None
             role_opts = child(ses=roles_in_ses_account)
             zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self)
-            zms_role = IrsaRole("zms-irsa", IrsaRoleArgs(
-                oidc_provider_arn=oidc_arn,
-                issuer_url=args.oidc_issuer_url,
-                service_accounts=[f"{args.namespace}/{service_account}"],
-                inline_policies={"send": zms_send_policy},
-                description="Athenz ZMS notifications through Amazon SES",
-            ), opts=role_opts)
+            zms_role = IrsaRole(
+                "zms-irsa",
+                IrsaRoleArgs(
+                    oidc_provider_arn=oidc_arn,
+                    issuer_url=args.oidc_issuer_url,
+                    service_accounts=[f"{args.namespace}/{service_account}"],
+                    inline_policies={"send": zms_send_policy},
+                    description="Athenz ZMS notifications through Amazon SES",
+                ),
+                opts=role_opts,
+            )
 
         zms_user: SendingUser | None = None
         if args.credentials in (ACCESS_KEY, SMTP):
-            zms_user = SendingUser(args.credentials, SendingUserArgs(
-                region=args.ses_region, send_arns=identities.send_arns, smtp=args.credentials == SMTP,
-            ), opts=child(ses=True))
+            zms_user = SendingUser(
+                args.credentials,
+                SendingUserArgs(
+                    region=args.ses_region,
+                    send_arns=identities.send_arns,
+                    smtp=args.credentials == SMTP,
+                ),
+                opts=child(ses=True),
+            )
             zms_send_policy = zms_user.send_policy
 
-        factory = args.plugin_factory_class if args.notifier == PLUGIN and args.plugin_factory_class else BUILTIN_FACTORY_CLASS
+        factory = (
+            args.plugin_factory_class
+            if args.notifier == PLUGIN and args.plugin_factory_class
+            else BUILTIN_FACTORY_CLASS
+        )
         local, domain = args.sender_email.split("@")
         properties = {
             "athenz.zms.notification_service_factory_class": factory,
@@ -321,40 +360,52 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             **({"athenz.notification_email_domain_to": args.email_domain_to} if args.email_domain_to else {}),
         }
         smtp_host = args.smtp_host or f"email-smtp.{args.ses_region}.amazonaws.com"
-        zms = ZmsWiring("zms", ZmsWiringArgs(
-            namespace=args.namespace,
-            name_prefix=prefix,
-            deployment=args.zms_deployment,
-            container=args.zms_container,
-            system_properties=properties,
-            service_account=service_account if zms_role else None,
-            role_arn=zms_role.role_arn if zms_role else None,
-            aws_region=args.ses_region if args.notifier == BUILTIN else None,
-            user=zms_user,
-            plugin_jar=Path(args.plugin_jar) if args.plugin_jar else None,
-        ), opts=child())
+        zms = ZmsWiring(
+            "zms",
+            ZmsWiringArgs(
+                namespace=args.namespace,
+                name_prefix=prefix,
+                deployment=args.zms_deployment,
+                container=args.zms_container,
+                system_properties=properties,
+                service_account=service_account if zms_role else None,
+                role_arn=zms_role.role_arn if zms_role else None,
+                aws_region=args.ses_region if args.notifier == BUILTIN else None,
+                user=zms_user,
+                plugin_jar=Path(args.plugin_jar) if args.plugin_jar else None,
+            ),
+            opts=child(),
+        )
 
         # 2. Delegated senders: other workloads that send as the sender identity.
         senders: dict[str, DelegatedSender] = {}
         for key in args.sender_service_accounts:
             assert oidc_arn is not None and args.oidc_issuer_url is not None
             namespace, account = key.split("/")
-            senders[key] = DelegatedSender(delegated_sender_name(namespace, account), DelegatedSenderArgs(
-                namespace=namespace,
-                service_account=account,
-                oidc_provider_arn=oidc_arn,
-                issuer_url=args.oidc_issuer_url,
-                # Across accounts by sending authorization only the sender identity counts.
-                send_arns=[identities.sender_arn] if sending_authorization else identities.send_arns,
-                labels=labels,
-            ), opts=child(ses=roles_in_ses_account))
+            senders[key] = DelegatedSender(
+                delegated_sender_name(namespace, account),
+                DelegatedSenderArgs(
+                    namespace=namespace,
+                    service_account=account,
+                    oidc_provider_arn=oidc_arn,
+                    issuer_url=args.oidc_issuer_url,
+                    # Across accounts by sending authorization only the sender identity counts.
+                    send_arns=[identities.sender_arn] if sending_authorization else identities.send_arns,
+                    labels=labels,
+                ),
+                opts=child(ses=roles_in_ses_account),
+            )
         sender_authorization = None
         if sending_authorization:
-            sender_authorization = SenderAuthorization("sender-authorization", SenderAuthorizationArgs(
-                identity=identities.sender_identity,
-                identity_arn=identities.sender_arn,
-                principal_arns=[sender.role_arn for sender in senders.values()],
-            ), opts=child(ses=True))
+            sender_authorization = SenderAuthorization(
+                "sender-authorization",
+                SenderAuthorizationArgs(
+                    identity=identities.sender_identity,
+                    identity_arn=identities.sender_arn,
+                    principal_arns=[sender.role_arn for sender in senders.values()],
+                ),
+                opts=child(ses=True),
+            )
 
         # 3. Smoke tests: ZMS's own path, and the first delegated sender's.
         smoke_test_job: pulumi.Output[str | None] | None = None
@@ -364,35 +415,45 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             assert zms_send_policy is not None
             principal = zms_role or zms_user
             assert principal is not None
-            smoke_test_job = SmokeTest("smoke-test", SmokeTestArgs(
-                namespace=args.namespace,
-                sender=args.smoke_test_sender or args.sender_email,
-                recipient=recipient,
-                region=args.ses_region,
-                # Runs again when the wiring or ZMS's send permissions change.
-                trigger=pulumi.Output.all(zms.checksum, zms_send_policy).apply(lambda parts: content_hash(*parts)),
-                service_account=zms.service_account_name if args.credentials == IRSA else None,
-                access_key_secret=zms.secret_name if args.credentials == ACCESS_KEY else None,
-                smtp_secret=zms.secret_name if args.credentials == SMTP else None,
-                smtp_host=smtp_host if args.credentials == SMTP else None,
-                depends_on=[zms.patch, principal],  # and so the send policy
-                labels=labels,
-            ), opts=child()).job_name
+            smoke_test_job = SmokeTest(
+                "smoke-test",
+                SmokeTestArgs(
+                    namespace=args.namespace,
+                    sender=args.smoke_test_sender or args.sender_email,
+                    recipient=recipient,
+                    region=args.ses_region,
+                    # Runs again when the wiring or ZMS's send permissions change.
+                    trigger=pulumi.Output.all(zms.checksum, zms_send_policy).apply(lambda parts: content_hash(*parts)),
+                    service_account=zms.service_account_name if args.credentials == IRSA else None,
+                    access_key_secret=zms.secret_name if args.credentials == ACCESS_KEY else None,
+                    smtp_secret=zms.secret_name if args.credentials == SMTP else None,
+                    smtp_host=smtp_host if args.credentials == SMTP else None,
+                    depends_on=[zms.patch, principal],  # and so the send policy
+                    labels=labels,
+                ),
+                opts=child(),
+            ).job_name
             if senders:
                 first_key, first = next(iter(senders.items()))
                 namespace, account = first_key.split("/")
-                sender_smoke_test_job = SmokeTest("sender-smoke-test", SmokeTestArgs(
-                    namespace=namespace,
-                    sender=args.sender_email,
-                    recipient=recipient,
-                    region=args.ses_region,
-                    trigger=pulumi.Output.all(first.role_arn, first.send_policy).apply(lambda parts: content_hash(*parts)),
-                    service_account=account,
-                    # Only across accounts by sending authorization does the workload name the identity.
-                    source_arn=identities.sender_arn if sending_authorization else None,
-                    depends_on=[first, *([sender_authorization] if sender_authorization else [])],
-                    labels=labels,
-                ), opts=child()).job_name
+                sender_smoke_test_job = SmokeTest(
+                    "sender-smoke-test",
+                    SmokeTestArgs(
+                        namespace=namespace,
+                        sender=args.sender_email,
+                        recipient=recipient,
+                        region=args.ses_region,
+                        trigger=pulumi.Output.all(first.role_arn, first.send_policy).apply(
+                            lambda parts: content_hash(*parts)
+                        ),
+                        service_account=account,
+                        # Only across accounts by sending authorization does the workload name the identity.
+                        source_arn=identities.sender_arn if sending_authorization else None,
+                        depends_on=[first, *([sender_authorization] if sender_authorization else [])],
+                        labels=labels,
+                    ),
+                    opts=child(),
+                ).job_name
 
         # 4. Outputs.
         principal_arn = zms_role.role_arn if zms_role else zms_user.user_arn if zms_user else None
@@ -403,29 +464,36 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         self.recipient_identity_arns = identities.recipient_arns
         self.service_account = pulumi.Output.from_input(f"{args.namespace}/{service_account}" if zms_role else None)
         self.smtp_endpoint = pulumi.Output.from_input(f"{smtp_host}:{SMTP_PORT}" if args.credentials == SMTP else None)
+
         def roles(role_arn: pulumi.Output[str]) -> pulumi.Output[dict[str, str]]:
             if sending_authorization:
                 return pulumi.Output.all(role_arn, identities.sender_arn).apply(
-                    lambda arns: {"roleArn": arns[0], "sourceArn": arns[1]})
+                    lambda arns: {"roleArn": arns[0], "sourceArn": arns[1]}
+                )
             return role_arn.apply(lambda arn: {"roleArn": arn})
 
         no_senders: dict[str, dict[str, str]] = {}  # Output.all() of nothing would be a list
-        self.sender_service_account_roles = pulumi.Output.all(
-            **{key: roles(sender.role_arn) for key, sender in senders.items()}) if senders else pulumi.Output.from_input(no_senders)
+        self.sender_service_account_roles = (
+            pulumi.Output.all(**{key: roles(sender.role_arn) for key, sender in senders.items()})
+            if senders
+            else pulumi.Output.from_input(no_senders)
+        )
         self.zms_system_properties = pulumi.Output.from_input(properties)
         self.smoke_test_job = pulumi.Output.from_input(smoke_test_job)
         self.sender_smoke_test_job = pulumi.Output.from_input(sender_smoke_test_job)
         self.zms_patch_urn = zms.patch.urn
-        self.register_outputs({
-            "zmsPrincipalArn": self.zms_principal_arn,
-            "roleArn": self.role_arn,
-            "senderIdentityArn": self.sender_identity_arn,
-            "recipientIdentityArns": self.recipient_identity_arns,
-            "serviceAccount": self.service_account,
-            "smtpEndpoint": self.smtp_endpoint,
-            "senderServiceAccountRoles": self.sender_service_account_roles,
-            "zmsSystemProperties": self.zms_system_properties,
-            "smokeTestJob": self.smoke_test_job,
-            "senderSmokeTestJob": self.sender_smoke_test_job,
-            "zmsPatchUrn": self.zms_patch_urn,
-        })
+        self.register_outputs(
+            {
+                "zmsPrincipalArn": self.zms_principal_arn,
+                "roleArn": self.role_arn,
+                "senderIdentityArn": self.sender_identity_arn,
+                "recipientIdentityArns": self.recipient_identity_arns,
+                "serviceAccount": self.service_account,
+                "smtpEndpoint": self.smtp_endpoint,
+                "senderServiceAccountRoles": self.sender_service_account_roles,
+                "zmsSystemProperties": self.zms_system_properties,
+                "smokeTestJob": self.smoke_test_job,
+                "senderSmokeTestJob": self.sender_smoke_test_job,
+                "zmsPatchUrn": self.zms_patch_urn,
+            }
+        )

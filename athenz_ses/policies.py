@@ -16,8 +16,9 @@ SMTP_ACTIONS = ["ses:SendRawEmail"]  # an SMTP send is authorized as SendRawEmai
 STS_AUDIENCE = "sts.amazonaws.com"
 
 
-def identity_arn(partition: pulumi.Input[str], region: pulumi.Input[str], account_id: pulumi.Input[str],
-                 identity: pulumi.Input[str]) -> pulumi.Output[str]:
+def identity_arn(
+    partition: pulumi.Input[str], region: pulumi.Input[str], account_id: pulumi.Input[str], identity: pulumi.Input[str]
+) -> pulumi.Output[str]:
     """arn:<partition>:ses:<region>:<account>:identity/<email-or-domain>"""
     return pulumi.Output.concat("arn:", partition, ":ses:", region, ":", account_id, ":identity/", identity)
 
@@ -50,17 +51,21 @@ def web_identity_trust(
 ) -> pulumi.Output[str]:
     """The IRSA trust policy: these service accounts of one cluster, audience STS."""
     return _document(
-        pulumi.Output.all(provider_arn, host).apply(lambda values: aws.iam.GetPolicyDocumentStatementArgs(
-            effect="Allow",
-            actions=["sts:AssumeRoleWithWebIdentity"],
-            principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="Federated", identifiers=[values[0]])],
-            conditions=[
-                aws.iam.GetPolicyDocumentStatementConditionArgs(
-                    test="StringEquals", variable=f"{values[1]}:sub", values=list(subjects)),
-                aws.iam.GetPolicyDocumentStatementConditionArgs(
-                    test="StringEquals", variable=f"{values[1]}:aud", values=[STS_AUDIENCE]),
-            ],
-        )),
+        pulumi.Output.all(provider_arn, host).apply(
+            lambda values: aws.iam.GetPolicyDocumentStatementArgs(
+                effect="Allow",
+                actions=["sts:AssumeRoleWithWebIdentity"],
+                principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="Federated", identifiers=[values[0]])],
+                conditions=[
+                    aws.iam.GetPolicyDocumentStatementConditionArgs(
+                        test="StringEquals", variable=f"{values[1]}:sub", values=list(subjects)
+                    ),
+                    aws.iam.GetPolicyDocumentStatementConditionArgs(
+                        test="StringEquals", variable=f"{values[1]}:aud", values=[STS_AUDIENCE]
+                    ),
+                ],
+            )
+        ),
         parent,
     )
 
@@ -72,12 +77,16 @@ def send_as(
     principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
 ) -> pulumi.Output[str]:
     """Allow `actions` on exactly these SES identities (for `principal_arns`, in an identity policy)."""
+
     def statement(values: list) -> aws.iam.GetPolicyDocumentStatementArgs:
         resources, principals = values
         return aws.iam.GetPolicyDocumentStatementArgs(
-            effect="Allow", actions=list(actions), resources=list(resources),
-            principals=None if principals is None else [
-                aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="AWS", identifiers=list(principals))],
+            effect="Allow",
+            actions=list(actions),
+            resources=list(resources),
+            principals=None
+            if principals is None
+            else [aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="AWS", identifiers=list(principals))],
         )
 
     return _document(pulumi.Output.all(identity_arns, principal_arns).apply(statement), parent)

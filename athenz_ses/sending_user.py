@@ -54,7 +54,8 @@ class SendingUser(pulumi.ComponentResource):
         # The SMTP password is derived from the key for one Region, and nothing of the key
         # itself changes with the Region: replace it when the Region changes.
         key = aws.iam.AccessKey(
-            f"{name}-key", user=user.name,
+            f"{name}-key",
+            user=user.name,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy], replacement_trigger=args.region),
         )
         self.user_arn = user.arn

@@ -1,11 +1,13 @@
 """The smoke test: a Kubernetes Job that sends one email through SES exactly the way ZMS
 does, with ZMS's own credentials, so `pulumi up` fails when ZMS could not send.
 
-| ZMS's send path | the Job |
-| --- | --- |
-| built-in notifier, IRSA | runs as ZMS's ServiceAccount; `aws sesv2 send-email` with raw MIME content and no identity ARN or configuration set, as ZMS's SES v2 client does |
-| built-in notifier, access key | the same command, with the access key from ZMS's Secret as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (no ServiceAccount token) |
-| plugin (SMTP) | SMTP with STARTTLS to the host the plugin uses, with the user and password of ZMS's Secret |
+- built-in notifier, IRSA: the Job runs as ZMS's ServiceAccount and calls
+  `aws sesv2 send-email` with raw MIME content and no identity ARN or configuration
+  set, as ZMS's SES v2 client does;
+- built-in notifier, access key: the same command, with the access key from ZMS's
+  Secret as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (no ServiceAccount token);
+- plugin (SMTP): SMTP with STARTTLS to the host the plugin uses, with the user and
+  password of ZMS's Secret.
 
 It never names an identity ARN for ZMS's path: ZMS names none. A delegated sender's Job
 (`source_arn`) runs as that workload's ServiceAccount and sends with the second
@@ -110,11 +112,17 @@ def sesv2_command(args: SmokeTestArgs) -> list[str]:
     """`aws sesv2 send-email` with raw content, naming no identity ARN: ZMS's SES v2 call."""
     raw = base64.b64encode(raw_message(args.sender, args.recipient)).decode()
     return [
-        "aws", "sesv2", "send-email",
-        "--cli-binary-format", "base64",
-        "--from-email-address", args.sender,
-        "--destination", json.dumps({"ToAddresses": [args.recipient]}),
-        "--content", json.dumps({"Raw": {"Data": raw}}),
+        "aws",
+        "sesv2",
+        "send-email",
+        "--cli-binary-format",
+        "base64",
+        "--from-email-address",
+        args.sender,
+        "--destination",
+        json.dumps({"ToAddresses": [args.recipient]}),
+        "--content",
+        json.dumps({"Raw": {"Data": raw}}),
     ]
 
 
@@ -122,12 +130,19 @@ def source_arn_command(args: SmokeTestArgs) -> list[pulumi.Input[str]]:
     """The second article's command: SES v1 with the identity ARN of the other account."""
     assert args.source_arn is not None
     return [
-        "aws", "ses", "send-email",
-        "--from", args.sender,
-        "--to", args.recipient,
-        "--subject", SUBJECT,
-        "--text", TEXT,
-        "--source-arn", args.source_arn,
+        "aws",
+        "ses",
+        "send-email",
+        "--from",
+        args.sender,
+        "--to",
+        args.recipient,
+        "--subject",
+        SUBJECT,
+        "--text",
+        TEXT,
+        "--source-arn",
+        args.source_arn,
     ]
 
 
@@ -161,7 +176,9 @@ class SmokeTest(pulumi.ComponentResource):
             # No ServiceAccount token and no IRSA: the keys are the only credentials.
             pod["automount_service_account_token"] = False
             container = {
-                "name": CONTAINER, "image": AWS_CLI_IMAGE, "command": sesv2_command(args),
+                "name": CONTAINER,
+                "image": AWS_CLI_IMAGE,
+                "command": sesv2_command(args),
                 "env": [
                     region_env,
                     _from_secret("AWS_ACCESS_KEY_ID", args.access_key_secret, "access-key-id"),

@@ -43,6 +43,7 @@ def stack_labels(name_prefix: str) -> dict[str, str]:
     """LABELS and the stack's own `app.kubernetes.io/instance` (its name prefix)."""
     return {**LABELS, "app.kubernetes.io/instance": name_prefix}
 
+
 # What the distribution's ZMS container already defines. The patch must never
 # set these: destroy would remove them and break ZMS. The policy pack keeps its own
 # copy (policy_pack/rules.py); tests/test_policy_pack.py checks that they are equal.
@@ -105,11 +106,13 @@ class ZmsWiring(pulumi.ComponentResource):
                 raise ValueError("ZmsWiringArgs.service_account needs role_arn (the IRSA role it is annotated with)")
             account_meta = meta(args.service_account)
             account_meta["annotations"] = {ROLE_ARN_ANNOTATION: args.role_arn}
-            mounted.append(k8s.core.v1.ServiceAccount(
-                f"{name}-service-account",
-                metadata=account_meta,
-                opts=child,
-            ))
+            mounted.append(
+                k8s.core.v1.ServiceAccount(
+                    f"{name}-service-account",
+                    metadata=account_meta,
+                    opts=child,
+                )
+            )
             # Own the deprecated alias too: the API server copies serviceAccountName into it,
             # and an alias nobody owns would bring the name back after destroy
             # (kubernetes/kubernetes#72519), pointing ZMS at a deleted ServiceAccount.
@@ -133,29 +136,38 @@ class ZmsWiring(pulumi.ComponentResource):
             # Named after the content: the key id changes whenever the key (and so the
             # password) does, and the host with the Region. No secret enters the name.
             secret_name = pulumi.Output.all(user.access_key_id, user.smtp_host or "").apply(
-                lambda parts, kind=kind: f"{args.name_prefix}-{kind}-{content_hash(*parts)}")
+                lambda parts, kind=kind: f"{args.name_prefix}-{kind}-{content_hash(*parts)}"
+            )
             self.secret_name = secret_name
-            mounted.append(k8s.core.v1.Secret(
-                f"{name}-{kind}-secret",
-                metadata=meta(secret_name),
-                type="Opaque",
-                string_data=pulumi.Output.secret(data),
-                opts=child,
-            ))
-            env += [k8s.core.v1.EnvVarPatchArgsDict(name=var, value_from={"secret_key_ref": {"name": secret_name, "key": key}})
-                    for var, key in env_keys.items()]
+            mounted.append(
+                k8s.core.v1.Secret(
+                    f"{name}-{kind}-secret",
+                    metadata=meta(secret_name),
+                    type="Opaque",
+                    string_data=pulumi.Output.secret(data),
+                    opts=child,
+                )
+            )
+            env += [
+                k8s.core.v1.EnvVarPatchArgsDict(
+                    name=var, value_from={"secret_key_ref": {"name": secret_name, "key": key}}
+                )
+                for var, key in env_keys.items()
+            ]
             fingerprint.update(secret=secret_name)
 
         self.config_map_name = None
         if args.plugin_jar:
             jar = args.plugin_jar.read_bytes()
             self.config_map_name = f"{args.name_prefix}-plugin-{content_hash(hashlib.sha256(jar).hexdigest())}"
-            mounted.append(k8s.core.v1.ConfigMap(
-                f"{name}-plugin",
-                metadata=meta(self.config_map_name),
-                binary_data={JAR_KEY: base64.b64encode(jar).decode()},
-                opts=child,
-            ))
+            mounted.append(
+                k8s.core.v1.ConfigMap(
+                    f"{name}-plugin",
+                    metadata=meta(self.config_map_name),
+                    binary_data={JAR_KEY: base64.b64encode(jar).decode()},
+                    opts=child,
+                )
+            )
             pod["volumes"] = [{"name": PLUGIN_VOLUME, "config_map": {"name": self.config_map_name}}]
             container["volume_mounts"] = [
                 {"name": PLUGIN_VOLUME, "mount_path": JAR_PATH, "sub_path": JAR_KEY, "read_only": True}
@@ -187,8 +199,10 @@ class ZmsWiring(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=mounted),
         )
-        self.register_outputs({
-            "serviceAccount": self.service_account_name,
-            "secret": self.secret_name,
-            "configMap": self.config_map_name,
-        })
+        self.register_outputs(
+            {
+                "serviceAccount": self.service_account_name,
+                "secret": self.secret_name,
+                "configMap": self.config_map_name,
+            }
+        )

@@ -42,7 +42,7 @@ def timed(command: list[str]) -> tuple[float, str]:
 
 
 def stacks() -> list[str]:
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
 
 
 def row(label: str, times: list[float], floor: float | None, extra: str = "") -> str:
@@ -65,7 +65,10 @@ def main() -> int:
     ]
     with tempfile.TemporaryDirectory() as out:
         for stack in stacks():
-            runs = [timed([sys.executable, "-m", "offline_plan", stack, "--out", f"{out}/{stack}"]) for _ in range(args.repeat)]
+            runs = [
+                timed([sys.executable, "-m", "offline_plan", stack, "--out", f"{out}/{stack}"])
+                for _ in range(args.repeat)
+            ]
             count = PLANNED.search(runs[0][1])
             lines.append(row(f"plan {stack}", [t for t, _ in runs], floor, count.group(1) if count else "?"))
     print("\n".join(lines))

@@ -34,13 +34,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--out", type=Path, help="output folder (default build/plan/<stack>)")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="override a config value")
-    parser.add_argument("--secret-config", action="append", default=[], metavar="KEY=VALUE", help="override a config value, as a secret")
-    parser.add_argument("--caller-account", help="account of the mocked default credentials (default: clusterAccountId)")
+    parser.add_argument(
+        "--secret-config", action="append", default=[], metavar="KEY=VALUE", help="override a config value, as a secret"
+    )
+    parser.add_argument(
+        "--caller-account", help="account of the mocked default credentials (default: clusterAccountId)"
+    )
     args = parser.parse_args(argv)
 
     try:
         planned = plan_stack(
-            args.stack, config=_pairs(args.config), secrets=_pairs(args.secret_config),
+            args.stack,
+            config=_pairs(args.config),
+            secrets=_pairs(args.secret_config),
             caller_account_id=args.caller_account,
         )
     except StackFileError as error:
@@ -63,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     for line in [*notes, *plan.warnings]:
         print(f"warning: {line}")
     custom = sum(r.custom for r in plan.resources)
-    print(f"planned {custom} resources of stack {args.stack} into {out.relative_to(PROJECT_DIR) if out.is_relative_to(PROJECT_DIR) else out}")
+    shown = out.relative_to(PROJECT_DIR) if out.is_relative_to(PROJECT_DIR) else out
+    print(f"planned {custom} resources of stack {args.stack} into {shown}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Run the program (program.main.main, what __main__.py runs) under the Pulumi SDK's mock engine and record what it would create.
+"""Run the program (program.main.main, what __main__.py runs) under the Pulumi SDK's mock
+engine and record what it would create.
 
 This is what `pulumi up` would send to the providers, captured without the CLI, the
 provider plugins or cloud credentials: every resource with its inputs (secret values
@@ -124,24 +125,26 @@ def reveal(value: Any) -> Any:
 
 
 def _record(plan: Plan, mocks: PlanMocks, registered: RegisteredResource) -> None:
-    plan.resources.append(PlannedResource(
-        urn=registered.urn,
-        id=registered.id,
-        type=registered.type,
-        name=registered.name,
-        custom=registered.custom,
-        parent=registered.parent,
-        inputs=plain(registered.inputs),
-        outputs=plain(registered.outputs),
-        location=mocks.location_of(registered.type, registered.provider, registered.custom, registered.id),
-        dependencies=registered.dependencies,
-        replace_on_changes=registered.replace_on_changes,
-        delete_before_replace=registered.delete_before_replace,
-        retain_on_delete=registered.retain_on_delete,
-        replacement_trigger=plain(registered.replacement_trigger),
-        provider=registered.provider,
-        aliases=registered.aliases,
-    ))
+    plan.resources.append(
+        PlannedResource(
+            urn=registered.urn,
+            id=registered.id,
+            type=registered.type,
+            name=registered.name,
+            custom=registered.custom,
+            parent=registered.parent,
+            inputs=plain(registered.inputs),
+            outputs=plain(registered.outputs),
+            location=mocks.location_of(registered.type, registered.provider, registered.custom, registered.id),
+            dependencies=registered.dependencies,
+            replace_on_changes=registered.replace_on_changes,
+            delete_before_replace=registered.delete_before_replace,
+            retain_on_delete=registered.retain_on_delete,
+            replacement_trigger=plain(registered.replacement_trigger),
+            provider=registered.provider,
+            aliases=registered.aliases,
+        )
+    )
 
 
 class _LogCapture(logging.Handler):
@@ -172,10 +175,10 @@ def run_program(
     """Run the program once for `config` (full keys such as `athenz-ses:senderEmail`).
 
     `program`: by default program.main.main, with pluginJar paths relative to the
-    project's folder; `project`: the Pulumi project it runs as (config namespace). `caller_account_id` is the account the mocked default credentials
-    belong to; by default the stack's clusterAccountId, else 111111111111. A program
-    error (such as a ConfigError) is returned in `plan.error`, with whatever was
-    registered before it.
+    project's folder; `project`: the Pulumi project it runs as (config namespace).
+    `caller_account_id` is the account the mocked default credentials belong to; by
+    default the stack's clusterAccountId, else 111111111111. A program error (such as a
+    ConfigError) is returned in `plan.error`, with whatever was registered before it.
     """
     plan = Plan(stack=stack, config=dict(config))
     caller = caller_account_id or config.get(f"{PROJECT}:clusterAccountId") or "111111111111"
@@ -197,9 +200,14 @@ def run_program(
         # The mock monitor runs in executor threads and wants an event loop in each;
         # give them loops we can close, rather than ones left to the garbage collector.
         thread_loops: list[asyncio.AbstractEventLoop] = []
-        loop.set_default_executor(ThreadPoolExecutor(
-            max_workers=4, thread_name_prefix="offline-plan", initializer=_give_thread_a_loop, initargs=(thread_loops,)
-        ))
+        loop.set_default_executor(
+            ThreadPoolExecutor(
+                max_workers=4,
+                thread_name_prefix="offline-plan",
+                initializer=_give_thread_a_loop,
+                initargs=(thread_loops,),
+            )
+        )
         try:
             pulumi.runtime.set_all_config(dict(config), list(secret_keys))
             # As the CLI's language host does: the whole config in PULUMI_CONFIG too.
@@ -207,7 +215,11 @@ def run_program(
             monitor = RecordingMonitor(mocks, lambda registered: _record(plan, mocks, registered))
             plan.registered_outputs = monitor.registered_outputs
             pulumi.runtime.set_mocks(
-                mocks, project=project, stack=stack, preview=False, logger=logger,
+                mocks,
+                project=project,
+                stack=stack,
+                preview=False,
+                logger=logger,
                 monitor=monitor,
             )
             # As the SDK documents for unit tests: runs the program, then waits for every

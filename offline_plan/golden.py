@@ -37,7 +37,9 @@ def golden_stacks(root: Path = GOLDEN_DIR) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / MARKER).is_file()) if root.is_dir() else []
 
 
-def regenerate(root: Path = GOLDEN_DIR, plan_of: Callable[[str], Plan] = golden_plan, add: Sequence[str] = ()) -> list[str]:
+def regenerate(
+    root: Path = GOLDEN_DIR, plan_of: Callable[[str], Plan] = golden_plan, add: Sequence[str] = ()
+) -> list[str]:
     """Rewrite root/<stack>/ for every stack that has a golden plan (and those in `add`),
     and drop the golden plans of stacks whose stack file is gone.
 
@@ -72,7 +74,8 @@ def diff_plan(expected_dir: Path, plan: Plan, scratch: Path, label: str | None =
         before, after = expected.get(name), actual.get(name)
         if before != after:
             chunks += difflib.unified_diff(
-                (before or "").splitlines(keepends=True), (after or "").splitlines(keepends=True),
+                (before or "").splitlines(keepends=True),
+                (after or "").splitlines(keepends=True),
                 fromfile=f"{label}/{name}" if before is not None else "/dev/null",
                 tofile=f"{label}/{name} (planned now)" if after is not None else "/dev/null",
             )
@@ -82,7 +85,9 @@ def diff_plan(expected_dir: Path, plan: Plan, scratch: Path, label: str | None =
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offline_plan.golden", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=GOLDEN_DIR, help="folder of the golden plans (default plans/)")
-    parser.add_argument("--add", action="append", default=[], metavar="STACK", help="also keep a golden plan of this stack")
+    parser.add_argument(
+        "--add", action="append", default=[], metavar="STACK", help="also keep a golden plan of this stack"
+    )
     args = parser.parse_args(argv)
     try:
         stacks = regenerate(args.out, add=args.add)

@@ -51,7 +51,12 @@ def render_policy_document(args: dict) -> str:
     statements = []
     for st in args.get("statements") or []:
         out: dict[str, Any] = {"Sid": st.get("sid", ""), "Effect": st.get("effect", "Allow")}
-        for key, wire in (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"), ("notResources", "NotResource")):
+        for key, wire in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
             if st.get(key):
                 out[wire] = strings(st[key])
         if st.get("principals"):
@@ -129,20 +134,34 @@ class PlanMocks(pulumi.runtime.Mocks):
         where = self.location_of(args.token, args.provider)
         self.calls.append((args.token, dict(args.args), where))
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": where.account, "arn": f"arn:aws:iam::{where.account}:user/plan", "userId": "AIDAPLAN", "id": where.account}
+            return {
+                "accountId": where.account,
+                "arn": f"arn:aws:iam::{where.account}:user/plan",
+                "userId": "AIDAPLAN",
+                "id": where.account,
+            }
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if args.token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
             url = args.args["url"]
             host = url.removeprefix("https://")
-            return {"arn": f"arn:aws:iam::{where.account}:oidc-provider/{host}", "url": host, "clientIdLists": ["sts.amazonaws.com"], "id": host}
+            return {
+                "arn": f"arn:aws:iam::{where.account}:oidc-provider/{host}",
+                "url": host,
+                "clientIdLists": ["sts.amazonaws.com"],
+                "id": host,
+            }
         if args.token == "aws:eks/getCluster:getCluster":
             name = args.args["name"]
             issuer = f"https://oidc.eks.{where.region}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
-            return {"name": name, "id": name, "endpoint": f"https://EXAMPLE.gr7.{where.region}.eks.amazonaws.com",
-                    "arn": f"arn:aws:eks:{where.region}:{where.account}:cluster/{name}",
-                    "certificateAuthorities": [{"data": "LS0tLS1CRUdJTi1FWEFNUExFLS0tLS0="}],
-                    "identities": [{"oidcs": [{"issuer": issuer}]}]}
+            return {
+                "name": name,
+                "id": name,
+                "endpoint": f"https://EXAMPLE.gr7.{where.region}.eks.amazonaws.com",
+                "arn": f"arn:aws:eks:{where.region}:{where.account}:cluster/{name}",
+                "certificateAuthorities": [{"data": "LS0tLS1CRUdJTi1FWEFNUExFLS0tLS0="}],
+                "identities": [{"oidcs": [{"issuer": issuer}]}],
+            }
         if args.token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": render_policy_document(args.args), "minifiedJson": "", "id": "policy"}
         raise NotImplementedError(f"the offline plan has no mock for {args.token}")

@@ -33,6 +33,8 @@ MARKER = ".athenz-ses-plan"
 
 class PlanOutputError(Exception):
     """The output folder is not one the offline plan may write into."""
+
+
 POLICY_FIELDS = ("assumeRolePolicy", "policy")
 
 
@@ -90,13 +92,18 @@ def summary(plan: Plan, notes: Sequence[str] = ()) -> str:
     rows = ["| resource | type | account | Region | on destroy |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(plan.resources, key=lambda r: (r.type, r.name)):
         if r.custom:
-            on_destroy = "retained" if r.retain_on_delete else "fields given up" if r.type.endswith("Patch") else "deleted"
+            on_destroy = (
+                "retained" if r.retain_on_delete else "fields given up" if r.type.endswith("Patch") else "deleted"
+            )
             rows.append(f"| {r.name} | {r.type} | {r.location.account} | {r.location.region} | {on_destroy} |")
     lines = [f"# Offline plan of stack `{plan.stack}`", ""]
     if plan.outputs.get("sendPath"):
         lines += [f"Send path: {plan.outputs['sendPath']}.", ""]
-    lines += [f"{sum(r.custom for r in plan.resources)} resources, "
-              f"{sum(not r.custom for r in plan.resources)} components.", "", *rows]
+    lines += [
+        f"{sum(r.custom for r in plan.resources)} resources, {sum(not r.custom for r in plan.resources)} components.",
+        "",
+        *rows,
+    ]
     if notes:
         lines += ["", "## What the offline plan substituted", "", *[f"- {n}" for n in notes]]
     if plan.warnings:
@@ -119,7 +126,9 @@ def owned_files(out: Path, project_dir: Path) -> list[Path]:
         raise PlanOutputError(f"{shown} is a symbolic link: the plan writes only into a plain folder")
     out, project_dir = out.resolve(), project_dir.resolve()
     if out == project_dir or out in project_dir.parents:
-        raise PlanOutputError(f"{shown} is the project's folder or above it: choose a folder of its own, such as build/plan/<stack>")
+        raise PlanOutputError(
+            f"{shown} is the project's folder or above it: choose a folder of its own, such as build/plan/<stack>"
+        )
     if out.exists() and not out.is_dir():
         raise PlanOutputError(f"{shown} is a file, not a folder")
     if not out.exists() or not any(out.iterdir()):
@@ -158,7 +167,10 @@ def write_plan(plan: Plan, out: Path, notes: Sequence[str] = (), project_dir: Pa
         remove_plan(out, project_dir)
     else:
         owned_files(out, project_dir)  # refuses the project's folder and symbolic links
-    files: dict[Path, str] = {out / "summary.md": summary(plan, notes), out / "outputs.yaml": _dump_yaml(redact(plan.outputs))}
+    files: dict[Path, str] = {
+        out / "summary.md": summary(plan, notes),
+        out / "outputs.yaml": _dump_yaml(redact(plan.outputs)),
+    }
     for r in plan.resources:
         if r.type.startswith("kubernetes:"):
             kind = r.type.rsplit(":", 1)[-1]

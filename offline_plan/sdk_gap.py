@@ -84,22 +84,25 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method's name
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            self._record(RegisteredResource(
-                urn=response.urn,
-                id=response.id,
-                type=request.type,
-                name=request.name,
-                custom=request.custom,
-                parent=request.parent,
-                provider=request.provider,
-                inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
-                outputs=rpc.deserialize_properties(response.object, keep_unknowns=True),
-                dependencies=list(request.dependencies),
-                replace_on_changes=list(request.replaceOnChanges),
-                delete_before_replace=request.deleteBeforeReplace,
-                retain_on_delete=request.retainOnDelete,
-                replacement_trigger=_value(request.replacement_trigger)
-                if request.HasField("replacement_trigger") else None,
-                aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
-            ))
+            self._record(
+                RegisteredResource(
+                    urn=response.urn,
+                    id=response.id,
+                    type=request.type,
+                    name=request.name,
+                    custom=request.custom,
+                    parent=request.parent,
+                    provider=request.provider,
+                    inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+                    outputs=rpc.deserialize_properties(response.object, keep_unknowns=True),
+                    dependencies=list(request.dependencies),
+                    replace_on_changes=list(request.replaceOnChanges),
+                    delete_before_replace=request.deleteBeforeReplace,
+                    retain_on_delete=request.retainOnDelete,
+                    replacement_trigger=_value(request.replacement_trigger)
+                    if request.HasField("replacement_trigger")
+                    else None,
+                    aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
+                )
+            )
         return response

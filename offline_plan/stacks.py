@@ -26,7 +26,7 @@ def placeholder_jar(directory: Path) -> Path:
 
 def committed_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
     """Every stack with a Pulumi.<stack>.yaml file."""
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
 
 
 @dataclass
@@ -55,16 +55,24 @@ def plan_stack(
     full, encrypted = stack_config_and_secrets(stack, stack_dir)
     full.update(config or {})
     full.update(secrets or {})
-    secret_keys: tuple[str, ...] = tuple(dict.fromkeys([*(k for k in encrypted if k not in (config or {})), *(secrets or {})]))
-    notes = [f"{key} is encrypted in Pulumi.{stack}.yaml: planned with a placeholder, as a secret"
-             for key in encrypted if key not in (config or {}) and key not in (secrets or {})]
+    secret_keys: tuple[str, ...] = tuple(
+        dict.fromkeys([*(k for k in encrypted if k not in (config or {})), *(secrets or {})])
+    )
+    notes = [
+        f"{key} is encrypted in Pulumi.{stack}.yaml: planned with a placeholder, as a secret"
+        for key in encrypted
+        if key not in (config or {}) and key not in (secrets or {})
+    ]
     with tempfile.TemporaryDirectory() as scratch:
         jar_key = f"{PROJECT}:pluginJar"
         jar = full.get(jar_key)
         placeholder = str(placeholder_jar(Path(scratch)))
         if jar is not None and (always_placeholder_jar or unbuilt_jar(jar, stack_dir)):
             if not always_placeholder_jar:
-                notes.append(f"pluginJar {jar} is not built: planned with a placeholder jar (build the plugin before `pulumi up`)")
+                notes.append(
+                    f"pluginJar {jar} is not built: planned with a placeholder jar "
+                    "(build the plugin before `pulumi up`)"
+                )
             full[jar_key] = placeholder
         plan = run_program(stack, full, secret_keys=secret_keys, caller_account_id=caller_account_id)
         if plan.error is not None and placeholder in str(plan.error):

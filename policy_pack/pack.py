@@ -26,6 +26,7 @@ def _validation(rule: Rule):
         # turns that into an advisory "can't run during preview" and `pulumi up` checks it.
         for message in rule(args.resource_type, args.props):
             report_violation(message, None)
+
     return validate
 
 
@@ -54,8 +55,9 @@ def make_data_secret(args: ResourceValidationArgs) -> dict[str, Any] | None:
 
 def policies() -> list[Policy]:
     validations = [
-        ResourceValidationPolicy(name=name, description=description, validate=_validation(rule),
-                                 enforcement_level=EnforcementLevel.MANDATORY)
+        ResourceValidationPolicy(
+            name=name, description=description, validate=_validation(rule), enforcement_level=EnforcementLevel.MANDATORY
+        )
         for name, (description, rule) in RULES.items()
     ]
     secret = ResourceValidationPolicy(

@@ -55,10 +55,11 @@ _OIDC_PROVIDER = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(?P<issue
 
 # --- reading policy documents ---------------------------------------------------------
 
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
-    if isinstance(value, str) or isinstance(value, Mapping):
+    if isinstance(value, (str, Mapping)):
         return [value]
     return list(value)
 
@@ -90,6 +91,7 @@ def _principal_ids(principal: Any) -> list[str]:
 
 
 # --- the rules ----------------------------------------------------------------------
+
 
 def no_wildcards(resource_type: str, props: Props) -> list[str]:
     """No `*` (nor `ses:*`, `ses:Send*`) in an action, resource or principal, and no
@@ -124,7 +126,9 @@ def oidc_trust_is_one_service_account(resource_type: str, props: Props) -> list[
             for provider in federated:
                 match = _OIDC_PROVIDER.fullmatch(str(provider))
                 if match:
-                    found += _check_oidc_conditions(f"{field} statement {n}", match["issuer"], statement.get("Condition") or {})
+                    found += _check_oidc_conditions(
+                        f"{field} statement {n}", match["issuer"], statement.get("Condition") or {}
+                    )
     return found
 
 
@@ -140,7 +144,9 @@ def _check_oidc_conditions(where: str, issuer: str, conditions: Mapping[str, Any
     sub = _as_list(equals.get(f"{issuer}:sub"))
     aud = _as_list(equals.get(f"{issuer}:aud"))
     if len(sub) != 1 or not _SERVICE_ACCOUNT.fullmatch(str(sub[0])):
-        found.append(f"{where} must have StringEquals {issuer}:sub = one system:serviceaccount:<namespace>:<name>, has {sub!r}")
+        found.append(
+            f"{where} must have StringEquals {issuer}:sub = one system:serviceaccount:<namespace>:<name>, has {sub!r}"
+        )
     if aud != [STS_AUDIENCE]:
         found.append(f"{where} must have StringEquals {issuer}:aud = {STS_AUDIENCE}, has {aud!r}")
     return found
@@ -177,7 +183,10 @@ def patch_leaves_base_alone(resource_type: str, props: Props) -> list[str]:
         for container in pod.get(kind) or []:
             for env in container.get("env") or []:
                 if env.get("name") in BASE_ENV:
-                    found.append(f"the patch sets {env.get('name')} in {kind} {container.get('name')!r}; the base Deployment owns it")
+                    found.append(
+                        f"the patch sets {env.get('name')} in {kind} {container.get('name')!r}; "
+                        "the base Deployment owns it"
+                    )
     return found
 
 
@@ -196,10 +205,14 @@ def secret_data_is_secret(resource_type: str, props: Props) -> list[str]:
 RULES: dict[str, tuple[str, Rule]] = {
     "no-wildcard-policies": ("No IAM or SES statement has a * action, resource or principal.", no_wildcards),
     "oidc-trust-one-service-account": (
-        "A role trusting an OIDC provider pins :sub to one service account and :aud to sts.amazonaws.com with StringEquals.",
+        "A role trusting an OIDC provider pins :sub to one service account and :aud to sts.amazonaws.com "
+        "with StringEquals.",
         oidc_trust_is_one_service_account,
     ),
-    "ses-send-only-on-identities": ("ses:SendEmail/SendRawEmail only name SES identity ARNs.", ses_send_only_on_identities),
+    "ses-send-only-on-identities": (
+        "ses:SendEmail/SendRawEmail only name SES identity ARNs.",
+        ses_send_only_on_identities,
+    ),
     "zms-patch-leaves-base-alone": (
         "The ZMS DeploymentPatch sets no base env var (JAVA_OPTS, ...) and never sets pulumi.com/patchForce.",
         patch_leaves_base_alone,

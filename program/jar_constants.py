@@ -28,8 +28,7 @@ import zlib
 from pathlib import Path
 
 # Sizes, after the tag byte, of the fixed-size constant pool entries (JVMS §4.4, Table 4.4-B).
-_FIXED = {3: 4, 4: 4, 5: 8, 6: 8, 7: 2, 8: 2, 9: 4, 10: 4, 11: 4, 12: 4,
-          15: 3, 16: 2, 17: 4, 18: 4, 19: 2, 20: 2}
+_FIXED = {3: 4, 4: 4, 5: 8, 6: 8, 7: 2, 8: 2, 9: 4, 10: 4, 11: 4, 12: 4, 15: 3, 16: 2, 17: 4, 18: 4, 19: 2, 20: 2}
 _UTF8, _STRING, _LONG, _DOUBLE = 1, 8, 5, 6
 
 
@@ -75,10 +74,10 @@ def class_string_constants(class_bytes: bytes) -> list[str]:
             for _ in range(n):
                 attrs, pos = u2(pos + 6), pos + 8
                 for _ in range(attrs):
-                    pos += 6 + int.from_bytes(b[pos + 2:pos + 6], "big")
+                    pos += 6 + int.from_bytes(b[pos + 2 : pos + 6], "big")
         attrs, pos = u2(pos), pos + 2
         for _ in range(attrs):
-            pos += 6 + int.from_bytes(b[pos + 2:pos + 6], "big")
+            pos += 6 + int.from_bytes(b[pos + 2 : pos + 6], "big")
     except IndexError:
         raise ValueError("truncated class file") from None
     if pos != len(b):
@@ -115,8 +114,12 @@ _WHOLE_ADDR = re.compile(rf"\s*(?:[^<>@]*<)?({_ADDR})>?\s*")
 _DOMAIN_SUFFIX = re.compile(r"\x01?@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
-def smtp_findings(constants: dict[str, list[str]], ses_region: str, sender_email: str,
-                  recipient_domains: tuple[str, ...] | str | None = None) -> list[str]:
+def smtp_findings(
+    constants: dict[str, list[str]],
+    ses_region: str,
+    sender_email: str,
+    recipient_domains: tuple[str, ...] | str | None = None,
+) -> list[str]:
     """Warnings for hard-coded SMTP endpoints of another Region, From addresses other than
     `sender_email`, and (if `recipient_domains` are given: emailDomainTo, or the sandbox
     recipients' domains) a recipient domain among none of them.
@@ -143,15 +146,21 @@ def smtp_findings(constants: dict[str, list[str]], ses_region: str, sender_email
     for (kind, value), classes in found.items():
         where = ", ".join(sorted(set(classes)))
         if kind == "endpoint":
-            out.append(f"the plugin jar hard-codes SMTP endpoint {value!r} ({where}), but sesRegion is "
-                       f"{ses_region}: SES SMTP passwords are valid only in the Region they were derived for")
+            out.append(
+                f"the plugin jar hard-codes SMTP endpoint {value!r} ({where}), but sesRegion is "
+                f"{ses_region}: SES SMTP passwords are valid only in the Region they were derived for"
+            )
         elif kind == "address":
-            out.append(f"the plugin jar hard-codes the email address {value!r} ({where}), but senderEmail is "
-                       f"{sender_email}: the plugin ignores senderEmail and sends From the address it hard-codes")
+            out.append(
+                f"the plugin jar hard-codes the email address {value!r} ({where}), but senderEmail is "
+                f"{sender_email}: the plugin ignores senderEmail and sends From the address it hard-codes"
+            )
         else:
-            out.append(f"the plugin jar appends the recipient domain '@{value}' ({where}), but the stack mails "
-                       f"{' or '.join(domains)} (emailDomainTo, else the sandbox recipients): the plugin mails "
-                       "<name>@" + value + ", addresses the stack never verified")
+            out.append(
+                f"the plugin jar appends the recipient domain '@{value}' ({where}), but the stack mails "
+                f"{' or '.join(domains)} (emailDomainTo, else the sandbox recipients): the plugin mails "
+                "<name>@" + value + ", addresses the stack never verified"
+            )
     return out
 
 

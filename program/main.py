@@ -26,9 +26,14 @@ def ses_provider(settings: Settings) -> aws.Provider | None:
         "ses",
         region=settings.ses_region,
         allowed_account_ids=[settings.ses_account_id],
-        assume_roles=[aws.ProviderAssumeRoleArgs(
-            role_arn=settings.secret_if_configured("sesRoleArn", settings.ses_role_arn), session_name=PROJECT,
-        )] if settings.ses_role_arn else None,
+        assume_roles=[
+            aws.ProviderAssumeRoleArgs(
+                role_arn=settings.secret_if_configured("sesRoleArn", settings.ses_role_arn),
+                session_name=PROJECT,
+            )
+        ]
+        if settings.ses_role_arn
+        else None,
         # Explicit providers do not read aws:* config: carry the cluster account's profile
         # over, as the credentials that assume sesRoleArn (or reach another Region).
         profile=settings.secret_if_configured("sesProfile", settings.ses_profile)
@@ -74,8 +79,9 @@ def main(project_dir: Path | None = None) -> None:
     working directory, which the Pulumi CLI sets to the project's folder."""
     # 1. Config: all of it is validated before the first resource is registered.
     raw_config = read_stack_config()
-    settings = load_settings(raw_config, project_dir or Path.cwd(), secret_keys=secret_config_keys(raw_config),
-                             stack=pulumi.get_stack())
+    settings = load_settings(
+        raw_config, project_dir or Path.cwd(), secret_keys=secret_config_keys(raw_config), stack=pulumi.get_stack()
+    )
     # The default AWS provider is the cluster account; wrong credentials stop here.
     settings = bind_accounts(settings, aws.get_caller_identity().account_id)
     for warning in settings.warnings():
@@ -102,5 +108,7 @@ def main(project_dir: Path | None = None) -> None:
     # Destroying the patch gives its fields up with a server-side apply; when the ZMS
     # Deployment is already gone, that apply fails (it would create a Deployment from
     # nothing). There is then nothing left to give up: forget the patch, and destroy again.
-    pulumi.export("ifZmsIsGoneBeforeDestroy",
-                  pulumi.Output.concat("pulumi state delete --yes '", notifications.zms_patch_urn, "'"))
+    pulumi.export(
+        "ifZmsIsGoneBeforeDestroy",
+        pulumi.Output.concat("pulumi state delete --yes '", notifications.zms_patch_urn, "'"),
+    )

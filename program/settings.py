@@ -279,7 +279,11 @@ class Settings:
     @property
     def sending_authorization(self) -> bool:
         """Delegated senders send as an identity of another account (identity policy)."""
-        return bool(self.sender_service_accounts) and self.cross_account and self.cross_account_mode == SENDING_AUTHORIZATION
+        return (
+            bool(self.sender_service_accounts)
+            and self.cross_account
+            and self.cross_account_mode == SENDING_AUTHORIZATION
+        )
 
     @property
     def verified_recipients(self) -> tuple[str, ...]:
@@ -304,14 +308,20 @@ class Settings:
         """One line: who sends, with which credentials, as which identity."""
         where = f"identity {self.smoke_test_sender} of account {self.ses_account_id} in {self.ses_region}"
         if self.notifier == PLUGIN:
-            how = (f"ZMS sends with the plugin {self.plugin_factory_class} over SMTP ({self.smtp_host}:{SMTP_PORT}) "
-                   f"with the SMTP password of an IAM user of account {self.ses_account_id}")
+            how = (
+                f"ZMS sends with the plugin {self.plugin_factory_class} over SMTP ({self.smtp_host}:{SMTP_PORT}) "
+                f"with the SMTP password of an IAM user of account {self.ses_account_id}"
+            )
         elif self.credentials == IRSA:
-            how = (f"ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount "
-                   f"{self.namespace}/{self.service_account_name} through IRSA (role in account {self.role_account_id})")
+            how = (
+                f"ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount "
+                f"{self.namespace}/{self.service_account_name} through IRSA (role in account {self.role_account_id})"
+            )
         else:
-            how = (f"ZMS sends with the built-in SES notifier (SES v2 API) with the access key of an IAM user "
-                   f"of account {self.ses_account_id}")
+            how = (
+                f"ZMS sends with the built-in SES notifier (SES v2 API) with the access key of an IAM user "
+                f"of account {self.ses_account_id}"
+            )
         return f"{how}, as {where}"
 
     def next_steps(self) -> str:
@@ -325,10 +335,18 @@ class Settings:
             "ZMS mails the approvers at once. ZMS writes its log to a file in the pod, not to kubectl logs.",
         ]
         if self.sender_service_accounts:
-            how = ("name the sender identity ARN when they send (--source-arn, FromEmailAddressIdentityArn); "
-                   "both accounts need SES production access") if self.sending_authorization else "send as the sender address"
-            steps.append(f"Delegated senders ({', '.join(f'{ns}/{sa}' for ns, sa in self.sender_service_accounts)}) "
-                         f"run as their ServiceAccount and {how}: see the output senderServiceAccounts.")
+            how = (
+                (
+                    "name the sender identity ARN when they send (--source-arn, FromEmailAddressIdentityArn); "
+                    "both accounts need SES production access"
+                )
+                if self.sending_authorization
+                else "send as the sender address"
+            )
+            steps.append(
+                f"Delegated senders ({', '.join(f'{ns}/{sa}' for ns, sa in self.sender_service_accounts)}) "
+                f"run as their ServiceAccount and {how}: see the output senderServiceAccounts."
+            )
         return "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
 
     def warnings(self) -> list[str]:
@@ -368,7 +386,12 @@ class Settings:
         if "createOidcProvider" in self.configured and not self.irsa_roles:
             unused.append(("createOidcProvider", "here: the stack builds no IRSA role"))
         if "serviceAccountName" in self.configured and self.credentials != IRSA:
-            unused.append(("serviceAccountName", f"with credentials={self.credentials}: ZMS runs with no ServiceAccount of the stack"))
+            unused.append(
+                (
+                    "serviceAccountName",
+                    f"with credentials={self.credentials}: ZMS runs with no ServiceAccount of the stack",
+                )
+            )
         if "crossAccountMode" in self.configured and not (self.cross_account and self.irsa_roles):
             unused.append(("crossAccountMode", "here: it places IRSA roles when SES is in another account"))
         return unused
@@ -381,7 +404,9 @@ def read_stack_config() -> Mapping[str, str | None]:
     # Every key of the project's namespace the CLI passed (PULUMI_CONFIG), so that a
     # misspelled key is reported instead of silently leaving its default in place.
     given = [key.split(":", 1)[1] for key in pulumi.runtime.get_config_env() if key.startswith(f"{PROJECT}:")]
-    raw: dict[str, str | None] = {f"{PROJECT}:{key}": project.get(key) for key in dict.fromkeys([*DEFAULTS, *RETIRED, *given])}
+    raw: dict[str, str | None] = {
+        f"{PROJECT}:{key}": project.get(key) for key in dict.fromkeys([*DEFAULTS, *RETIRED, *given])
+    }
     raw["aws:region"] = aws.get("region")
     raw["aws:profile"] = aws.get("profile")
     return raw
@@ -393,7 +418,9 @@ def secret_config_keys(raw: Mapping[str, str | None]) -> frozenset[str]:
 
 
 def load_settings(
-    raw: Mapping[str, str | None], project_dir: Path | None = None, secret_keys: frozenset[str] = frozenset(),
+    raw: Mapping[str, str | None],
+    project_dir: Path | None = None,
+    secret_keys: frozenset[str] = frozenset(),
     stack: str = "dev",
 ) -> Settings:
     """Validate every key and every combination that does not depend on credentials.
@@ -408,15 +435,21 @@ def load_settings(
         raise error.redacted(secrets) from None
 
 
-def _load_settings(raw: Mapping[str, str | None], project_dir: Path, secrets: Mapping[str, str], stack: str) -> Settings:
+def _load_settings(
+    raw: Mapping[str, str | None], project_dir: Path, secrets: Mapping[str, str], stack: str
+) -> Settings:
     check = _Checks()
     for key in sorted(secrets):
         if key not in SECRET_CAPABLE:
-            check.add(ConfigError(
-                key, None, "a plain value, not a secret: it names resources or lands in ARNs and the ZMS pod spec, "
-                "where it could not stay secret (only " + ", ".join(sorted(SECRET_CAPABLE)) + " may be secrets)",
-                secret=True,
-            ))
+            check.add(
+                ConfigError(
+                    key,
+                    None,
+                    "a plain value, not a secret: it names resources or lands in ARNs and the ZMS pod spec, "
+                    "where it could not stay secret (only " + ", ".join(sorted(SECRET_CAPABLE)) + " may be secrets)",
+                    secret=True,
+                )
+            )
     for full_key in sorted(k for k in raw if k.startswith(f"{PROJECT}:") and raw[k] is not None):
         name = full_key.split(":", 1)[1]
         if name in RETIRED:
@@ -446,24 +479,46 @@ def _load_settings(raw: Mapping[str, str | None], project_dir: Path, secrets: Ma
         ses_region = check(_ses_region, configured_region)
         partitions = ses_partitions()
         if ok(region, ses_region) and region in partitions and partitions[region] != partitions.get(ses_region):
-            check.add(ConfigError("sesRegion", ses_region, (
-                f"a Region of the partition of aws:region {region} ({partitions[region]}): one stack's "
-                f"credentials and ARNs cannot span partitions")))
+            check.add(
+                ConfigError(
+                    "sesRegion",
+                    ses_region,
+                    (
+                        f"a Region of the partition of aws:region {region} ({partitions[region]}): one stack's "
+                        f"credentials and ARNs cannot span partitions"
+                    ),
+                )
+            )
             ses_region = BAD
     else:  # SES in the cluster's Region: it must be offered there
         ses_region = check(_ses_region, region, "aws:region") if ok(region) else BAD
-    namespace = check(_required_match, "namespace", get("namespace"), _DNS_LABEL, "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)")
+    namespace = check(
+        _required_match,
+        "namespace",
+        get("namespace"),
+        _DNS_LABEL,
+        "a Kubernetes namespace name (a DNS label: lower case letters, digits and '-', at most 63)",
+    )
     configured_account = get("serviceAccountName")  # an empty string is a value, not "unset"
-    service_account = check(_dns_subdomain, "serviceAccountName",
-                            stack_prefix(stack) if configured_account is None else configured_account)
+    service_account = check(
+        _dns_subdomain, "serviceAccountName", stack_prefix(stack) if configured_account is None else configured_account
+    )
     zms = (namespace, service_account) if credentials == IRSA and ok(namespace, service_account) else None
     senders = check(_sender_service_accounts, get("senderServiceAccounts"), issuer, zms) if ok(issuer) else BAD
 
-    role_arn = check(_optional_match, "sesRoleArn", get("sesRoleArn"), _ROLE_ARN, "an IAM role ARN such as arn:aws:iam::222222222222:role/pulumi-ses")
+    role_arn = check(
+        _optional_match,
+        "sesRoleArn",
+        get("sesRoleArn"),
+        _ROLE_ARN,
+        "an IAM role ARN such as arn:aws:iam::222222222222:role/pulumi-ses",
+    )
     profile = check(_optional_match, "sesProfile", get("sesProfile"), _PROFILE, "an AWS profile name")
     if role_arn and profile and ok(role_arn, profile):
         check.add(ConfigError("sesProfile", profile, f"to be unset when {PROJECT}:sesRoleArn is set (use one of them)"))
-    domain_to = check(_optional_match, "emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com")
+    domain_to = check(
+        _optional_match, "emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com"
+    )
 
     flags = {key: check(_bool, key, get(key)) for key in ("sandbox", "smokeTest", "retainIdentities")}
     jar: object = None
@@ -471,40 +526,90 @@ def _load_settings(raw: Mapping[str, str | None], project_dir: Path, secrets: Ma
     jar_findings: object = ((), (), ())
     if notifier == PLUGIN:
         jar = check(_plugin_jar, get("pluginJar"), project_dir)
-        factory = check(_required_match, "pluginFactoryClass", get("pluginFactoryClass"), _JAVA_CLASS, "the plugin's fully qualified NotificationServiceFactory class, such as com.mlajkim.athenz.AwsSesPlugin")
+        factory = check(
+            _required_match,
+            "pluginFactoryClass",
+            get("pluginFactoryClass"),
+            _JAVA_CLASS,
+            "the plugin's fully qualified NotificationServiceFactory class, such as com.mlajkim.athenz.AwsSesPlugin",
+        )
         if ok(jar, factory, ses_region, sender, domain_to, recipients, flags["sandbox"]):
             # The domains the plugin must mail: emailDomainTo, else those of the sandbox recipients.
-            domains = ((domain_to,) if domain_to else
-                       tuple(dict.fromkeys(r.split("@")[1].lower() for r in recipients)) if flags["sandbox"] else ())
+            domains = (
+                (domain_to,)
+                if domain_to
+                else tuple(dict.fromkeys(r.split("@")[1].lower() for r in recipients))
+                if flags["sandbox"]
+                else ()
+            )
             jar_findings = check(_jar_findings, get("pluginJar"), jar, factory, ses_region, sender, domains)
     elif notifier == BUILTIN:
         if get("emailDomainTo") is None:
-            check.add(ConfigError("emailDomainTo", None, (
-                f"the mail domain of your Athenz users with notifier={BUILTIN}: ZMS mails user.alice at "
-                "alice@<emailDomainTo>, and without it at alice@null")))
+            check.add(
+                ConfigError(
+                    "emailDomainTo",
+                    None,
+                    (
+                        f"the mail domain of your Athenz users with notifier={BUILTIN}: ZMS mails user.alice at "
+                        "alice@<emailDomainTo>, and without it at alice@null"
+                    ),
+                )
+            )
         for key in ("pluginJar", "pluginFactoryClass"):
             if get(key) is not None:
-                check.add(ConfigError(key, get(key), f"to be unset with notifier={BUILTIN}: the built-in notifier ships in the ZMS image"))
+                check.add(
+                    ConfigError(
+                        key,
+                        get(key),
+                        f"to be unset with notifier={BUILTIN}: the built-in notifier ships in the ZMS image",
+                    )
+                )
 
     deployment = check(_dns_subdomain, "zmsDeployment", get("zmsDeployment"))
-    container = check(_required_match, "zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)")
+    container = check(
+        _required_match, "zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)"
+    )
     check.raise_if_any()
 
     findings, hosts, addresses = jar_findings  # type: ignore[misc]
     return Settings(
-        region=region, cluster_account_id=cluster_account, oidc_issuer_url=issuer, ses_account_id=ses_account,
-        ses_region=ses_region, ses_role_arn=role_arn, ses_profile=profile, aws_profile=aws_profile,
-        cross_account_mode=mode, create_oidc_provider_setting=create_oidc_setting, sender_email=sender,
-        recipient_emails=recipients, sandbox=flags["sandbox"], namespace=namespace,
-        service_account_name=service_account, zms_deployment=deployment, zms_container=container,
-        notifier=notifier, credentials=credentials, plugin_jar=jar, plugin_factory_class=factory,
-        sender_service_accounts=senders, plugin_jar_findings=findings, plugin_jar_smtp_hosts=hosts,
-        plugin_jar_senders=addresses, email_domain_to=domain_to, smoke_test=flags["smokeTest"],
-        retain_identities=flags["retainIdentities"], secrets=dict(secrets), stack=stack,
+        region=region,
+        cluster_account_id=cluster_account,
+        oidc_issuer_url=issuer,
+        ses_account_id=ses_account,
+        ses_region=ses_region,
+        ses_role_arn=role_arn,
+        ses_profile=profile,
+        aws_profile=aws_profile,
+        cross_account_mode=mode,
+        create_oidc_provider_setting=create_oidc_setting,
+        sender_email=sender,
+        recipient_emails=recipients,
+        sandbox=flags["sandbox"],
+        namespace=namespace,
+        service_account_name=service_account,
+        zms_deployment=deployment,
+        zms_container=container,
+        notifier=notifier,
+        credentials=credentials,
+        plugin_jar=jar,
+        plugin_factory_class=factory,
+        sender_service_accounts=senders,
+        plugin_jar_findings=findings,
+        plugin_jar_smtp_hosts=hosts,
+        plugin_jar_senders=addresses,
+        email_domain_to=domain_to,
+        smoke_test=flags["smokeTest"],
+        retain_identities=flags["retainIdentities"],
+        secrets=dict(secrets),
+        stack=stack,
         # Keys set to something else than their static default (the CLI passes the
         # defaults Pulumi.yaml declares as config values too).
-        configured=frozenset(name for name, value in ((k.split(":", 1)[1], v) for k, v in raw.items() if k.startswith(f"{PROJECT}:"))
-                             if value is not None and value != DEFAULTS.get(name)),
+        configured=frozenset(
+            name
+            for name, value in ((k.split(":", 1)[1], v) for k, v in raw.items() if k.startswith(f"{PROJECT}:"))
+            if value is not None and value != DEFAULTS.get(name)
+        ),
     )  # type: ignore[arg-type]  # every BAD was reported above
 
 
@@ -520,7 +625,8 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
     cluster = settings.cluster_account_id or caller_account_id
     if cluster != caller_account_id:
         raise ConfigError(
-            "clusterAccountId", settings.cluster_account_id,
+            "clusterAccountId",
+            settings.cluster_account_id,
             f"the account of the default AWS credentials ({caller_account_id}); "
             "select the cluster account's credentials (aws:profile or the environment)",
         )
@@ -530,12 +636,23 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
         assert role_match is not None  # load_settings checked it
         role_account = role_match.group("account")
         if role_account != bound.ses_account_id:
-            raise ConfigError("sesRoleArn", bound.ses_role_arn, f"a role in the SES account {bound.ses_account_id} (set {PROJECT}:sesAccountId when SES lives elsewhere)")
+            raise ConfigError(
+                "sesRoleArn",
+                bound.ses_role_arn,
+                f"a role in the SES account {bound.ses_account_id} "
+                f"(set {PROJECT}:sesAccountId when SES lives elsewhere)",
+            )
     if bound.cross_account and not (bound.ses_role_arn or bound.ses_profile):
-        raise ConfigError("sesRoleArn", None, f"a role (or {PROJECT}:sesProfile) that reaches SES account {bound.ses_account_id} from the cluster account {cluster}")
+        raise ConfigError(
+            "sesRoleArn",
+            None,
+            f"a role (or {PROJECT}:sesProfile) that reaches SES account {bound.ses_account_id} "
+            f"from the cluster account {cluster}",
+        )
     if bound.cross_account and bound.credentials == IRSA and bound.cross_account_mode == SENDING_AUTHORIZATION:
         raise ConfigError(
-            "crossAccountMode", bound.cross_account_mode,
+            "crossAccountMode",
+            bound.cross_account_mode,
             f"{FEDERATED_ROLE} with notifier={BUILTIN} and credentials={IRSA}: the built-in notifier cannot name "
             "a source identity ARN, so its role must live in the SES account (or use credentials=access-key)",
         )
@@ -543,6 +660,7 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
 
 
 # --- single-value parsers ------------------------------------------------------------------
+
 
 def _required_match(key: str, value: str | None, pattern: re.Pattern, expected: str) -> str:
     if value is None or not pattern.fullmatch(value):
@@ -555,7 +673,9 @@ def _optional_match(key: str, value: str | None, pattern: re.Pattern, expected: 
 
 
 def _dns_subdomain(key: str, value: str | None, max_length: int = 253) -> str:
-    expected = f"a Kubernetes object name (a DNS subdomain: lower case letters, digits, '-' and '.', at most {max_length})"
+    expected = (
+        f"a Kubernetes object name (a DNS subdomain: lower case letters, digits, '-' and '.', at most {max_length})"
+    )
     value = _required_match(key, value, _DNS_SUBDOMAIN, expected)
     if len(value) > max_length:
         raise ConfigError(key, value, expected)
@@ -595,7 +715,9 @@ def _recipients(value: str | None, sender: str | None) -> tuple[str, ...]:
     for item in parsed:
         _email("recipientEmails", item)
         if item.lower() in seen or (sender is not None and item.lower() == sender.lower()):
-            raise ConfigError("recipientEmails", item, "each address once, and not the senderEmail (it is verified already)")
+            raise ConfigError(
+                "recipientEmails", item, "each address once, and not the senderEmail (it is verified already)"
+            )
         seen.add(item.lower())
     return tuple(parsed)
 
@@ -605,8 +727,10 @@ def _account_id(key: str, value: str | None) -> str | None:
         return value
     hint = ""
     if value.isascii() and value.isdigit() and len(value) < 12 and not value.startswith("0"):
-        hint = ("; YAML read an unquoted number: write the id in quotes, such as \"022222222222\" "
-                "(unquoted, leading zeros are dropped, or the number is read as octal)")
+        hint = (
+            '; YAML read an unquoted number: write the id in quotes, such as "022222222222" '
+            "(unquoted, leading zeros are dropped, or the number is read as octal)"
+        )
     raise ConfigError(key, value, f"a 12-digit AWS account id (quote it in YAML){hint}")
 
 
@@ -615,8 +739,11 @@ def ses_partitions() -> dict[str, str]:
     """Region -> partition, for every Region where the SES v2 API is offered, from
     botocore's endpoint data."""
     session = botocore.session.get_session()
-    return {region: partition for partition in session.get_available_partitions()
-            for region in session.get_available_regions("sesv2", partition_name=partition)}
+    return {
+        region: partition
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("sesv2", partition_name=partition)
+    }
 
 
 def ses_regions() -> frozenset[str]:
@@ -646,13 +773,22 @@ def _credentials(value: str | None, notifier: str, issuer: str | None) -> str:
     IRSA (default with an issuer) or a static access key (default without, e.g. kind)."""
     if notifier == PLUGIN:
         if value not in (None, SMTP):
-            raise ConfigError("credentials", value, f"{SMTP} (or unset) with notifier={PLUGIN}: the plugin sends over SMTP with an SMTP password")
+            raise ConfigError(
+                "credentials",
+                value,
+                f"{SMTP} (or unset) with notifier={PLUGIN}: the plugin sends over SMTP with an SMTP password",
+            )
         return SMTP
     if value is None:
         return IRSA if issuer else ACCESS_KEY
     credentials = _choice("credentials", value, (IRSA, ACCESS_KEY))
     if credentials == IRSA and issuer is None:
-        raise ConfigError("oidcIssuerUrl", None, f"the cluster's OIDC issuer with credentials={IRSA} (or credentials={ACCESS_KEY} where there is none, as on kind)")
+        raise ConfigError(
+            "oidcIssuerUrl",
+            None,
+            f"the cluster's OIDC issuer with credentials={IRSA} "
+            f"(or credentials={ACCESS_KEY} where there is none, as on kind)",
+        )
     return credentials
 
 
@@ -671,7 +807,9 @@ def _sender_service_accounts(
             raise ConfigError(key, item, f"each ServiceAccount once, and not ZMS's own ({PROJECT}:serviceAccountName)")
         found.append((namespace, name))
     if found and issuer is None:
-        raise ConfigError("oidcIssuerUrl", None, f"the cluster's OIDC issuer with {PROJECT}:{key}: delegated senders get IRSA roles")
+        raise ConfigError(
+            "oidcIssuerUrl", None, f"the cluster's OIDC issuer with {PROJECT}:{key}: delegated senders get IRSA roles"
+        )
     return tuple(found)
 
 
@@ -687,8 +825,11 @@ def _jar_findings(
         raise ConfigError("pluginJar", value, f"a jar of class files ({error})") from None
     package = factory.rsplit(".", 1)[0].replace(".", "/") + "/"
     own = {name: strings for name, strings in constants.items() if name.startswith(package)}
-    return (tuple(smtp_findings(own, ses_region, sender, domains)),
-            tuple(smtp_endpoints(own)), tuple(email_addresses(own)))
+    return (
+        tuple(smtp_findings(own, ses_region, sender, domains)),
+        tuple(smtp_endpoints(own)),
+        tuple(email_addresses(own)),
+    )
 
 
 def _issuer(value: str | None) -> str | None:
@@ -696,12 +837,17 @@ def _issuer(value: str | None) -> str | None:
         return None
     normalised = value[:-1] if value.endswith("/") else value
     if not _ISSUER.fullmatch(normalised):
-        raise ConfigError("oidcIssuerUrl", value, "the cluster's OIDC issuer, an https:// URL such as https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE")
+        raise ConfigError(
+            "oidcIssuerUrl",
+            value,
+            "the cluster's OIDC issuer, an https:// URL such as https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
+        )
     return normalised
 
 
 def _plugin_jar(value: str | None, project_dir: Path) -> Path:
-    expected = f"the path of the plugin jar, relative to the project, at most {CONFIGMAP_LIMIT_BYTES - CONFIGMAP_OVERHEAD_BYTES} bytes (it travels in a ConfigMap)"
+    limit = CONFIGMAP_LIMIT_BYTES - CONFIGMAP_OVERHEAD_BYTES
+    expected = f"the path of the plugin jar, relative to the project, at most {limit} bytes (it travels in a ConfigMap)"
     if not value or "\x00" in value:
         raise ConfigError("pluginJar", value, expected)
     path = project_dir / value
@@ -715,7 +861,9 @@ def _plugin_jar(value: str | None, project_dir: Path) -> Path:
         except (OSError, ValueError):
             others = []
         if others:
-            raise ConfigError("pluginJar", value, f"{expected}; no such file, but its folder holds {', '.join(others[:3])}: a typo?")
+            raise ConfigError(
+                "pluginJar", value, f"{expected}; no such file, but its folder holds {', '.join(others[:3])}: a typo?"
+            )
         raise ConfigError("pluginJar", value, f"{expected}; no such file: build the plugin first")
     if size > CONFIGMAP_LIMIT_BYTES - CONFIGMAP_OVERHEAD_BYTES:
         raise ConfigError("pluginJar", value, f"{expected}; this file has {size} bytes")

@@ -17,7 +17,9 @@ from program.settings import ConfigError
 # Property tests have a fixed example budget. "ci" (the default) is also derandomized,
 # so every run, CI's included, checks the same examples; "dev" explores new ones.
 # No deadline: a run under the mock engine has no business being timed.
-hypothesis_settings.register_profile("ci", max_examples=100, derandomize=True, deadline=None, database=None, print_blob=True)
+hypothesis_settings.register_profile(
+    "ci", max_examples=100, derandomize=True, deadline=None, database=None, print_blob=True
+)
 hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
 # The fixed, derandomized budget everywhere, so the README's test command and CI agree;
 # HYPOTHESIS_PROFILE=dev explores new random examples.
@@ -37,7 +39,9 @@ def cfg(**keys: Any) -> dict[str, str]:
     out = {}
     for key, value in keys.items():
         full = "aws:" + key[4:] if key.startswith("aws_") else f"athenz-ses:{key}"
-        out[full] = json.dumps(value) if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else value
+        out[full] = (
+            json.dumps(value) if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else value
+        )
     return out
 
 
@@ -45,8 +49,10 @@ def cfg(**keys: Any) -> dict[str, str]:
 def plugin_jar(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("plugin") / "ses-plugin.jar"
     with zipfile.ZipFile(path, "w") as jar:
-        jar.writestr(zipfile.ZipInfo("META-INF/MANIFEST.MF", date_time=(1980, 1, 1, 0, 0, 0)),
-                     "Manifest-Version: 1.0\nCreated-By: a stand-in for the plugin jar\n")
+        jar.writestr(
+            zipfile.ZipInfo("META-INF/MANIFEST.MF", date_time=(1980, 1, 1, 0, 0, 0)),
+            "Manifest-Version: 1.0\nCreated-By: a stand-in for the plugin jar\n",
+        )
     return path
 
 
@@ -56,34 +62,55 @@ def scenario_configs(jar: Path) -> dict[str, dict[str, str]]:
     return {
         # EKS, SES in the cluster account: built-in notifier, ZMS's own IRSA role.
         "same-account-irsa": cfg(
-            aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER + "/", emailDomainTo="example.com",
-            senderEmail="zms@example.com", recipientEmails=["alice@example.com", "bob@example.com"],
+            aws_region="eu-west-1",
+            clusterAccountId=CLUSTER,
+            oidcIssuerUrl=ISSUER + "/",
+            emailDomainTo="example.com",
+            senderEmail="zms@example.com",
+            recipientEmails=["alice@example.com", "bob@example.com"],
         ),
         # EKS, SES in another account and Region: ZMS's role and the issuer's OIDC provider
         # live in the SES account (federated-role, the default); one delegated sender too.
         "cross-federated-irsa": cfg(
-            aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER,
-            sesAccountId=SES, sesRegion="us-east-1", sesProfile="ses-admin", emailDomainTo="example.com",
-            senderEmail="zms@example.com", recipientEmails=["alice@example.com"],
+            aws_region="eu-west-1",
+            clusterAccountId=CLUSTER,
+            oidcIssuerUrl=ISSUER,
+            sesAccountId=SES,
+            sesRegion="us-east-1",
+            sesProfile="ses-admin",
+            emailDomainTo="example.com",
+            senderEmail="zms@example.com",
+            recipientEmails=["alice@example.com"],
             senderServiceAccounts=["mailer/reports"],
         ),
         # The second article: delegated senders in the cluster account send as the SES
         # account's identity by sending authorization; ZMS itself uses an access key.
         "cross-sending-authorization": cfg(
-            aws_region="eu-west-1", clusterAccountId=CLUSTER, oidcIssuerUrl=ISSUER,
-            sesAccountId=SES, sesRoleArn=SES_ROLE, crossAccountMode="sending-authorization",
-            credentials="access-key", sandbox=False, emailDomainTo="example.org",
-            senderEmail="zms@example.com", senderServiceAccounts=["mailer/reports", "billing/invoices"],
+            aws_region="eu-west-1",
+            clusterAccountId=CLUSTER,
+            oidcIssuerUrl=ISSUER,
+            sesAccountId=SES,
+            sesRoleArn=SES_ROLE,
+            crossAccountMode="sending-authorization",
+            credentials="access-key",
+            sandbox=False,
+            emailDomainTo="example.org",
+            senderEmail="zms@example.com",
+            senderServiceAccounts=["mailer/reports", "billing/invoices"],
         ),
         # kind, one account: built-in notifier with an IAM user's access key.
         "kind-access-key": cfg(
-            aws_region="ap-northeast-1", senderEmail="zms@example.com", recipientEmails=["alice@example.com"],
+            aws_region="ap-northeast-1",
+            senderEmail="zms@example.com",
+            recipientEmails=["alice@example.com"],
             emailDomainTo="example.com",
         ),
         # The first article: kind, one account, the SMTP plugin.
         "kind-smtp": cfg(
-            aws_region="ap-northeast-1", senderEmail="zms@example.com",
-            recipientEmails=["alice@example.com"], **plugin,
+            aws_region="ap-northeast-1",
+            senderEmail="zms@example.com",
+            recipientEmails=["alice@example.com"],
+            **plugin,
         ),
     }
 

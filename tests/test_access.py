@@ -75,9 +75,18 @@ def zms_principal(plan: Plan) -> tuple[str, list[dict], tuple[str, ...]]:
     return principal, policies, ("ses:SendRawEmail",) if smtp else SEND  # SMTP sends are SendRawEmail
 
 
-def send(name: str, principal: str, policies: list[dict], action: str, identity: str, resource_policy: dict | None) -> AccessRequest:
-    return AccessRequest(name, principal, action, identity, account_of(identity),
-                         identity_policies=policies, resource_policy=resource_policy)
+def send(
+    name: str, principal: str, policies: list[dict], action: str, identity: str, resource_policy: dict | None
+) -> AccessRequest:
+    return AccessRequest(
+        name,
+        principal,
+        action,
+        identity,
+        account_of(identity),
+        identity_policies=policies,
+        resource_policy=resource_policy,
+    )
 
 
 def run(requests: list[AccessRequest]) -> dict[str, AccessResult]:
@@ -98,7 +107,9 @@ def test_zms_may_send_as_its_identities_and_nothing_else(every_plan, name):
 
     allowed = [req(f"{action} {identity}", action, identity) for action in needed for identity in identities]
     denied = [req(f"{action} elsewhere", action, another_identity(sender)) for action in SEND]
-    denied += [req(f"{action} on the sender", action, sender) for action in OTHER_SES_ACTIONS + tuple(set(SEND) - set(needed))]
+    denied += [
+        req(f"{action} on the sender", action, sender) for action in OTHER_SES_ACTIONS + tuple(set(SEND) - set(needed))
+    ]
     results = run(allowed + denied)
     for request in allowed:
         assert_decision(results[request.name], ALLOWED)
@@ -124,9 +135,13 @@ def test_each_delegated_sender_sends_as_the_sender_only_through_its_own_grant(ev
             requests.append(send(f"{key} {action}", grant["roleArn"], policies, action, sender, on_sender))
             expect[f"{key} {action}"] = True
             # Across accounts the identity policy is what lets it in: without it, denied.
-            requests.append(send(f"{key} {action} without the identity policy", grant["roleArn"], policies, action, sender, None))
+            requests.append(
+                send(f"{key} {action} without the identity policy", grant["roleArn"], policies, action, sender, None)
+            )
             expect[f"{key} {action} without the identity policy"] = not cross
-            requests.append(send(f"{key} {action} elsewhere", grant["roleArn"], policies, action, another_identity(sender), None))
+            requests.append(
+                send(f"{key} {action} elsewhere", grant["roleArn"], policies, action, another_identity(sender), None)
+            )
             expect[f"{key} {action} elsewhere"] = False
     if on_sender is not None:
         # The identity policy names exactly the delegated roles: a role of the same account
@@ -143,10 +158,19 @@ def test_each_delegated_sender_sends_as_the_sender_only_through_its_own_grant(ev
             assert not results[label].allowed, results[label].explain()
 
 
-def assume(label: str, role: PlannedResource, trust: dict, host: str, sub: str, aud: str = "sts.amazonaws.com") -> AccessRequest:
+def assume(
+    label: str, role: PlannedResource, trust: dict, host: str, sub: str, aud: str = "sts.amazonaws.com"
+) -> AccessRequest:
     account = account_of(role.outputs["arn"])
-    return AccessRequest(label, oidc_provider_arn(account, host), "sts:AssumeRoleWithWebIdentity", role.outputs["arn"],
-                         account, resource_policy=trust, context=web_identity_context(host, sub=sub, aud=aud))
+    return AccessRequest(
+        label,
+        oidc_provider_arn(account, host),
+        "sts:AssumeRoleWithWebIdentity",
+        role.outputs["arn"],
+        account,
+        resource_policy=trust,
+        context=web_identity_context(host, sub=sub, aud=aud),
+    )
 
 
 @pytest.mark.parametrize("name", PLANS)
@@ -168,8 +192,20 @@ def test_each_role_is_assumed_by_its_own_service_account_only(every_plan, name):
         label = f"{namespace}/{account_name}"
         requests += [
             assume(f"{label}: itself", role, aliased, host, subject),
-            assume(f"{label}: another ServiceAccount of its namespace", role, aliased, host, f"system:serviceaccount:{namespace}:default"),
-            assume(f"{label}: its name in another namespace", role, aliased, host, f"system:serviceaccount:kube-system:{account_name}"),
+            assume(
+                f"{label}: another ServiceAccount of its namespace",
+                role,
+                aliased,
+                host,
+                f"system:serviceaccount:{namespace}:default",
+            ),
+            assume(
+                f"{label}: its name in another namespace",
+                role,
+                aliased,
+                host,
+                f"system:serviceaccount:kube-system:{account_name}",
+            ),
             assume(f"{label}: another audience", role, aliased, host, subject, aud="sts.example.com"),
         ]
         allowed.add(f"{label}: itself")
@@ -186,7 +222,13 @@ def test_each_role_is_assumed_by_its_own_service_account_only(every_plan, name):
 
 def test_the_proof_covers_every_path(every_plan):
     """Each send path of the decision table, and delegated senders both ways, are proven."""
-    paths = {(p.outputs.get("roleArn") is not None, p.outputs.get("smtpEndpoint") is not None) for p in every_plan.values()}
+    paths = {
+        (p.outputs.get("roleArn") is not None, p.outputs.get("smtpEndpoint") is not None) for p in every_plan.values()
+    }
     assert paths == {(True, False), (False, False), (False, True)}  # IRSA, access key, SMTP
-    modes = {"sourceArn" in grant for p in every_plan.values() for grant in (p.outputs.get("senderServiceAccounts") or {}).values()}
+    modes = {
+        "sourceArn" in grant
+        for p in every_plan.values()
+        for grant in (p.outputs.get("senderServiceAccounts") or {}).values()
+    }
     assert modes == {True, False}

@@ -16,32 +16,137 @@ from program.settings import ConfigError, ConfigErrors, ses_regions
 CASES = {
     # class: (base scenario, change, key, expected words)
     "malformed email": ("kind-smtp", {"athenz-ses:senderEmail": "zms.example.com"}, "senderEmail", "email address"),
-    "malformed recipient": ("kind-smtp", {"athenz-ses:recipientEmails": '["alice@example"]'}, "recipientEmails", "email address"),
-    "recipients not a list": ("kind-smtp", {"athenz-ses:recipientEmails": "alice@example.com"}, "recipientEmails", "list of email addresses"),
-    "account id not 12 digits": ("same-account-irsa", {"athenz-ses:clusterAccountId": "12345678901"}, "clusterAccountId", "12-digit"),
-    "ses account id not 12 digits": ("cross-sending-authorization", {"athenz-ses:sesAccountId": "22222222222a"}, "sesAccountId", "12-digit"),
-    "issuer not https": ("same-account-irsa", {"athenz-ses:oidcIssuerUrl": "http://oidc.eks.eu-west-1.amazonaws.com/id/X"}, "oidcIssuerUrl", "https://"),
+    "malformed recipient": (
+        "kind-smtp",
+        {"athenz-ses:recipientEmails": '["alice@example"]'},
+        "recipientEmails",
+        "email address",
+    ),
+    "recipients not a list": (
+        "kind-smtp",
+        {"athenz-ses:recipientEmails": "alice@example.com"},
+        "recipientEmails",
+        "list of email addresses",
+    ),
+    "account id not 12 digits": (
+        "same-account-irsa",
+        {"athenz-ses:clusterAccountId": "12345678901"},
+        "clusterAccountId",
+        "12-digit",
+    ),
+    "ses account id not 12 digits": (
+        "cross-sending-authorization",
+        {"athenz-ses:sesAccountId": "22222222222a"},
+        "sesAccountId",
+        "12-digit",
+    ),
+    "issuer not https": (
+        "same-account-irsa",
+        {"athenz-ses:oidcIssuerUrl": "http://oidc.eks.eu-west-1.amazonaws.com/id/X"},
+        "oidcIssuerUrl",
+        "https://",
+    ),
     "namespace not a DNS label": ("same-account-irsa", {"athenz-ses:namespace": "Athenz_NS"}, "namespace", "DNS label"),
-    "unknown mode": ("cross-sending-authorization", {"athenz-ses:crossAccountMode": "assume-role"}, "crossAccountMode", "federated-role, sending-authorization"),
+    "unknown mode": (
+        "cross-sending-authorization",
+        {"athenz-ses:crossAccountMode": "assume-role"},
+        "crossAccountMode",
+        "federated-role, sending-authorization",
+    ),
     "unknown notifier": ("kind-smtp", {"athenz-ses:notifier": "sendgrid"}, "notifier", "builtin, plugin"),
     "not a boolean": ("kind-smtp", {"athenz-ses:sandbox": "yes"}, "sandbox", "true or false"),
     "missing jar": ("kind-smtp", {"athenz-ses:pluginJar": "plugin/target/missing.jar"}, "pluginJar", "no such file"),
     "missing sender": ("kind-smtp", {"athenz-ses:senderEmail": None}, "senderEmail", "email address"),
-    "builtin IRSA with sending authorization": ("cross-federated-irsa", {"athenz-ses:crossAccountMode": "sending-authorization"}, "crossAccountMode", "cannot name a source identity ARN"),
-    "IRSA without an issuer": ("kind-access-key", {"athenz-ses:credentials": "irsa"}, "oidcIssuerUrl", "credentials=irsa"),
-    "builtin without emailDomainTo": ("kind-access-key", {"athenz-ses:emailDomainTo": None}, "emailDomainTo", "alice@null"),
-    "unknown credentials": ("kind-access-key", {"athenz-ses:credentials": "password"}, "credentials", "irsa, access-key"),
-    "plugin with other credentials": ("kind-smtp", {"athenz-ses:credentials": "access-key"}, "credentials", "smtp (or unset) with notifier=plugin"),
-    "builtin with a jar": ("cross-federated-irsa", {"athenz-ses:pluginJar": "x.jar"}, "pluginJar", "unset with notifier=builtin"),
-    "retired smtpCredentials": ("kind-smtp", {"athenz-ses:smtpCredentials": "true"}, "smtpCredentials", "credentials=smtp comes with notifier=plugin"),
-    "delegated senders without an issuer": ("kind-access-key", {"athenz-ses:senderServiceAccounts": '["mailer/reports"]'}, "oidcIssuerUrl", "delegated senders get IRSA roles"),
-    "delegated sender not namespace/name": ("same-account-irsa", {"athenz-ses:senderServiceAccounts": '["reports"]'}, "senderServiceAccounts", "namespace/name"),
-    "delegated sender is ZMS": ("same-account-irsa", {"athenz-ses:senderServiceAccounts": '["athenz/athenz-ses-bad"]'}, "senderServiceAccounts", "not ZMS's own"),
-    "delegated senders not a list": ("same-account-irsa", {"athenz-ses:senderServiceAccounts": "mailer/reports"}, "senderServiceAccounts", "a list of"),
-    "other account, no way in": ("cross-sending-authorization", {"athenz-ses:sesRoleArn": None}, "sesRoleArn", "reaches SES account"),
-    "role of another account": ("cross-sending-authorization", {"athenz-ses:sesRoleArn": "arn:aws:iam::333333333333:role/x"}, "sesRoleArn", "role in the SES account"),
-    "role and profile": ("cross-sending-authorization", {"athenz-ses:sesProfile": "ses"}, "sesProfile", "use one of them"),
-    "sender among recipients": ("kind-smtp", {"athenz-ses:recipientEmails": '["zms@example.com"]'}, "recipientEmails", "not the senderEmail"),
+    "builtin IRSA with sending authorization": (
+        "cross-federated-irsa",
+        {"athenz-ses:crossAccountMode": "sending-authorization"},
+        "crossAccountMode",
+        "cannot name a source identity ARN",
+    ),
+    "IRSA without an issuer": (
+        "kind-access-key",
+        {"athenz-ses:credentials": "irsa"},
+        "oidcIssuerUrl",
+        "credentials=irsa",
+    ),
+    "builtin without emailDomainTo": (
+        "kind-access-key",
+        {"athenz-ses:emailDomainTo": None},
+        "emailDomainTo",
+        "alice@null",
+    ),
+    "unknown credentials": (
+        "kind-access-key",
+        {"athenz-ses:credentials": "password"},
+        "credentials",
+        "irsa, access-key",
+    ),
+    "plugin with other credentials": (
+        "kind-smtp",
+        {"athenz-ses:credentials": "access-key"},
+        "credentials",
+        "smtp (or unset) with notifier=plugin",
+    ),
+    "builtin with a jar": (
+        "cross-federated-irsa",
+        {"athenz-ses:pluginJar": "x.jar"},
+        "pluginJar",
+        "unset with notifier=builtin",
+    ),
+    "retired smtpCredentials": (
+        "kind-smtp",
+        {"athenz-ses:smtpCredentials": "true"},
+        "smtpCredentials",
+        "credentials=smtp comes with notifier=plugin",
+    ),
+    "delegated senders without an issuer": (
+        "kind-access-key",
+        {"athenz-ses:senderServiceAccounts": '["mailer/reports"]'},
+        "oidcIssuerUrl",
+        "delegated senders get IRSA roles",
+    ),
+    "delegated sender not namespace/name": (
+        "same-account-irsa",
+        {"athenz-ses:senderServiceAccounts": '["reports"]'},
+        "senderServiceAccounts",
+        "namespace/name",
+    ),
+    "delegated sender is ZMS": (
+        "same-account-irsa",
+        {"athenz-ses:senderServiceAccounts": '["athenz/athenz-ses-bad"]'},
+        "senderServiceAccounts",
+        "not ZMS's own",
+    ),
+    "delegated senders not a list": (
+        "same-account-irsa",
+        {"athenz-ses:senderServiceAccounts": "mailer/reports"},
+        "senderServiceAccounts",
+        "a list of",
+    ),
+    "other account, no way in": (
+        "cross-sending-authorization",
+        {"athenz-ses:sesRoleArn": None},
+        "sesRoleArn",
+        "reaches SES account",
+    ),
+    "role of another account": (
+        "cross-sending-authorization",
+        {"athenz-ses:sesRoleArn": "arn:aws:iam::333333333333:role/x"},
+        "sesRoleArn",
+        "role in the SES account",
+    ),
+    "role and profile": (
+        "cross-sending-authorization",
+        {"athenz-ses:sesProfile": "ses"},
+        "sesProfile",
+        "use one of them",
+    ),
+    "sender among recipients": (
+        "kind-smtp",
+        {"athenz-ses:recipientEmails": '["zms@example.com"]'},
+        "recipientEmails",
+        "not the senderEmail",
+    ),
     "region": ("kind-smtp", {"aws:region": "Europe"}, "aws:region", "AWS Region"),
     "smoke test not a boolean": ("kind-smtp", {"athenz-ses:smokeTest": "yes"}, "smokeTest", "true or false"),
 }
@@ -93,9 +198,20 @@ def test_a_plugin_jar_that_is_not_a_jar_is_refused(configs, tmp_path):
 
 def test_offline_plan_reports_a_bad_stack_without_a_traceback(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "offline_plan", "local", "--out", str(tmp_path / "plan"),
-         "--config", "athenz-ses:namespace=Not_A_Label"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "offline_plan",
+            "local",
+            "--out",
+            str(tmp_path / "plan"),
+            "--config",
+            "athenz-ses:namespace=Not_A_Label",
+        ],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
@@ -108,11 +224,21 @@ def test_offline_plan_reports_a_bad_stack_without_a_traceback(tmp_path):
 
 # --- every bad key at once, unknown keys, Regions, YAML numbers -------------------------------
 
+
 def test_every_bad_key_is_reported_at_once_one_line_each_in_key_order(configs):
-    plan = run_program("bad", bad(configs, "kind-access-key", {
-        "athenz-ses:sandbox": "yes", "athenz-ses:senderEmail": "zms.example.com", "athenz-ses:namespace": "Not_A_Label",
-        "athenz-ses:sandBox": "false",
-    }))
+    plan = run_program(
+        "bad",
+        bad(
+            configs,
+            "kind-access-key",
+            {
+                "athenz-ses:sandbox": "yes",
+                "athenz-ses:senderEmail": "zms.example.com",
+                "athenz-ses:namespace": "Not_A_Label",
+                "athenz-ses:sandBox": "false",
+            },
+        ),
+    )
     assert isinstance(plan.error, ConfigErrors) and isinstance(plan.error, pulumi.RunError)
     lines = str(plan.error).splitlines()
     assert [line.split(":", 2)[1].split(" ")[0] for line in lines] == ["namespace", "sandBox", "sandbox", "senderEmail"]
@@ -120,7 +246,9 @@ def test_every_bad_key_is_reported_at_once_one_line_each_in_key_order(configs):
     assert plan.resources == []
 
 
-@pytest.mark.parametrize("key,suggested", [("sandBox", "sandbox"), ("senderEmal", "senderEmail"), ("notifer", "notifier"), ("zzz", None)])
+@pytest.mark.parametrize(
+    "key,suggested", [("sandBox", "sandbox"), ("senderEmal", "senderEmail"), ("notifer", "notifier"), ("zzz", None)]
+)
 def test_an_unknown_key_is_an_error_that_suggests_the_closest_known_key(configs, key, suggested):
     plan = run_program("bad", bad(configs, "kind-access-key", {f"athenz-ses:{key}": "false"}))
     assert isinstance(plan.error, ConfigError) and config_error(plan).key == f"athenz-ses:{key}"
@@ -129,11 +257,14 @@ def test_an_unknown_key_is_an_error_that_suggests_the_closest_known_key(configs,
     assert plan.resources == []
 
 
-@pytest.mark.parametrize("change,key", [
-    ({"athenz-ses:sesRegion": "us-fake-9"}, "athenz-ses:sesRegion"),
-    ({"athenz-ses:sesRegion": "cn-north-1"}, "athenz-ses:sesRegion"),  # a real Region without SES
-    ({"aws:region": "cn-north-1"}, "aws:region"),  # SES in the cluster's Region by default
-])
+@pytest.mark.parametrize(
+    "change,key",
+    [
+        ({"athenz-ses:sesRegion": "us-fake-9"}, "athenz-ses:sesRegion"),
+        ({"athenz-ses:sesRegion": "cn-north-1"}, "athenz-ses:sesRegion"),  # a real Region without SES
+        ({"aws:region": "cn-north-1"}, "aws:region"),  # SES in the cluster's Region by default
+    ],
+)
 def test_ses_region_must_offer_ses_according_to_botocore(configs, change, key):
     plan = run_program("bad", bad(configs, "kind-access-key", change))
     assert isinstance(plan.error, ConfigError) and config_error(plan).key == key
@@ -143,7 +274,9 @@ def test_ses_region_must_offer_ses_according_to_botocore(configs, change, key):
 def test_ses_region_stays_in_the_partition_of_the_cluster(configs):
     plan = run_program("bad", bad(configs, "kind-access-key", {"athenz-ses:sesRegion": "us-gov-west-1"}))
     assert config_error(plan).key == "athenz-ses:sesRegion" and "cannot span partitions" in str(plan.error)
-    gov = run_program("gov", bad(configs, "kind-access-key", {"aws:region": "us-gov-east-1", "athenz-ses:sesRegion": "us-gov-west-1"}))
+    gov = run_program(
+        "gov", bad(configs, "kind-access-key", {"aws:region": "us-gov-east-1", "athenz-ses:sesRegion": "us-gov-west-1"})
+    )
     assert gov.error is None
 
 
@@ -162,9 +295,22 @@ def test_an_account_id_yaml_read_as_a_number_gets_a_hint_to_quote_it(configs):
 
 def test_offline_plan_prints_each_bad_key_on_its_own_line(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "offline_plan", "local", "--out", str(tmp_path / "plan"),
-         "--config", "athenz-ses:namespace=Not_A_Label", "--config", "athenz-ses:sandBox=false"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "offline_plan",
+            "local",
+            "--out",
+            str(tmp_path / "plan"),
+            "--config",
+            "athenz-ses:namespace=Not_A_Label",
+            "--config",
+            "athenz-ses:sandBox=false",
+        ],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -174,6 +320,8 @@ def test_offline_plan_prints_each_bad_key_on_its_own_line(tmp_path):
 
 def test_a_mistyped_jar_path_names_the_jars_of_its_folder(configs, tmp_path):
     (tmp_path / "ses-notification-plugin-1.0.0.jar").write_bytes(b"")
-    plan = run_program("bad", bad(configs, "kind-smtp", {"athenz-ses:pluginJar": str(tmp_path / "ses-notification-plugin-1.0.O.jar")}))
+    plan = run_program(
+        "bad", bad(configs, "kind-smtp", {"athenz-ses:pluginJar": str(tmp_path / "ses-notification-plugin-1.0.O.jar")})
+    )
     assert config_error(plan).key == "athenz-ses:pluginJar"
     assert "no such file, but its folder holds ses-notification-plugin-1.0.0.jar: a typo?" in str(plan.error)

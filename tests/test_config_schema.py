@@ -26,7 +26,7 @@ def snake(key: str) -> str:
 
 def readme_rows() -> dict[str, tuple[str, str]]:
     text = (PROJECT_DIR / "README.md").read_text()
-    table = text[text.index("## Configuration"):]
+    table = text[text.index("## Configuration") :]
     table = table[: table.index("\n## ", 1)]
     return {m["key"]: (m["type"].strip(), m["default"].strip()) for m in README_ROW.finditer(table)}
 
@@ -67,7 +67,13 @@ def test_the_readme_table_lists_every_key_with_its_static_default():
     for key, spec in SCHEMA.items():
         readme_type, readme_default = rows[key]
         if "default" in spec:
-            shown = "[]" if spec["default"] == [] else str(spec["default"]).lower() if isinstance(spec["default"], bool) else spec["default"]
+            shown = (
+                "[]"
+                if spec["default"] == []
+                else str(spec["default"]).lower()
+                if isinstance(spec["default"], bool)
+                else spec["default"]
+            )
             assert readme_default == f"`{shown}`", key
         else:  # derived or unset: the README says how, never a bare value
             assert not re.fullmatch(r"`[^`<]*`", readme_default), key  # <stack>: a placeholder

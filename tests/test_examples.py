@@ -59,11 +59,13 @@ def installed(tmp_path_factory) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(PROJECT_DIR / name, source / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(scratch / "dist"), str(source)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "-w", str(scratch / "dist"), str(source)], check=True, capture_output=True
+    )
     (wheel,) = (scratch / "dist").glob("athenz_ses-*.whl")
-    subprocess.run([*pip, "install", "--no-deps", "--target", str(scratch / "site"), str(wheel)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(scratch / "site"), str(wheel)], check=True, capture_output=True
+    )
     return scratch / "site"
 
 
@@ -71,8 +73,13 @@ def installed(tmp_path_factory) -> Path:
 def example_plan(installed, tmp_path_factory) -> dict:
     # The installed package first; the checkout only for offline_plan (the mock engine).
     path = os.pathsep.join([str(installed), str(EXAMPLE), str(PROJECT_DIR)])
-    run = subprocess.run([sys.executable, "-c", PLAN_EXAMPLE], cwd=tmp_path_factory.mktemp("cwd"),
-                         env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-c", PLAN_EXAMPLE],
+        cwd=tmp_path_factory.mktemp("cwd"),
+        env={**os.environ, "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(run.stdout)
 
@@ -96,8 +103,13 @@ def test_the_example_trusts_the_issuer_its_cluster_lookup_returns(example_plan):
 
 
 def test_the_example_sends_kubernetes_objects_through_its_own_cluster_provider(example_plan):
-    kubernetes = [r for r in example_plan["resources"] if r["type"].startswith("kubernetes:") and "providers" not in r["type"]]
-    assert {r["type"] for r in kubernetes} == {"kubernetes:core/v1:ServiceAccount", "kubernetes:apps/v1:DeploymentPatch"}
+    kubernetes = [
+        r for r in example_plan["resources"] if r["type"].startswith("kubernetes:") and "providers" not in r["type"]
+    ]
+    assert {r["type"] for r in kubernetes} == {
+        "kubernetes:core/v1:ServiceAccount",
+        "kubernetes:apps/v1:DeploymentPatch",
+    }
     assert all("pulumi:providers:kubernetes::cluster::" in r["provider"] for r in kubernetes), kubernetes
 
 
@@ -109,6 +121,7 @@ def test_the_example_exports_the_component_outputs(example_plan):
 
 
 # --- other languages: the component provider's schema ---------------------------------
+
 
 @pytest.fixture(scope="module")
 def schema() -> dict:
@@ -123,8 +136,10 @@ def test_the_schema_has_the_component_with_its_required_inputs(schema):
     assert resource["isComponent"] is True
     assert sorted(resource["requiredInputs"]) == ["senderEmail", "sesAccountId", "sesRegion"]
     # Every arg of the TypedDict, camelCased; nothing else.
-    expected = {"".join(w if i == 0 else w.title() for i, w in enumerate(k.split("_")))
-                for k in AthenzSesNotificationsArgs.__annotations__}
+    expected = {
+        "".join(w if i == 0 else w.title() for i, w in enumerate(k.split("_")))
+        for k in AthenzSesNotificationsArgs.__annotations__
+    }
     assert set(resource["inputProperties"]) == expected
 
 

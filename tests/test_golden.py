@@ -35,7 +35,9 @@ def test_a_policy_change_fails_until_regenerated(stack_plans, tmp_path):
     diff = diff_plan(GOLDEN_DIR / "dev", plan, tmp_path / "now", label="plans/dev")
     assert "--- plans/dev/policies/zms-irsa-send.policy.json\n" in diff
     assert '-        "ses:SendEmail"\n' in diff, diff
-    assert [line for line in diff.splitlines() if line.startswith("--- ")] == ["--- plans/dev/policies/zms-irsa-send.policy.json"]
+    assert [line for line in diff.splitlines() if line.startswith("--- ")] == [
+        "--- plans/dev/policies/zms-irsa-send.policy.json"
+    ]
 
     # Regenerating (into a tmp copy, with the changed plan as the program's) makes it pass.
     regenerated = tmp_path / "plans"

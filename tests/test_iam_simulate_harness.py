@@ -142,12 +142,26 @@ def test_irsa_trust_policy_with_aliased_issuer():
         simulate(
             [
                 assume("right-sa", trust, host, sub=SERVICE_ACCOUNT, aud="sts.amazonaws.com"),
-                assume("other-sa-same-ns", trust, host, sub="system:serviceaccount:athenz:default", aud="sts.amazonaws.com"),
-                assume("same-sa-other-ns", trust, host, sub="system:serviceaccount:default:athenz-zms-ses", aud="sts.amazonaws.com"),
+                assume(
+                    "other-sa-same-ns", trust, host, sub="system:serviceaccount:athenz:default", aud="sts.amazonaws.com"
+                ),
+                assume(
+                    "same-sa-other-ns",
+                    trust,
+                    host,
+                    sub="system:serviceaccount:default:athenz-zms-ses",
+                    aud="sts.amazonaws.com",
+                ),
                 assume("wrong-audience", trust, host, sub=SERVICE_ACCOUNT, aud="https://kubernetes.default.svc"),
                 assume("no-claims", trust, host),
                 # A token from another provider, even with the right claims, does not match Principal.Federated.
-                assume("other-provider", trust, "cognito-identity.amazonaws.com", sub=SERVICE_ACCOUNT, aud="sts.amazonaws.com"),
+                assume(
+                    "other-provider",
+                    trust,
+                    "cognito-identity.amazonaws.com",
+                    sub=SERVICE_ACCOUNT,
+                    aud="sts.amazonaws.com",
+                ),
             ]
         )
     )
@@ -173,7 +187,9 @@ def test_without_alias_eks_issuer_keys_are_dropped_so_even_the_right_service_acc
     )
     assert_decision(unaliased, IMPLICITLY_DENIED)
     assert sorted(unaliased.ignored_context_keys) == sorted([f"{ISSUER_HOST}:sub", f"{ISSUER_HOST}:aud"])
-    conditions = unaliased.explanation["results"][0]["analysis"]["resourceAnalysis"]["unmatchedStatements"][0]["explain"]["conditions"]
+    conditions = unaliased.explanation["results"][0]["analysis"]["resourceAnalysis"]["unmatchedStatements"][0][
+        "explain"
+    ]["conditions"]
     assert all(c["failedBecauseMissing"] for c in conditions)
     assert_decision(with_alias, ALLOWED)
     assert with_alias.ignored_context_keys == []
@@ -181,8 +197,14 @@ def test_without_alias_eks_issuer_keys_are_dropped_so_even_the_right_service_acc
 
 def test_invalid_input_raises_instead_of_counting_as_denied():
     identity = ses_identity(APP, "zms@example.com")
-    ok = AccessRequest("ok", ROLE, "ses:SendEmail", identity, APP,
-                       identity_policies=[policy({"Effect": "Allow", "Action": "ses:SendEmail", "Resource": identity})])
+    ok = AccessRequest(
+        "ok",
+        ROLE,
+        "ses:SendEmail",
+        identity,
+        APP,
+        identity_policies=[policy({"Effect": "Allow", "Action": "ses:SendEmail", "Resource": identity})],
+    )
     bad = AccessRequest("bad", ROLE, "ses:NoSuchAction", identity, APP)
     with pytest.raises(SimulationError, match="bad"):
         simulate([ok, bad])

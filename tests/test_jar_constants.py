@@ -81,8 +81,11 @@ def compile_classes(javac: str, out: Path, sources: dict[str, str], release: str
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         (src / name).write_text(text)
     classes = out / "classes"
-    subprocess.run([javac, "-nowarn", "-Xlint:-options", "--release", release, "-d", str(classes),
-                    *map(str, src.rglob("*.java"))], check=True, capture_output=True)
+    subprocess.run(
+        [javac, "-nowarn", "-Xlint:-options", "--release", release, "-d", str(classes), *map(str, src.rglob("*.java"))],
+        check=True,
+        capture_output=True,
+    )
     return classes
 
 
@@ -95,21 +98,30 @@ def make_jar(entries: dict[str, bytes]) -> bytes:
 
 
 def jar_of(classes: Path) -> bytes:
-    return make_jar({"META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\n",
-                     **{p.relative_to(classes).as_posix(): p.read_bytes() for p in sorted(classes.rglob("*.class"))}})
+    return make_jar(
+        {
+            "META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\n",
+            **{p.relative_to(classes).as_posix(): p.read_bytes() for p in sorted(classes.rglob("*.class"))},
+        }
+    )
 
 
 def javap_pool(classfile: Path) -> list[tuple[int, str, str]]:
     """(index, kind, comment) of every constant pool entry, as javap -v prints them."""
-    out = subprocess.run([shutil.which("javap") or "javap", "-v", str(classfile)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [shutil.which("javap") or "javap", "-v", str(classfile)], check=True, capture_output=True, text=True
+    ).stdout
     return [(int(i), kind, rest) for i, kind, rest in re.findall(r"^\s*#(\d+) = (\w+)\s+(.*)$", out, re.M)]
 
 
 @pytest.fixture(scope="module", params=["17", "8"])
 def plugin(request, javac, tmp_path_factory) -> tuple[str, Path, bytes]:
-    classes = compile_classes(javac, tmp_path_factory.mktemp(f"release{request.param}"),
-                              {"com/example/ses/Notifier.java": NOTIFIER}, request.param)
+    classes = compile_classes(
+        javac,
+        tmp_path_factory.mktemp(f"release{request.param}"),
+        {"com/example/ses/Notifier.java": NOTIFIER},
+        request.param,
+    )
     return request.param, classes, jar_of(classes)
 
 
@@ -138,7 +150,8 @@ def test_two_slot_constants_before_the_strings(plugin):
     ours = jar_string_constants(jar)[SENDER_CLASS]
     assert len(ours) == sum(kind == "String" for _, kind, _ in pool)
     assert [s for s in ours if s.isprintable()] == [
-        rest.split("// ", 1)[1] for _, kind, rest in pool if kind == "String" and "\\" not in rest]
+        rest.split("// ", 1)[1] for _, kind, rest in pool if kind == "String" and "\\" not in rest
+    ]
 
 
 def test_findings(plugin):
@@ -146,7 +159,8 @@ def test_findings(plugin):
     # One warning per value, naming every class javac copied it into.
     assert smtp_findings(constants, "eu-west-1", "zms@example.com") == [
         f"the plugin jar hard-codes SMTP endpoint '{HOST}' (com/example/ses/Sender$1.class, {SENDER_CLASS}), "
-        "but sesRegion is eu-west-1: SES SMTP passwords are valid only in the Region they were derived for"]
+        "but sesRegion is eu-west-1: SES SMTP passwords are valid only in the Region they were derived for"
+    ]
     assert smtp_findings(constants, "ap-northeast-1", "ZMS@Example.com", "EXAMPLE.org") == []
     (other,) = smtp_findings(constants, "ap-northeast-1", "other@example.com")
     assert "'zms@example.com'" in other and SENDER_CLASS in other and "senderEmail is other@example.com" in other
@@ -157,7 +171,7 @@ def test_findings(plugin):
 def test_decoding_and_what_counts_as_an_address(javac, tmp_path):
     constants = jar_string_constants(jar_of(compile_classes(javac, tmp_path, {"com/example/ses/Texts.java": TEXTS})))
     texts = constants["com/example/ses/Texts.class"]
-    assert {"nul\0end", "emoji \U0001F600", "na\u00efve"} <= set(texts)  # modified UTF-8: C0 80 and surrogate pairs
+    assert {"nul\0end", "emoji \U0001f600", "na\u00efve"} <= set(texts)  # modified UTF-8: C0 80 and surrogate pairs
     (url,) = smtp_findings(constants, "us-east-1", "ops@example.com")  # "Name <address>" is senderEmail
     assert "'email-smtp.eu-west-1.amazonaws.com' (com/example/ses/Texts.class)" in url  # inside a URL counts
     (fips,) = smtp_findings(constants, "eu-west-1", "ops@example.com")

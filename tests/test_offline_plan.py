@@ -27,7 +27,9 @@ def test_pulumi_yaml_only_declares_keys_the_cli_can_satisfy():
 
 
 def test_stack_files_are_read_as_the_cli_reads_them(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text("name: athenz-ses\nconfig:\n  sandbox:\n    type: boolean\n    default: true\n")
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: athenz-ses\nconfig:\n  sandbox:\n    type: boolean\n    default: true\n"
+    )
     (tmp_path / "Pulumi.x.yaml").write_text(
         "config:\n  athenz-ses:notifier: on\n  aws:allowedAccountIds: ['111111111111']\n"
         "  clusterAccountId: 111111111111\n  athenz-ses:createOidcProvider: false\n"
@@ -45,8 +47,13 @@ def test_stack_files_are_read_as_the_cli_reads_them(tmp_path):
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_committed_stack_renders(stack, tmp_path):
     out = tmp_path / stack
-    result = subprocess.run([sys.executable, "-m", "offline_plan", stack, "--out", str(out)],
-                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "offline_plan", stack, "--out", str(out)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "planned " in result.stdout
     summary = (out / "summary.md").read_text()
@@ -61,28 +68,42 @@ def test_every_committed_stack_renders(stack, tmp_path):
 
 def test_dev_plan_shows_every_policy_and_the_send_path(tmp_path):
     out = tmp_path / "dev"
-    subprocess.run([sys.executable, "-m", "offline_plan", "dev", "--out", str(out)],
-                   cwd=PROJECT_DIR, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "offline_plan", "dev", "--out", str(out)],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert sorted(p.name for p in (out / "policies").iterdir()) == [
-        "zms-irsa-role.assumeRolePolicy.json", "zms-irsa-send.policy.json",
+        "zms-irsa-role.assumeRolePolicy.json",
+        "zms-irsa-send.policy.json",
     ]
     assert sorted(p.name for p in (out / "kubernetes").iterdir()) == [
-        "DeploymentPatch-zms-deployment-patch.yaml", "ServiceAccount-zms-service-account.yaml",
+        "DeploymentPatch-zms-deployment-patch.yaml",
+        "ServiceAccount-zms-service-account.yaml",
     ]
     summary = (out / "summary.md").read_text()
     assert summary.splitlines()[2] == (
         "Send path: ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount athenz/athenz-ses-dev "
         "through IRSA (role in account 222222222222), as identity zms@example.com of account 222222222222 in eu-west-1."
     )
-    assert "| oidc | aws:iam/openIdConnectProvider:OpenIdConnectProvider | 222222222222 | eu-west-1 | deleted |" in summary
+    assert (
+        "| oidc | aws:iam/openIdConnectProvider:OpenIdConnectProvider | 222222222222 | eu-west-1 | deleted |" in summary
+    )
     assert "| zms-irsa-role | aws:iam/role:Role | 222222222222 | eu-west-1 | deleted |" in summary
     assert "## Warnings" not in summary
 
 
 def test_local_plan_hides_the_access_key(tmp_path):
     out = tmp_path / "local"
-    subprocess.run([sys.executable, "-m", "offline_plan", "local", "--out", str(out)],
-                   cwd=PROJECT_DIR, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "offline_plan", "local", "--out", str(out)],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     secret = yaml.safe_load((out / "kubernetes" / "Secret-zms-aws-secret.yaml").read_text())
     assert secret["metadata"]["name"].startswith("athenz-ses-local-aws-")
     assert secret["stringData"] == "[secret]"
@@ -92,16 +113,29 @@ def test_local_plan_hides_the_access_key(tmp_path):
 
 def test_plugin_plan_ships_the_jar_as_binary_data(tmp_path):
     out = tmp_path / "plugin"
-    subprocess.run([sys.executable, "-m", "offline_plan", "plugin", "--out", str(out)],
-                   cwd=PROJECT_DIR, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "offline_plan", "plugin", "--out", str(out)],
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     config_map = yaml.safe_load((out / "kubernetes" / "ConfigMap-zms-plugin.yaml").read_text())
-    assert config_map["binaryData"]["ses-plugin.jar"].startswith("<") and "sha256:" in config_map["binaryData"]["ses-plugin.jar"]
+    assert (
+        config_map["binaryData"]["ses-plugin.jar"].startswith("<")
+        and "sha256:" in config_map["binaryData"]["ses-plugin.jar"]
+    )
     assert yaml.safe_load((out / "kubernetes" / "Secret-zms-smtp-secret.yaml").read_text())["stringData"] == "[secret]"
 
 
 def test_missing_jar_is_planned_with_a_placeholder_and_said_so(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "offline_plan", "plugin", "--out", str(tmp_path / "p")],
-                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "offline_plan", "plugin", "--out", str(tmp_path / "p")],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     jar = stack_config("plugin")["athenz-ses:pluginJar"]
     if (PROJECT_DIR / jar).is_file():
         pytest.skip("the plugin is built in this checkout")
@@ -112,8 +146,11 @@ def test_missing_jar_is_planned_with_a_placeholder_and_said_so(tmp_path):
 
 # --- the output folder: only ever the offline plan's own -------------------------------------
 
+
 def run_plan(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "offline_plan", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "offline_plan", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.parametrize("out", [".", "..", str(PROJECT_DIR)])
@@ -121,7 +158,10 @@ def test_the_project_folder_and_its_parents_are_refused(out):
     before = sorted(p.name for p in PROJECT_DIR.iterdir())
     result = run_plan("local", "--out", out)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip() == f"error: {out} is the project's folder or above it: choose a folder of its own, such as build/plan/<stack>"
+    assert (
+        result.stderr.strip()
+        == f"error: {out} is the project's folder or above it: choose a folder of its own, such as build/plan/<stack>"
+    )
     assert sorted(p.name for p in PROJECT_DIR.iterdir()) == before
 
 
@@ -148,18 +188,27 @@ def test_writing_again_replaces_only_its_own_files(tmp_path):
 
 # --- stack files of your own -------------------------------------------------------------------
 
+
 def own_stack(tmp_path, text: str) -> None:
     shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     (tmp_path / "Pulumi.prod.yaml").write_text(text)
 
 
 def test_a_stack_file_with_encrypted_values_plans_with_placeholders_kept_secret(tmp_path):
-    own_stack(tmp_path, (PROJECT_DIR / "Pulumi.dev.yaml").read_text().replace(
-        "athenz-ses:sesRoleArn: arn:aws:iam::222222222222:role/athenz-ses-deployer",
-        "athenz-ses:sesRoleArn:\n    secure: v1:c2VjcmV0:AAAABBBBCCCC"))
+    own_stack(
+        tmp_path,
+        (PROJECT_DIR / "Pulumi.dev.yaml")
+        .read_text()
+        .replace(
+            "athenz-ses:sesRoleArn: arn:aws:iam::222222222222:role/athenz-ses-deployer",
+            "athenz-ses:sesRoleArn:\n    secure: v1:c2VjcmV0:AAAABBBBCCCC",
+        ),
+    )
     planned = plan_stack("prod", stack_dir=tmp_path)
     assert planned.plan.error is None, planned.plan.error
-    assert planned.notes == ["athenz-ses:sesRoleArn is encrypted in Pulumi.prod.yaml: planned with a placeholder, as a secret"]
+    assert planned.notes == [
+        "athenz-ses:sesRoleArn is encrypted in Pulumi.prod.yaml: planned with a placeholder, as a secret"
+    ]
     provider = planned.plan.one("pulumi:providers:aws").inputs
     # The placeholder reaches the provider, as a secret, and shows nowhere in plain text.
     assert "arn:aws:iam::222222222222:role/encrypted-in-stack-file" in json.dumps(reveal(provider))
@@ -217,11 +266,25 @@ def test_golden_regeneration_leaves_foreign_folders_alone_and_refuses_a_mistyped
     (tmp_path / "Documents").mkdir()
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "cat.jpg").write_bytes(b"")
-    result = subprocess.run([sys.executable, "-m", "offline_plan.golden", "--out", str(tmp_path), "--add", "prodd"],
-                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2 and "no stack file Pulumi.prodd.yaml" in result.stderr and "Traceback" not in result.stderr
-    result = subprocess.run([sys.executable, "-m", "offline_plan.golden", "--out", str(tmp_path), "--add", "local"],
-                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "offline_plan.golden", "--out", str(tmp_path), "--add", "prodd"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (
+        result.returncode == 2
+        and "no stack file Pulumi.prodd.yaml" in result.stderr
+        and "Traceback" not in result.stderr
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "offline_plan.golden", "--out", str(tmp_path), "--add", "local"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "Documents").is_dir() and (tmp_path / "photos" / "cat.jpg").is_file()
     assert (tmp_path / "local" / ".athenz-ses-plan").is_file()

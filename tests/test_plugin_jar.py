@@ -37,7 +37,9 @@ def plugin_jar(tmp_path_factory) -> Path:
     if javac is None:
         pytest.fail("javac (JDK 17) is required: these tests compile their Java fixtures at test time")
     out = tmp_path_factory.mktemp("article-like-plugin")
-    classes = compile_classes(javac, out, {"com/example/ses/Notifier.java": NOTIFIER, "org/example/mail/Defaults.java": LIBRARY})
+    classes = compile_classes(
+        javac, out, {"com/example/ses/Notifier.java": NOTIFIER, "org/example/mail/Defaults.java": LIBRARY}
+    )
     jar = out / "plugin.jar"
     jar.write_bytes(jar_of(classes))
     with zipfile.ZipFile(jar) as archive:  # the fixture is what it claims to be
@@ -46,8 +48,15 @@ def plugin_jar(tmp_path_factory) -> Path:
 
 
 def plan_of(jar: Path, **keys) -> Plan:
-    base = dict(aws_region="ap-northeast-1", notifier="plugin", pluginJar=str(jar), pluginFactoryClass=FACTORY,
-                senderEmail="zms@example.com", recipientEmails=["alice@example.org"], smokeTest=True)
+    base = dict(
+        aws_region="ap-northeast-1",
+        notifier="plugin",
+        pluginJar=str(jar),
+        pluginFactoryClass=FACTORY,
+        senderEmail="zms@example.com",
+        recipientEmails=["alice@example.org"],
+        smokeTest=True,
+    )
     config = cfg(**{**base, **keys})
     plan = run_program("plugin", {k: v for k, v in config.items() if v is not None})
     assert plan.error is None, plan.error
@@ -70,7 +79,10 @@ def test_a_jar_that_matches_the_config_plans_without_a_warning(plugin_jar):
 def test_an_endpoint_of_another_region_is_named_and_the_smoke_test_uses_it(plugin_jar):
     plan = plan_of(plugin_jar, sesRegion="eu-west-1")
     (warning,) = plan.warnings
-    assert f"hard-codes SMTP endpoint '{JAR_HOST}' (com/example/ses/Sender$1.class, com/example/ses/Sender.class), but sesRegion is eu-west-1" in warning
+    assert (
+        f"hard-codes SMTP endpoint '{JAR_HOST}' (com/example/ses/Sender$1.class, com/example/ses/Sender.class), "
+        "but sesRegion is eu-west-1" in warning
+    )
     assert "valid only in the Region" in warning
     # The SMTP password is derived for eu-west-1; the Job tries it where the plugin will.
     assert smtp_env(plan)["SMTP_HOST"] == JAR_HOST
@@ -81,7 +93,10 @@ def test_an_endpoint_of_another_region_is_named_and_the_smoke_test_uses_it(plugi
 def test_another_from_address_is_named_and_the_smoke_test_sends_from_it(plugin_jar):
     plan = plan_of(plugin_jar, senderEmail="notifications@example.com")
     (warning,) = plan.warnings
-    assert "hard-codes the email address 'zms@example.com'" in warning and "senderEmail is notifications@example.com" in warning
+    assert (
+        "hard-codes the email address 'zms@example.com'" in warning
+        and "senderEmail is notifications@example.com" in warning
+    )
     assert smtp_env(plan)["MAIL_FROM"] == "zms@example.com"
 
 

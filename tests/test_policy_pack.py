@@ -70,6 +70,7 @@ def test_the_patch_rule_uses_the_programs_base_env():
 
 # --- mutations -------------------------------------------------------------------------
 
+
 def _edit_document(resource: PlannedResource, field: str, edit: Callable[[dict], None]) -> dict[str, Any]:
     inputs = copy.deepcopy(policy_inputs(resource))
     document = json.loads(inputs[field])
@@ -90,7 +91,10 @@ def _widen_sub(statement: dict) -> None:
 
 def _second_sa(statement: dict) -> None:
     sub, _ = _oidc_keys(statement)
-    statement["Condition"]["StringEquals"][sub] = ["system:serviceaccount:athenz:athenz-zms-ses", "system:serviceaccount:athenz:other"]
+    statement["Condition"]["StringEquals"][sub] = [
+        "system:serviceaccount:athenz:athenz-zms-ses",
+        "system:serviceaccount:athenz:other",
+    ]
 
 
 def _drop_aud(statement: dict) -> None:
@@ -102,19 +106,97 @@ def _send_to_configuration_set(statement: dict) -> None:
 
 
 DOCUMENT_MUTATIONS = {
-    "wildcard action": (ROLE_POLICY, "policy", lambda s: s.update(Action=["ses:SendEmail", "ses:*"]), rules.no_wildcards, "wildcard action"),
-    "prefix wildcard action": (USER_POLICY, "policy", lambda s: s.update(Action="ses:Send*"), rules.no_wildcards, "wildcard action"),
-    "wildcard resource": (ROLE_POLICY, "policy", lambda s: s.update(Resource="*"), rules.no_wildcards, "wildcard resource"),
-    "identity wildcard resource": (USER_POLICY, "policy", lambda s: s.update(Resource="arn:aws:ses:eu-west-1:111111111111:identity/*"), rules.no_wildcards, "wildcard resource"),
-    "wildcard principal": (IDENTITY_POLICY, "policy", lambda s: s.update(Principal={"AWS": "*"}), rules.no_wildcards, "wildcard principal"),
-    "bare wildcard principal": (IDENTITY_POLICY, "policy", lambda s: s.update(Principal="*"), rules.no_wildcards, "wildcard principal"),
-    "NotAction": (ROLE_POLICY, "policy", lambda s: s.update(NotAction=s.pop("Action")), rules.no_wildcards, "NotAction"),
-    "trust wildcard principal": (rules.ROLE, "assumeRolePolicy", lambda s: s.update(Principal={"Federated": "*"}), rules.no_wildcards, "wildcard principal"),
-    "aud dropped": (rules.ROLE, "assumeRolePolicy", _drop_aud, rules.oidc_trust_is_one_service_account, ":aud = sts.amazonaws.com"),
-    "sub widened with StringLike": (rules.ROLE, "assumeRolePolicy", _widen_sub, rules.oidc_trust_is_one_service_account, "with StringLike"),
-    "a second service account": (rules.ROLE, "assumeRolePolicy", _second_sa, rules.oidc_trust_is_one_service_account, "one system:serviceaccount"),
-    "send on a configuration set": (ROLE_POLICY, "policy", _send_to_configuration_set, rules.ses_send_only_on_identities, "not an SES identity ARN"),
-    "send on an S3 bucket": (IDENTITY_POLICY, "policy", lambda s: s.update(Resource=["arn:aws:s3:::mail"]), rules.ses_send_only_on_identities, "not an SES identity ARN"),
+    "wildcard action": (
+        ROLE_POLICY,
+        "policy",
+        lambda s: s.update(Action=["ses:SendEmail", "ses:*"]),
+        rules.no_wildcards,
+        "wildcard action",
+    ),
+    "prefix wildcard action": (
+        USER_POLICY,
+        "policy",
+        lambda s: s.update(Action="ses:Send*"),
+        rules.no_wildcards,
+        "wildcard action",
+    ),
+    "wildcard resource": (
+        ROLE_POLICY,
+        "policy",
+        lambda s: s.update(Resource="*"),
+        rules.no_wildcards,
+        "wildcard resource",
+    ),
+    "identity wildcard resource": (
+        USER_POLICY,
+        "policy",
+        lambda s: s.update(Resource="arn:aws:ses:eu-west-1:111111111111:identity/*"),
+        rules.no_wildcards,
+        "wildcard resource",
+    ),
+    "wildcard principal": (
+        IDENTITY_POLICY,
+        "policy",
+        lambda s: s.update(Principal={"AWS": "*"}),
+        rules.no_wildcards,
+        "wildcard principal",
+    ),
+    "bare wildcard principal": (
+        IDENTITY_POLICY,
+        "policy",
+        lambda s: s.update(Principal="*"),
+        rules.no_wildcards,
+        "wildcard principal",
+    ),
+    "NotAction": (
+        ROLE_POLICY,
+        "policy",
+        lambda s: s.update(NotAction=s.pop("Action")),
+        rules.no_wildcards,
+        "NotAction",
+    ),
+    "trust wildcard principal": (
+        rules.ROLE,
+        "assumeRolePolicy",
+        lambda s: s.update(Principal={"Federated": "*"}),
+        rules.no_wildcards,
+        "wildcard principal",
+    ),
+    "aud dropped": (
+        rules.ROLE,
+        "assumeRolePolicy",
+        _drop_aud,
+        rules.oidc_trust_is_one_service_account,
+        ":aud = sts.amazonaws.com",
+    ),
+    "sub widened with StringLike": (
+        rules.ROLE,
+        "assumeRolePolicy",
+        _widen_sub,
+        rules.oidc_trust_is_one_service_account,
+        "with StringLike",
+    ),
+    "a second service account": (
+        rules.ROLE,
+        "assumeRolePolicy",
+        _second_sa,
+        rules.oidc_trust_is_one_service_account,
+        "one system:serviceaccount",
+    ),
+    "send on a configuration set": (
+        ROLE_POLICY,
+        "policy",
+        _send_to_configuration_set,
+        rules.ses_send_only_on_identities,
+        "not an SES identity ARN",
+    ),
+    "send on an S3 bucket": (
+        IDENTITY_POLICY,
+        "policy",
+        lambda s: s.update(Resource=["arn:aws:s3:::mail"]),
+        rules.ses_send_only_on_identities,
+        "not an SES identity ARN",
+    ),
 }
 
 
@@ -170,6 +252,7 @@ def test_unknown_policy_fields_are_skipped():
 
 # --- the pulumi_policy wrappers ---------------------------------------------------------
 
+
 def _args(resource_type: str, props: Any) -> ResourceValidationArgs:
     options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
     return ResourceValidationArgs(resource_type, props, "urn:test", "test", options, None, None, {})
@@ -217,7 +300,7 @@ PACK_DIR = PROJECT_DIR / "policy_pack"
 # Run in a fresh interpreter with `-I`: no PYTHONPATH, no user site, and neither the
 # working directory nor the script's folder on sys.path, so only the copy of the pack
 # and the venv's packages can be imported.
-STANDALONE = r'''
+STANDALONE = r"""
 import importlib.util, json, runpy, sys
 
 copy, project = sys.argv[1], sys.argv[2]
@@ -251,7 +334,7 @@ runpy.run_path(copy, run_name="__main__")
 assert len(started) == 1, started
 assert started[0].pop("sys.path") == [copy, *before], "__main__.py changed sys.path"
 print(json.dumps({"policies": policies, "started": started[0]}))
-'''
+"""
 
 
 def test_the_pack_runs_from_a_copy_of_its_folder_alone(tmp_path):
@@ -259,8 +342,13 @@ def test_the_pack_runs_from_a_copy_of_its_folder_alone(tmp_path):
     project, imports and starts with the project's root not importable."""
     copy = tmp_path / "policy_pack"
     shutil.copytree(PACK_DIR, copy, ignore=shutil.ignore_patterns("venv", "__pycache__"))
-    run = subprocess.run([sys.executable, "-I", "-c", STANDALONE, str(copy), str(PROJECT_DIR)],
-                         cwd=copy, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", STANDALONE, str(copy), str(PROJECT_DIR)],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     expected = [*rules.RULES, pack.SECRET_POLICY]
     assert json.loads(run.stdout) == {"policies": expected, "started": {"name": pack.NAME, "policies": expected}}
@@ -269,8 +357,10 @@ def test_the_pack_runs_from_a_copy_of_its_folder_alone(tmp_path):
 def _pins(path: Path) -> dict[str, str]:
     """name -> version of each `name==version` line (comments and `-r` includes aside)."""
     lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
-    return {canonicalize_name(name): version
-            for name, version in (line.split("==", 1) for line in lines if line and not line.startswith("-"))}
+    return {
+        canonicalize_name(name): version
+        for name, version in (line.split("==", 1) for line in lines if line and not line.startswith("-"))
+    }
 
 
 def _imported_distributions(folder: Path) -> set[str]:

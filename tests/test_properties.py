@@ -30,30 +30,138 @@ from program.settings import DEFAULTS, PROJECT, ConfigError, load_settings
 
 # Characters no key accepts anywhere ('$' is left out: Java class names may hold it).
 BAD_CHARS = [
-    "\x00", "\ud800", "\udfff", " ", "\n", "\t", "\r", ";", "|", "&", "`", "'", '"', "\\", "<", ">",
-    "*", "?", "!", "#", "(", ")", "{", "}", "[", "]", "é", "ß", "\u0661", "\uff11", "\u200b", "\u202e", "\U0001f600",
+    "\x00",
+    "\ud800",
+    "\udfff",
+    " ",
+    "\n",
+    "\t",
+    "\r",
+    ";",
+    "|",
+    "&",
+    "`",
+    "'",
+    '"',
+    "\\",
+    "<",
+    ">",
+    "*",
+    "?",
+    "!",
+    "#",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    "é",
+    "ß",
+    "\u0661",
+    "\uff11",
+    "\u200b",
+    "\u202e",
+    "\U0001f600",
 ]
-YAML_ODDITIES = ["on", "off", "yes", "no", "y", "n", "null", "Null", "~", "NULL", "1", "0", "-1", "1e3", "0x1F", "0o17",
-                 ".inf", "-.inf", ".nan", "TRUE", "FALSE", "tRuE", "2026-11-23", "12:30", "!!str", "&anchor", "*alias", "- item", "{}", "[]"]
-ACCOUNT_ODDITIES = ["111111111111.0", "1.11111111111e+11", "1.11111111111E11", "-11111111111", "+111111111111",
-                    "1111_1111_1111", "0x19debd01c7", "١١١١١١١١١١١١", "１１１１１１１１１１１１", "11111111111", "1111111111111",
-                    " 111111111111", "111111111111\n"]
-JSON_ODDITIES = ["NaN", "Infinity", "null", "true", "{}", '{"alice@example.com": 1}', "[null]", "[1]", "[[]]", '["alice@example.com",]',
-                 "['alice@example.com']", '"alice@example.com"', "alice@example.com", '["alice@example.com"] []', "[" * 5000 + "]" * 5000,
-                 '["\\ud800@example.com"]', '["alice@example.com\\u0000"]', '["alice@example.com", "ALICE@example.com"]',
-                 '["zms@example.com"]', "1" * 5000, '["' + "a" * 300 + '@example.com"]', "[\"alice@example.com\"", "\ufeff[]"]
+YAML_ODDITIES = [
+    "on",
+    "off",
+    "yes",
+    "no",
+    "y",
+    "n",
+    "null",
+    "Null",
+    "~",
+    "NULL",
+    "1",
+    "0",
+    "-1",
+    "1e3",
+    "0x1F",
+    "0o17",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "TRUE",
+    "FALSE",
+    "tRuE",
+    "2026-11-23",
+    "12:30",
+    "!!str",
+    "&anchor",
+    "*alias",
+    "- item",
+    "{}",
+    "[]",
+]
+ACCOUNT_ODDITIES = [
+    "111111111111.0",
+    "1.11111111111e+11",
+    "1.11111111111E11",
+    "-11111111111",
+    "+111111111111",
+    "1111_1111_1111",
+    "0x19debd01c7",
+    "١١١١١١١١١١١١",
+    "１１１１１１１１１１１１",
+    "11111111111",
+    "1111111111111",
+    " 111111111111",
+    "111111111111\n",
+]
+JSON_ODDITIES = [
+    "NaN",
+    "Infinity",
+    "null",
+    "true",
+    "{}",
+    '{"alice@example.com": 1}',
+    "[null]",
+    "[1]",
+    "[[]]",
+    '["alice@example.com",]',
+    "['alice@example.com']",
+    '"alice@example.com"',
+    "alice@example.com",
+    '["alice@example.com"] []',
+    "[" * 5000 + "]" * 5000,
+    '["\\ud800@example.com"]',
+    '["alice@example.com\\u0000"]',
+    '["alice@example.com", "ALICE@example.com"]',
+    '["zms@example.com"]',
+    "1" * 5000,
+    '["' + "a" * 300 + '@example.com"]',
+    '["alice@example.com"',
+    "\ufeff[]",
+]
 SHELL = ["$(reboot)", "`id`", "; rm -rf /", "a && b", "a | b", "../../etc/passwd\x00", "${HOME}", "%s%s%n", "*", "?"]
 
 # A valid value per key (the injection points) and the base every example starts from.
 VALID = {
-    "aws:region": "eu-west-1", "aws:profile": "cluster-admin",
-    "clusterAccountId": CLUSTER, "oidcIssuerUrl": ISSUER, "createOidcProvider": "false", "credentials": "smtp",
-    "sesAccountId": SES, "sesRegion": "us-east-1", "sesRoleArn": SES_ROLE, "sesProfile": "ses-admin",
-    "crossAccountMode": "sending-authorization", "senderEmail": "zms@example.com",
-    "sandbox": "true", "namespace": "athenz", "serviceAccountName": "athenz-zms-ses",
-    "zmsDeployment": "athenz-zms-server", "zmsContainer": "athenz-zms-server", "notifier": "plugin",
-    "pluginFactoryClass": PLUGIN_CLASS, "emailDomainTo": "example.org",
-    "retainIdentities": "true", "smokeTest": "true",
+    "aws:region": "eu-west-1",
+    "aws:profile": "cluster-admin",
+    "clusterAccountId": CLUSTER,
+    "oidcIssuerUrl": ISSUER,
+    "createOidcProvider": "false",
+    "credentials": "smtp",
+    "sesAccountId": SES,
+    "sesRegion": "us-east-1",
+    "sesRoleArn": SES_ROLE,
+    "sesProfile": "ses-admin",
+    "crossAccountMode": "sending-authorization",
+    "senderEmail": "zms@example.com",
+    "sandbox": "true",
+    "namespace": "athenz",
+    "serviceAccountName": "athenz-zms-ses",
+    "zmsDeployment": "athenz-zms-server",
+    "zmsContainer": "athenz-zms-server",
+    "notifier": "plugin",
+    "pluginFactoryClass": PLUGIN_CLASS,
+    "emailDomainTo": "example.org",
+    "retainIdentities": "true",
+    "smokeTest": "true",
 }
 KEYS = sorted([*DEFAULTS, "aws:region", "aws:profile"])
 BASE = "cross-sending-authorization"
@@ -64,8 +172,12 @@ BASE_CHANGES = {"notifier": "plugin", "credentials": "smtp", "pluginFactoryClass
 # Free-form names: a YAML word such as `on` is a valid name once quoted, so only oddities
 # with a character the name may not hold count as hostile for them.
 NAME_CHARS = {
-    "namespace": r"[a-z0-9-]", "zmsContainer": r"[a-z0-9-]", "serviceAccountName": r"[a-z0-9.-]", "zmsDeployment": r"[a-z0-9.-]",
-    "sesProfile": r"[A-Za-z0-9._+=@-]", "aws:profile": r"[A-Za-z0-9._+=@-]",
+    "namespace": r"[a-z0-9-]",
+    "zmsContainer": r"[a-z0-9-]",
+    "serviceAccountName": r"[a-z0-9.-]",
+    "zmsDeployment": r"[a-z0-9.-]",
+    "sesProfile": r"[A-Za-z0-9._+=@-]",
+    "aws:profile": r"[A-Za-z0-9._+=@-]",
 }
 
 
@@ -81,13 +193,15 @@ def full(key: str) -> str:
 def injected(valid: str) -> st.SearchStrategy[str]:
     """The valid value with hostile characters put in somewhere."""
     return st.tuples(st.integers(0, len(valid)), st.lists(st.sampled_from(BAD_CHARS), min_size=1, max_size=3)).map(
-        lambda t: valid[: t[0]] + "".join(t[1]) + valid[t[0]:]
+        lambda t: valid[: t[0]] + "".join(t[1]) + valid[t[0] :]
     )
 
 
 def invalid_values(key: str, jar: str) -> st.SearchStrategy[str]:
     if key in ("recipientEmails", "senderServiceAccounts"):
-        item = injected("alice@example.com" if key == "recipientEmails" else "mailer/reports").map(lambda e: json.dumps([e]))
+        item = injected("alice@example.com" if key == "recipientEmails" else "mailer/reports").map(
+            lambda e: json.dumps([e])
+        )
         return st.one_of(item, st.sampled_from(JSON_ODDITIES + [v for v in YAML_ODDITIES if v != "[]"]), st.just(""))
     valid = jar if key == "pluginJar" else VALID[key]
     families = [
@@ -96,7 +210,9 @@ def invalid_values(key: str, jar: str) -> st.SearchStrategy[str]:
         st.sampled_from(SHELL).map(lambda s: valid + s),
         st.integers(300, 3000).map(lambda n: valid + "a" * n if key != "pluginJar" else valid + "/" + "a" * n),
         st.sampled_from(yaml_oddities(key, valid)),
-        st.text(st.characters(codec="utf-8", exclude_characters="-._/"), min_size=1, max_size=8).map(lambda t: "\u00e9" + t),
+        st.text(st.characters(codec="utf-8", exclude_characters="-._/"), min_size=1, max_size=8).map(
+            lambda t: "\u00e9" + t
+        ),
     ]
     if key.endswith("AccountId"):
         families.append(st.sampled_from(ACCOUNT_ODDITIES))
@@ -161,7 +277,9 @@ def valid_configs(draw, jar: Path) -> dict[str, str]:
     mode = draw(st.sampled_from(modes))
     put("credentials", credentials)
     sender = draw(EMAIL)
-    recipients = draw(st.lists(EMAIL, max_size=3, unique_by=str.lower).filter(lambda rs: sender.lower() not in map(str.lower, rs)))
+    recipients = draw(
+        st.lists(EMAIL, max_size=3, unique_by=str.lower).filter(lambda rs: sender.lower() not in map(str.lower, rs))
+    )
     put("oidcIssuerUrl", ISSUER if issuer else None)
     put("createOidcProvider", draw(st.sampled_from(["true", "false", None])) if issuer else None)
     # SES in any Region of the cluster's partition (a stack never spans partitions).
@@ -186,8 +304,11 @@ def valid_configs(draw, jar: Path) -> dict[str, str]:
     put("namespace", namespace)
     put("serviceAccountName", service_account)
     if issuer:
-        senders = draw(st.lists(st.tuples(DNS_LABEL, DNS_SUBDOMAIN), max_size=2, unique=True).filter(
-            lambda pairs: (namespace, service_account) not in pairs))
+        senders = draw(
+            st.lists(st.tuples(DNS_LABEL, DNS_SUBDOMAIN), max_size=2, unique=True).filter(
+                lambda pairs: (namespace, service_account) not in pairs
+            )
+        )
         put("senderServiceAccounts", json.dumps([f"{ns}/{name}" for ns, name in senders]) if senders else None)
     put("zmsDeployment", draw(DNS_SUBDOMAIN.filter(lambda n: len(n) <= 200)))
     put("zmsContainer", draw(DNS_LABEL))
@@ -216,7 +337,9 @@ def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, 
     region = config["aws:region"]
     ses_account = config.get(f"{PROJECT}:sesAccountId", CLUSTER)
     ses_region = config.get(f"{PROJECT}:sesRegion", region)
-    role_in_ses = ses_account != CLUSTER and config.get(f"{PROJECT}:crossAccountMode", "federated-role") == "federated-role"
+    role_in_ses = (
+        ses_account != CLUSTER and config.get(f"{PROJECT}:crossAccountMode", "federated-role") == "federated-role"
+    )
     for r in plan.resources:
         if r.type.startswith(SES_ACCOUNT_TYPES) or r.type == "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy":
             assert (r.location.account, r.location.region) == (ses_account, ses_region), r.name
@@ -231,12 +354,24 @@ def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, 
     accounts = plan.of_type("kubernetes:core/v1:ServiceAccount")
     assert len(accounts) == len(plan.of_type("aws:iam/role:Role")) == zms_irsa + len(senders)
     for sa in (r.inputs["metadata"] for r in accounts):
-        (role,) = [r for r in plan.of_type("aws:iam/role:Role") if r.outputs["arn"] == sa["annotations"]["eks.amazonaws.com/role-arn"]]
-        (condition,) = [st["Condition"]["StringEquals"] for st in json.loads(role.inputs["assumeRolePolicy"])["Statement"]]
+        (role,) = [
+            r
+            for r in plan.of_type("aws:iam/role:Role")
+            if r.outputs["arn"] == sa["annotations"]["eks.amazonaws.com/role-arn"]
+        ]
+        (condition,) = [
+            st["Condition"]["StringEquals"] for st in json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        ]
         subjects = [v for k, v in condition.items() if k.endswith(":sub")]
-        assert subjects in ([f"system:serviceaccount:{sa['namespace']}:{sa['name']}"], [[f"system:serviceaccount:{sa['namespace']}:{sa['name']}"]])
+        assert subjects in (
+            [f"system:serviceaccount:{sa['namespace']}:{sa['name']}"],
+            [[f"system:serviceaccount:{sa['namespace']}:{sa['name']}"]],
+        )
     if zms_irsa:
-        assert plan.outputs["serviceAccount"] == f"{config.get(f'{PROJECT}:namespace', 'athenz')}/{config.get(f'{PROJECT}:serviceAccountName', 'athenz-ses-valid')}"
+        assert (
+            plan.outputs["serviceAccount"] == f"{config.get(f'{PROJECT}:namespace', 'athenz')}/"
+            f"{config.get(f'{PROJECT}:serviceAccountName', 'athenz-ses-valid')}"
+        )
     identity_policies = plan.of_type("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy")
     assert len(identity_policies) == (1 if senders and ses_account != CLUSTER and not role_in_ses else 0)
 
@@ -247,7 +382,11 @@ def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, 
 
 
 @settings(max_examples=100)
-@given(name=st.text(st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=60).filter(lambda n: n not in (".", "..")))
+@given(
+    name=st.text(st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=60).filter(
+        lambda n: n not in (".", "..")
+    )
+)
 def test_a_jar_at_an_odd_but_real_path_is_accepted(tmp_path_factory, name):
     """Spaces, quotes, shell metacharacters, Unicode: the path is only opened, never run."""
     jar = tmp_path_factory.mktemp("odd") / f"{name}.jar"

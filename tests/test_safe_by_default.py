@@ -23,7 +23,11 @@ BASE_DEPLOYMENT = Path(__file__).parent / "fixtures" / "athenz-zms-server.yaml"
 SECRET_CONFIGS = {
     "secret-role-arn": ("cross-sending-authorization", {}, ("athenz-ses:sesRoleArn",)),
     "secret-ses-profile": ("cross-federated-irsa", {}, ("athenz-ses:sesProfile",)),
-    "secret-aws-profile": ("same-account-irsa", {"athenz-ses:sesRegion": "us-east-1", "aws:profile": "cluster-admin"}, ("aws:profile",)),
+    "secret-aws-profile": (
+        "same-account-irsa",
+        {"athenz-ses:sesRegion": "us-east-1", "aws:profile": "cluster-admin"},
+        ("aws:profile",),
+    ),
 }
 
 
@@ -48,6 +52,7 @@ def leaks(plan: Plan, secrets: tuple[str, ...]) -> list[str]:
 
 # --- secrets ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_no_credential_shows_in_plain_text_anywhere(plans, name):
     assert leaks(plans[name], CREDENTIALS) == []
@@ -62,10 +67,15 @@ def test_secret_config_values_stay_secret(configs, name):
     assert all(value in str(provider) for value in secrets.values())
 
 
-@pytest.mark.parametrize("scenario,key", [
-    ("cross-sending-authorization", "athenz-ses:senderEmail"), ("cross-sending-authorization", "athenz-ses:clusterAccountId"),
-    ("cross-sending-authorization", "athenz-ses:senderServiceAccounts"), ("kind-smtp", "athenz-ses:pluginFactoryClass"),
-])
+@pytest.mark.parametrize(
+    "scenario,key",
+    [
+        ("cross-sending-authorization", "athenz-ses:senderEmail"),
+        ("cross-sending-authorization", "athenz-ses:clusterAccountId"),
+        ("cross-sending-authorization", "athenz-ses:senderServiceAccounts"),
+        ("kind-smtp", "athenz-ses:pluginFactoryClass"),
+    ],
+)
 def test_a_secret_that_would_leak_is_refused_without_showing_it(configs, scenario, key):
     config = configs[scenario]
     plan = run_program("secret", config, secret_keys=(key,))
@@ -74,10 +84,13 @@ def test_a_secret_that_would_leak_is_refused_without_showing_it(configs, scenari
     assert key not in SECRET_CAPABLE and plan.resources == []
 
 
-@pytest.mark.parametrize("role", [
-    "arn:aws:iam::222222222222:role/bad role",  # a bad value
-    "arn:aws:iam::333333333333:role/elsewhere",  # a combination error (found after the credentials)
-])
+@pytest.mark.parametrize(
+    "role",
+    [
+        "arn:aws:iam::222222222222:role/bad role",  # a bad value
+        "arn:aws:iam::333333333333:role/elsewhere",  # a combination error (found after the credentials)
+    ],
+)
 def test_an_error_about_a_secret_value_does_not_show_it(configs, role):
     config = {**configs["cross-sending-authorization"], "athenz-ses:sesRoleArn": role}
     plan = run_program("secret", config, secret_keys=("athenz-ses:sesRoleArn",))
@@ -94,6 +107,7 @@ def test_an_error_about_another_key_hides_a_secret_it_names():
 
 
 # --- teardown ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_by_default_destroy_deletes_everything_the_stack_made(plans, name):
@@ -128,7 +142,10 @@ def test_patch_owns_only_fields_the_base_deployment_leaves_unset(plans, name):
     else owns is removed. So each leaf it sets must be one the base does not set."""
     base = base_deployment()
     patch = reveal(plans[name].one(PATCH).inputs)
-    assert (patch["metadata"]["name"], patch["metadata"]["namespace"]) == (base["metadata"]["name"], base["metadata"]["namespace"])
+    assert (patch["metadata"]["name"], patch["metadata"]["namespace"]) == (
+        base["metadata"]["name"],
+        base["metadata"]["namespace"],
+    )
     assert set(patch["metadata"].get("annotations", {})).isdisjoint(base["metadata"].get("annotations", {}))
     assert set(patch["spec"]) == {"template"}
 

@@ -57,7 +57,7 @@ def pod(job: PlannedResource) -> dict:
 def sesv2_call(command: list[str]) -> dict:
     """The `aws sesv2 send-email` argv as its parameters, the raw message parsed."""
     assert command[:3] == ["aws", "sesv2", "send-email"], command
-    params = dict(zip(command[3::2], command[4::2]))
+    params = dict(zip(command[3::2], command[4::2], strict=True))
     # No --region: the Region comes from AWS_REGION, as ZMS's comes to its SDK.
     assert set(params) == {"--cli-binary-format", "--from-email-address", "--destination", "--content"}
     content = json.loads(params["--content"])
@@ -82,12 +82,18 @@ def test_irsa_job_sends_with_the_sesv2_api_as_the_zms_service_account_naming_no_
     call = sesv2_call(container(job)["command"])
     assert (call["--cli-binary-format"], call["--from-email-address"]) == ("base64", "zms@example.com")
     assert call["--destination"] == {"ToAddresses": ["alice@example.com"]}
-    assert (call["message"]["From"], call["message"]["To"], call["message"]["Subject"]) == ("zms@example.com", "alice@example.com", SUBJECT)
+    assert (call["message"]["From"], call["message"]["To"], call["message"]["Subject"]) == (
+        "zms@example.com",
+        "alice@example.com",
+        SUBJECT,
+    )
     assert call["message"].get_content().strip() == TEXT
     assert "arn:" not in json.dumps(container(job)["command"])  # ZMS names no identity ARN
 
 
-@pytest.mark.parametrize("name,region", [("kind-access-key", "ap-northeast-1"), ("cross-sending-authorization", "eu-west-1")])
+@pytest.mark.parametrize(
+    "name,region", [("kind-access-key", "ap-northeast-1"), ("cross-sending-authorization", "eu-west-1")]
+)
 def test_access_key_job_sends_with_the_keys_of_the_zms_secret_and_no_service_account(smoke, name, region):
     job = zms_job(smoke[name])
     assert "serviceAccountName" not in pod(job) and pod(job)["automountServiceAccountToken"] is False
@@ -137,13 +143,27 @@ def test_delegated_sender_job_uses_the_articles_command_with_the_identity_arn(sm
     assert job.inputs["metadata"]["namespace"] == "mailer"
     assert pod(job)["serviceAccountName"] == "reports"
     assert container(job)["command"] == [
-        "aws", "ses", "send-email", "--from", "zms@example.com", "--to", "zms@example.com",
-        "--subject", SUBJECT, "--text", TEXT, "--source-arn", sender_arn,
+        "aws",
+        "ses",
+        "send-email",
+        "--from",
+        "zms@example.com",
+        "--to",
+        "zms@example.com",
+        "--subject",
+        SUBJECT,
+        "--text",
+        TEXT,
+        "--source-arn",
+        sender_arn,
     ]
     assert container(job)["env"] == [{"name": "AWS_REGION", "value": "eu-west-1"}]
     # It waits for the identity policy, its role's send policy and its ServiceAccount, not for ZMS.
     needed = {plan.one("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy").urn} | {
-        r.urn for r in plan.resources if r.name in ("sender-mailer-reports-send", "sender-mailer-reports-service-account")}
+        r.urn
+        for r in plan.resources
+        if r.name in ("sender-mailer-reports-send", "sender-mailer-reports-service-account")
+    }
     assert len(needed) == 3 and needed <= set(job.dependencies)
     assert plan.one(PATCH).urn not in job.dependencies
     assert plan.outputs["senderSmokeTestJob"] == job.outputs["metadata"]["name"]
@@ -166,7 +186,9 @@ def test_no_delegated_job_without_delegated_senders(smoke):
 
 
 def test_out_of_the_sandbox_it_mails_the_sender(configs):
-    plan = run_program("prod", {**configs["same-account-irsa"], "athenz-ses:smokeTest": "true", "athenz-ses:sandbox": "false"})
+    plan = run_program(
+        "prod", {**configs["same-account-irsa"], "athenz-ses:smokeTest": "true", "athenz-ses:sandbox": "false"}
+    )
     assert plan.error is None
     assert sesv2_call(container(zms_job(plan))["command"])["--destination"] == {"ToAddresses": ["zms@example.com"]}
 
@@ -187,8 +209,12 @@ def test_zms_job_runs_after_the_wiring_and_is_replaced_on_any_change(smoke, name
     plan = smoke[name]
     job = zms_job(plan)
     assert job.inputs["metadata"]["namespace"] == "athenz"
-    send_policies = {r.urn for r in plan.resources if r.type in ("aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy")
-                     and r.parent.split("::")[-1] in ("zms-irsa", "access-key", "smtp")}
+    send_policies = {
+        r.urn
+        for r in plan.resources
+        if r.type in ("aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy")
+        and r.parent.split("::")[-1] in ("zms-irsa", "access-key", "smtp")
+    }
     assert len(send_policies) == 1
     assert {plan.one(PATCH).urn, *send_policies} <= set(job.dependencies)  # the wiring and the permission
     assert job.replace_on_changes == ["spec"] and job.delete_before_replace is False
@@ -203,9 +229,15 @@ def trigger(plan: Plan) -> str:
 def test_the_zms_job_runs_again_when_the_wiring_or_the_send_permission_changes(configs, smoke):
     base = {**configs["same-account-irsa"], "athenz-ses:smokeTest": "true"}
     assert trigger(run_program("same-account-irsa", base)) == trigger(smoke["same-account-irsa"])
-    more_recipients = {**base, "athenz-ses:recipientEmails": '["alice@example.com", "bob@example.com", "carol@example.com"]'}
+    more_recipients = {
+        **base,
+        "athenz-ses:recipientEmails": '["alice@example.com", "bob@example.com", "carol@example.com"]',
+    }
     other_region = {**base, "athenz-ses:sesRegion": "eu-central-1"}
-    triggers = {trigger(smoke["same-account-irsa"]), *(trigger(run_program("same-account-irsa", c)) for c in (more_recipients, other_region))}
+    triggers = {
+        trigger(smoke["same-account-irsa"]),
+        *(trigger(run_program("same-account-irsa", c)) for c in (more_recipients, other_region)),
+    }
     assert len(triggers) == 3
 
 

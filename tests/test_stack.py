@@ -25,6 +25,8 @@ from athenz_ses.zms_wiring import BASE_ENV
 from offline_plan.engine import Secret, reveal, run_program
 
 EU, US, AP = "eu-west-1", "us-east-1", "ap-northeast-1"
+
+
 def zms_sa(stack: str) -> str:
     """ZMS's ServiceAccount by default: the stack's own name, athenz-ses-<stack>."""
     return f"athenz-ses-{stack}"
@@ -64,12 +66,19 @@ def identity(account: str, region: str, email: str) -> str:
 
 
 def trust(account: str, subject: str = SUBJECT) -> dict:
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow",
-        "Action": ["sts:AssumeRoleWithWebIdentity"],
-        "Principal": {"Federated": [f"arn:aws:iam::{account}:oidc-provider/{ISSUER_HOST}"]},
-        "Condition": {"StringEquals": {f"{ISSUER_HOST}:sub": [subject], f"{ISSUER_HOST}:aud": ["sts.amazonaws.com"]}},
-    }]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRoleWithWebIdentity"],
+                "Principal": {"Federated": [f"arn:aws:iam::{account}:oidc-provider/{ISSUER_HOST}"]},
+                "Condition": {
+                    "StringEquals": {f"{ISSUER_HOST}:sub": [subject], f"{ISSUER_HOST}:aud": ["sts.amazonaws.com"]}
+                },
+            }
+        ],
+    }
 
 
 def allow(actions: list[str], resources: list[str], principals: list[str] | None = None) -> dict:
@@ -102,6 +111,7 @@ def role_arn_of(plan, logical: str) -> str:
 
 # --- IAM and SES policies: exactly what each send path needs ----------------------------------
 
+
 def test_irsa_in_one_account_a_role_for_zms_and_nothing_else(plans):
     plan = plans["same-account-irsa"]
     arns = [identity(CLUSTER, EU, e) for e in ("zms@example.com", "alice@example.com", "bob@example.com")]
@@ -116,10 +126,14 @@ def test_federated_role_zms_and_the_delegated_sender_live_in_the_ses_account(pla
     assert (oidc.inputs["url"], oidc.inputs["clientIdLists"]) == (f"https://{ISSUER_HOST}", ["sts.amazonaws.com"])
     assert oidc.location.account == SES
     arns = [identity(SES, US, "zms@example.com"), identity(SES, US, "alice@example.com")]
-    assert doc(named(plan, ROLE, "zms-irsa-role"), "assumeRolePolicy") == trust(SES, f"system:serviceaccount:athenz:{zms_sa('cross-federated-irsa')}")
+    assert doc(named(plan, ROLE, "zms-irsa-role"), "assumeRolePolicy") == trust(
+        SES, f"system:serviceaccount:athenz:{zms_sa('cross-federated-irsa')}"
+    )
     assert doc(named(plan, ROLE_POLICY, "zms-irsa-send")) == allow(SEND, arns)
     sender = "sender-mailer-reports"
-    assert doc(named(plan, ROLE, f"{sender}-role"), "assumeRolePolicy") == trust(SES, "system:serviceaccount:mailer:reports")
+    assert doc(named(plan, ROLE, f"{sender}-role"), "assumeRolePolicy") == trust(
+        SES, "system:serviceaccount:mailer:reports"
+    )
     assert doc(named(plan, ROLE_POLICY, f"{sender}-send")) == allow(SEND, arns)
     # No sending authorization: the roles are the SES account's own.
     assert plan.of_type(IDENTITY_POLICY) == [] and plan.of_type(USER) == []
@@ -128,14 +142,18 @@ def test_federated_role_zms_and_the_delegated_sender_live_in_the_ses_account(pla
 def test_sending_authorization_grants_exactly_the_delegated_roles_and_zms_has_a_user(plans):
     plan = plans["cross-sending-authorization"]
     sender = identity(SES, EU, "zms@example.com")
-    roles = {sa: role_arn_of(plan, f"sender-{sa.replace('/', '-')}-role") for sa in ("mailer/reports", "billing/invoices")}
+    roles = {
+        sa: role_arn_of(plan, f"sender-{sa.replace('/', '-')}-role") for sa in ("mailer/reports", "billing/invoices")
+    }
     assert all(arn.startswith(f"arn:aws:iam::{CLUSTER}:role/") for arn in roles.values())
     assert policy(plan, IDENTITY_POLICY) == allow(SEND, [sender], principals=list(roles.values()))
     assert plan.one(IDENTITY_POLICY).inputs["emailIdentity"] == "zms@example.com"
     for sa in roles:
         ns, name = sa.split("/")
         logical = f"sender-{ns}-{name}"
-        assert doc(named(plan, ROLE, f"{logical}-role"), "assumeRolePolicy") == trust(CLUSTER, f"system:serviceaccount:{ns}:{name}")
+        assert doc(named(plan, ROLE, f"{logical}-role"), "assumeRolePolicy") == trust(
+            CLUSTER, f"system:serviceaccount:{ns}:{name}"
+        )
         assert doc(named(plan, ROLE_POLICY, f"{logical}-send")) == allow(SEND, [sender])
     # ZMS's own path: an IAM user of the SES account, no role for ZMS, no ServiceAccount.
     assert policy(plan, USER_POLICY) == allow(SEND, [sender])
@@ -177,7 +195,9 @@ def test_create_oidc_provider_false_looks_it_up_in_the_ses_account(configs):
 
 def test_out_of_the_sandbox_only_the_sender_is_an_identity_and_a_resource(configs):
     plan = run_program("prod", {**configs["same-account-irsa"], "athenz-ses:sandbox": "false"})
-    assert [r.inputs["emailIdentity"] for r in plan.of_type("aws:sesv2/emailIdentity:EmailIdentity")] == ["zms@example.com"]
+    assert [r.inputs["emailIdentity"] for r in plan.of_type("aws:sesv2/emailIdentity:EmailIdentity")] == [
+        "zms@example.com"
+    ]
     assert policy(plan, ROLE_POLICY) == allow(SEND, [identity(CLUSTER, EU, "zms@example.com")])
     assert any("recipientEmails is ignored" in w for w in plan.warnings)
 
@@ -192,35 +212,58 @@ def test_no_wildcard_action_resource_or_principal(plans, name):
 
 # --- accounts and Regions -------------------------------------------------------------------
 
+
 def locations(plan) -> dict[str, tuple[str, str]]:
-    return {r.name: (r.location.account, r.location.region) for r in plan.resources if r.custom and r.type.startswith(("aws:", "pulumi:providers:aws"))}
+    return {
+        r.name: (r.location.account, r.location.region)
+        for r in plan.resources
+        if r.custom and r.type.startswith(("aws:", "pulumi:providers:aws"))
+    }
 
 
 def test_every_aws_resource_is_in_the_right_account_and_region(plans):
     assert locations(plans["same-account-irsa"]) == {
-        "ses-sender": (CLUSTER, EU), "ses-recipient-alice@example.com": (CLUSTER, EU),
+        "ses-sender": (CLUSTER, EU),
+        "ses-recipient-alice@example.com": (CLUSTER, EU),
         "ses-recipient-bob@example.com": (CLUSTER, EU),
-        "zms-irsa-role": (CLUSTER, EU), "zms-irsa-send": (CLUSTER, EU),
+        "zms-irsa-role": (CLUSTER, EU),
+        "zms-irsa-send": (CLUSTER, EU),
     }
     assert locations(plans["cross-federated-irsa"]) == {
-        "ses": (SES, US), "ses-sender": (SES, US), "ses-recipient-alice@example.com": (SES, US),
-        "oidc": (SES, US), "zms-irsa-role": (SES, US), "zms-irsa-send": (SES, US),
-        "sender-mailer-reports-role": (SES, US), "sender-mailer-reports-send": (SES, US),
+        "ses": (SES, US),
+        "ses-sender": (SES, US),
+        "ses-recipient-alice@example.com": (SES, US),
+        "oidc": (SES, US),
+        "zms-irsa-role": (SES, US),
+        "zms-irsa-send": (SES, US),
+        "sender-mailer-reports-role": (SES, US),
+        "sender-mailer-reports-send": (SES, US),
     }
     assert locations(plans["cross-sending-authorization"]) == {
-        "ses": (SES, EU), "ses-sender": (SES, EU),
-        "access-key-user": (SES, EU), "access-key-send": (SES, EU), "access-key-key": (SES, EU),
-        "sender-mailer-reports-role": (CLUSTER, EU), "sender-mailer-reports-send": (CLUSTER, EU),
-        "sender-billing-invoices-role": (CLUSTER, EU), "sender-billing-invoices-send": (CLUSTER, EU),
+        "ses": (SES, EU),
+        "ses-sender": (SES, EU),
+        "access-key-user": (SES, EU),
+        "access-key-send": (SES, EU),
+        "access-key-key": (SES, EU),
+        "sender-mailer-reports-role": (CLUSTER, EU),
+        "sender-mailer-reports-send": (CLUSTER, EU),
+        "sender-billing-invoices-role": (CLUSTER, EU),
+        "sender-billing-invoices-send": (CLUSTER, EU),
         "sender-authorization-policy": (SES, EU),
     }
     assert locations(plans["kind-access-key"]) == {
-        "ses-sender": (CLUSTER, AP), "ses-recipient-alice@example.com": (CLUSTER, AP),
-        "access-key-user": (CLUSTER, AP), "access-key-send": (CLUSTER, AP), "access-key-key": (CLUSTER, AP),
+        "ses-sender": (CLUSTER, AP),
+        "ses-recipient-alice@example.com": (CLUSTER, AP),
+        "access-key-user": (CLUSTER, AP),
+        "access-key-send": (CLUSTER, AP),
+        "access-key-key": (CLUSTER, AP),
     }
     assert locations(plans["kind-smtp"]) == {
-        "ses-sender": (CLUSTER, AP), "ses-recipient-alice@example.com": (CLUSTER, AP),
-        "smtp-user": (CLUSTER, AP), "smtp-send": (CLUSTER, AP), "smtp-key": (CLUSTER, AP),
+        "ses-sender": (CLUSTER, AP),
+        "ses-recipient-alice@example.com": (CLUSTER, AP),
+        "smtp-user": (CLUSTER, AP),
+        "smtp-send": (CLUSTER, AP),
+        "smtp-key": (CLUSTER, AP),
     }
 
 
@@ -230,7 +273,11 @@ def test_ses_provider_is_pinned_to_the_ses_account(plans):
     assert provider["region"] == EU
     assert json.loads(provider["assumeRoles"])[0]["roleArn"] == SES_ROLE
     federated = plans["cross-federated-irsa"].one("pulumi:providers:aws").inputs
-    assert (json.loads(federated["allowedAccountIds"]), federated["region"], federated["profile"]) == ([SES], US, "ses-admin")
+    assert (json.loads(federated["allowedAccountIds"]), federated["region"], federated["profile"]) == (
+        [SES],
+        US,
+        "ses-admin",
+    )
     assert "assumeRoles" not in federated
 
 
@@ -249,6 +296,7 @@ def test_credentials_of_another_account_stop_before_any_resource(configs):
 
 # --- Kubernetes ---------------------------------------------------------------------------
 
+
 def test_each_service_account_is_annotated_with_its_own_role_and_matches_its_trust_subject(plans):
     seen = 0
     for plan in plans.values():
@@ -256,7 +304,9 @@ def test_each_service_account_is_annotated_with_its_own_role_and_matches_its_tru
             meta = sa.inputs["metadata"]
             role_arn = meta["annotations"]["eks.amazonaws.com/role-arn"]
             (role,) = [r for r in plan.of_type(ROLE) if r.outputs["arn"] == role_arn]
-            sub = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"][f"{ISSUER_HOST}:sub"]
+            sub = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"][
+                f"{ISSUER_HOST}:sub"
+            ]
             assert sub == f"system:serviceaccount:{meta['namespace']}:{meta['name']}"
             seen += 1
     assert seen == 1 + 2 + 2  # ZMS's (same account); ZMS's + mailer/reports; two delegated senders
@@ -277,8 +327,11 @@ def env_of(container) -> dict:
 
 
 def java_options(factory: str, domain_to: str | None = None) -> str:
-    flags = [f"-Dathenz.zms.notification_service_factory_class={factory}",
-             "-Dathenz.notification_email_from=zms", "-Dathenz.notification_email_domain_from=example.com"]
+    flags = [
+        f"-Dathenz.zms.notification_service_factory_class={factory}",
+        "-Dathenz.notification_email_from=zms",
+        "-Dathenz.notification_email_domain_from=example.com",
+    ]
     return " ".join(flags + ([f"-Dathenz.notification_email_domain_to={domain_to}"] if domain_to else []))
 
 
@@ -286,7 +339,14 @@ def secret_ref(key: str, secret: str) -> dict:
     return {"secretKeyRef": {"name": secret, "key": key}}
 
 
-PLUGIN_MOUNT = [{"name": "athenz-ses-plugin", "mountPath": "/usr/lib/jars/ses-plugin.jar", "subPath": "ses-plugin.jar", "readOnly": True}]
+PLUGIN_MOUNT = [
+    {
+        "name": "athenz-ses-plugin",
+        "mountPath": "/usr/lib/jars/ses-plugin.jar",
+        "subPath": "ses-plugin.jar",
+        "readOnly": True,
+    }
+]
 
 
 def object_name(plan, type_: str) -> str:
@@ -301,16 +361,25 @@ def object_name(plan, type_: str) -> str:
 def test_irsa_patch_runs_zms_as_its_service_account_in_the_ses_region(plans):
     for name, region in (("same-account-irsa", EU), ("cross-federated-irsa", US)):
         patch, pod, container = patch_parts(plans[name])
-        assert patch["metadata"] == {"name": "athenz-zms-server", "namespace": "athenz",
-                                     "annotations": {"pulumi.com/patchFieldManager": f"athenz-ses-{name}"}}
+        assert patch["metadata"] == {
+            "name": "athenz-zms-server",
+            "namespace": "athenz",
+            "annotations": {"pulumi.com/patchFieldManager": f"athenz-ses-{name}"},
+        }
         assert set(pod) == {"serviceAccountName", "serviceAccount", "containers"}
         assert pod["serviceAccountName"] == pod["serviceAccount"] == zms_sa(name)
         assert set(container) == {"name", "env"} and container["name"] == "athenz-zms-server"
-        assert env_of(container) == {"AWS_REGION": region, "JDK_JAVA_OPTIONS": java_options(BUILTIN_CLASS, "example.com")}
+        assert env_of(container) == {
+            "AWS_REGION": region,
+            "JDK_JAVA_OPTIONS": java_options(BUILTIN_CLASS, "example.com"),
+        }
 
 
 def test_access_key_patch_hands_zms_the_keys_from_its_secret_and_no_service_account(plans):
-    for name, region, domain_to in (("kind-access-key", AP, "example.com"), ("cross-sending-authorization", EU, "example.org")):
+    for name, region, domain_to in (
+        ("kind-access-key", AP, "example.com"),
+        ("cross-sending-authorization", EU, "example.org"),
+    ):
         _, pod, container = patch_parts(plans[name])
         assert set(pod) == {"containers"}
         secret = object_name(plans[name], "kubernetes:core/v1:Secret")
@@ -331,7 +400,8 @@ def test_plugin_patch_mounts_the_jar_and_hands_zms_the_smtp_credentials(plans):
     assert container["volumeMounts"] == PLUGIN_MOUNT
     secret = object_name(plans["kind-smtp"], "kubernetes:core/v1:Secret")
     assert env_of(container) == {
-        "AWS_SES_USER": secret_ref("username", secret), "AWS_SES_PASS": secret_ref("password", secret),
+        "AWS_SES_USER": secret_ref("username", secret),
+        "AWS_SES_PASS": secret_ref("password", secret),
         "JDK_JAVA_OPTIONS": java_options(PLUGIN_CLASS),
     }
 
@@ -351,14 +421,18 @@ def test_patch_leaves_the_base_deployment_alone(plans, name):
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_patch_depends_on_every_object_it_mounts(plans, name):
     plan = plans[name]
-    zms_objects = {r.urn for r in plan.resources if r.type in (SA, "kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap")
-                   and r.parent.endswith("::zms")}
+    zms_objects = {
+        r.urn
+        for r in plan.resources
+        if r.type in (SA, "kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap") and r.parent.endswith("::zms")
+    }
     assert zms_objects
     assert zms_objects <= set(plan.one(PATCH).dependencies)
 
 
 def test_config_map_carries_the_jar_as_binary_data(plans, plugin_jar):
     import base64
+
     cm = plans["kind-smtp"].one("kubernetes:core/v1:ConfigMap").inputs
     assert cm["metadata"]["name"] == object_name(plans["kind-smtp"], "kubernetes:core/v1:ConfigMap")
     assert cm["metadata"]["namespace"] == "athenz"
@@ -387,7 +461,9 @@ def test_checksum_changes_with_what_the_pods_read_and_only_then(configs, plans, 
         assert value not in seen, what
         seen.add(value)
     irsa = configs["same-account-irsa"]
-    assert checksum(run_program("same-account-irsa", {**irsa, "athenz-ses:sesRegion": "us-east-1"})) != checksum(plans["same-account-irsa"])
+    assert checksum(run_program("same-account-irsa", {**irsa, "athenz-ses:sesRegion": "us-east-1"})) != checksum(
+        plans["same-account-irsa"]
+    )
     assert checksum(run_program("same-account-irsa", irsa)) == checksum(plans["same-account-irsa"])
 
 
@@ -412,18 +488,27 @@ def test_two_stacks_never_share_a_kubernetes_object_or_a_field_manager(configs):
     one, two = (run_program(stack, configs["same-account-irsa"]) for stack in ("dev", "pr-7"))
 
     def names(plan):
-        return {(r.type, r.inputs["metadata"].get("name")) for r in plan.resources if r.type.startswith("kubernetes:core/")}
+        return {
+            (r.type, r.inputs["metadata"].get("name")) for r in plan.resources if r.type.startswith("kubernetes:core/")
+        }
 
     assert names(one) and names(one).isdisjoint(names(two))
     managers = [p.one(PATCH).inputs["metadata"]["annotations"]["pulumi.com/patchFieldManager"] for p in (one, two)]
     assert managers == ["athenz-ses-dev", "athenz-ses-pr-7"]
 
 
-@pytest.mark.parametrize("stack,prefix", [
-    ("dev", "athenz-ses-dev"), ("Dev", "athenz-ses-dev-"), ("team_a.prod", "athenz-ses-team-a-prod-"), ("x" * 90, "athenz-ses-xxx"),
-])
+@pytest.mark.parametrize(
+    "stack,prefix",
+    [
+        ("dev", "athenz-ses-dev"),
+        ("Dev", "athenz-ses-dev-"),
+        ("team_a.prod", "athenz-ses-team-a-prod-"),
+        ("x" * 90, "athenz-ses-xxx"),
+    ],
+)
 def test_stack_names_become_valid_distinct_kubernetes_names(stack, prefix):
     from athenz_ses.names import stack_prefix
+
     name = stack_prefix(stack)
     assert name.startswith(prefix) and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63 - 18
     assert stack_prefix("dev") != stack_prefix("Dev") != stack_prefix("DEV")
@@ -439,6 +524,7 @@ def test_a_new_ses_region_replaces_the_access_key(plans, configs):
 
 
 # --- secrets ----------------------------------------------------------------------------------
+
 
 def test_smtp_secret_holds_secret_credentials_only(plans):
     plan = plans["kind-smtp"]
@@ -472,17 +558,41 @@ def test_no_credential_appears_outside_a_secret(plans, name):
 
 # --- warnings and outputs ---------------------------------------------------------------------
 
+
 def test_every_scenario_plans_without_a_warning(plans):
     assert {name: plan.warnings for name, plan in plans.items()} == {name: [] for name in SCENARIOS}
 
 
-@pytest.mark.parametrize("base,change,expected", [
-    ("kind-access-key", {"athenz-ses:recipientEmails": "[]"}, "lists nobody: in the SES sandbox ZMS can only mail verified addresses"),
-    ("kind-access-key", {"athenz-ses:recipientEmails": '["alice@example.org"]'}, "alice@example.org is not in athenz-ses:emailDomainTo (example.com)"),
-    ("kind-access-key", {"athenz-ses:createOidcProvider": "true"}, "createOidcProvider has no effect here: the stack builds no IRSA role"),
-    ("kind-access-key", {"athenz-ses:serviceAccountName": "zms"}, "serviceAccountName has no effect with credentials=access-key"),
-    ("same-account-irsa", {"athenz-ses:crossAccountMode": "sending-authorization"}, "crossAccountMode has no effect here"),
-])
+@pytest.mark.parametrize(
+    "base,change,expected",
+    [
+        (
+            "kind-access-key",
+            {"athenz-ses:recipientEmails": "[]"},
+            "lists nobody: in the SES sandbox ZMS can only mail verified addresses",
+        ),
+        (
+            "kind-access-key",
+            {"athenz-ses:recipientEmails": '["alice@example.org"]'},
+            "alice@example.org is not in athenz-ses:emailDomainTo (example.com)",
+        ),
+        (
+            "kind-access-key",
+            {"athenz-ses:createOidcProvider": "true"},
+            "createOidcProvider has no effect here: the stack builds no IRSA role",
+        ),
+        (
+            "kind-access-key",
+            {"athenz-ses:serviceAccountName": "zms"},
+            "serviceAccountName has no effect with credentials=access-key",
+        ),
+        (
+            "same-account-irsa",
+            {"athenz-ses:crossAccountMode": "sending-authorization"},
+            "crossAccountMode has no effect here",
+        ),
+    ],
+)
 def test_a_config_that_would_not_deliver_or_has_no_effect_is_named(configs, base, change, expected):
     plan = run_program("warned", {**configs[base], **change})
     assert plan.error is None
@@ -490,8 +600,14 @@ def test_a_config_that_would_not_deliver_or_has_no_effect_is_named(configs, base
 
 
 def test_sending_authorization_in_the_sandbox_warns_that_it_will_not_deliver(configs):
-    plan = run_program("sandboxed", {**configs["cross-sending-authorization"], "athenz-ses:sandbox": "true",
-                                     "athenz-ses:recipientEmails": '["alice@example.org"]'})
+    plan = run_program(
+        "sandboxed",
+        {
+            **configs["cross-sending-authorization"],
+            "athenz-ses:sandbox": "true",
+            "athenz-ses:recipientEmails": '["alice@example.org"]',
+        },
+    )
     assert plan.error is None
     assert len(plan.warnings) == 1 and "BOTH accounts" in plan.warnings[0]
 
@@ -505,7 +621,10 @@ def test_outputs_tell_what_was_made_and_what_to_do_next(plans):
     assert [out.get(key) for key in ("smtpEndpoint", "roleArn", "serviceAccount")] == [None, None, None]
     assert out["zmsPrincipalArn"] == plans["cross-sending-authorization"].one(USER).outputs["arn"]
     assert out["senderServiceAccounts"] == {
-        sa: {"roleArn": role_arn_of(plans["cross-sending-authorization"], f"sender-{sa.replace('/', '-')}-role"), "sourceArn": sender}
+        sa: {
+            "roleArn": role_arn_of(plans["cross-sending-authorization"], f"sender-{sa.replace('/', '-')}-role"),
+            "sourceArn": sender,
+        }
         for sa in ("mailer/reports", "billing/invoices")
     }
     assert out["zmsSystemProperties"] == {
@@ -520,8 +639,14 @@ def test_outputs_tell_what_was_made_and_what_to_do_next(plans):
     )
     assert "self-serve or review-enabled" in out["nextSteps"] and "--source-arn" in out["nextSteps"]
     federated = plans["cross-federated-irsa"].outputs
-    assert federated["senderServiceAccounts"] == {"mailer/reports": {"roleArn": role_arn_of(plans["cross-federated-irsa"], "sender-mailer-reports-role")}}
-    assert federated["zmsPrincipalArn"] == federated["roleArn"] == role_arn_of(plans["cross-federated-irsa"], "zms-irsa-role")
+    assert federated["senderServiceAccounts"] == {
+        "mailer/reports": {"roleArn": role_arn_of(plans["cross-federated-irsa"], "sender-mailer-reports-role")}
+    }
+    assert (
+        federated["zmsPrincipalArn"]
+        == federated["roleArn"]
+        == role_arn_of(plans["cross-federated-irsa"], "zms-irsa-role")
+    )
     assert "--source-arn" not in federated["nextSteps"] and "production access" not in federated["nextSteps"]
     kind = plans["kind-smtp"].outputs
     assert kind.get("roleArn") is None and kind["smtpEndpoint"] == "email-smtp.ap-northeast-1.amazonaws.com:587"

@@ -12,8 +12,9 @@ COMPONENT = "athenz-ses:index:AthenzSesNotifications"
 ROOT_ALIAS = {"spec": {"noParent": True}}
 
 
-@pytest.mark.parametrize("name", ["scenario:same-account-irsa", "scenario:cross-sending-authorization",
-                                  "scenario:kind-smtp", "stack:dev"])
+@pytest.mark.parametrize(
+    "name", ["scenario:same-account-irsa", "scenario:cross-sending-authorization", "scenario:kind-smtp", "stack:dev"]
+)
 def test_every_part_of_the_component_keeps_its_root_urn(every_plan, name):
     plan = every_plan[name]
     (component,) = plan.of_type(COMPONENT)

@@ -24,7 +24,9 @@ from offline_plan.stacks import committed_stacks
 KUBERNETES_VERSION = "1.33.0"
 IDENTITY_POLICIES = {"aws:iam/rolePolicy:RolePolicy": "policy", "aws:iam/userPolicy:UserPolicy": "policy"}
 KUBERNETES_OBJECTS = ("kubernetes:core/v1:ServiceAccount", "kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap")
-OIDC_PROVIDER = re.compile(r"arn:aws:iam::(?P<account>\d{12}):oidc-provider/(?P<issuer>[A-Za-z0-9.-]+(/[A-Za-z0-9._-]+)*)")
+OIDC_PROVIDER = re.compile(
+    r"arn:aws:iam::(?P<account>\d{12}):oidc-provider/(?P<issuer>[A-Za-z0-9.-]+(/[A-Za-z0-9._-]+)*)"
+)
 SUBJECT = re.compile(r"system:serviceaccount:[a-z0-9-]+:[a-z0-9.-]+")
 PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_stacks()]
 
@@ -32,8 +34,10 @@ PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_
 @pytest.mark.parametrize("name", PLANS)
 def test_identity_policies_have_no_parliament_findings(every_plan, name):
     documents = [
-        (r.name, r.inputs[field]) for r in every_plan[name].resources
-        for type_, field in IDENTITY_POLICIES.items() if r.type == type_
+        (r.name, r.inputs[field])
+        for r in every_plan[name].resources
+        for type_, field in IDENTITY_POLICIES.items()
+        if r.type == type_
     ]
     assert documents, "every configuration grants ZMS something"
     for resource, text in documents:
@@ -62,8 +66,12 @@ def _trust_problems(plan: Plan) -> list[str]:
             continue
         statement = statements[0]
         provider = OIDC_PROVIDER.fullmatch(str(statement.get("Principal", {}).get("Federated")))
-        if set(statement) - {"Sid"} != {"Effect", "Action", "Principal", "Condition"} or set(statement["Principal"]) != {"Federated"}:
-            problems.append(f"{role.name}: unexpected keys {sorted(statement)} / principal {statement.get('Principal')}")
+        if set(statement) - {"Sid"} != {"Effect", "Action", "Principal", "Condition"} or set(
+            statement["Principal"]
+        ) != {"Federated"}:
+            problems.append(
+                f"{role.name}: unexpected keys {sorted(statement)} / principal {statement.get('Principal')}"
+            )
         elif statement["Effect"] != "Allow" or statement["Action"] != "sts:AssumeRoleWithWebIdentity":
             problems.append(f"{role.name}: expected Allow sts:AssumeRoleWithWebIdentity")
         elif provider is None or provider["account"] != role.location.account:
@@ -71,7 +79,10 @@ def _trust_problems(plan: Plan) -> list[str]:
         else:
             issuer = provider["issuer"]
             condition = statement["Condition"]
-            if set(condition) != {"StringEquals"} or set(condition["StringEquals"]) != {f"{issuer}:sub", f"{issuer}:aud"}:
+            if set(condition) != {"StringEquals"} or set(condition["StringEquals"]) != {
+                f"{issuer}:sub",
+                f"{issuer}:aud",
+            }:
                 problems.append(f"{role.name}: expected only StringEquals on {issuer}:sub and :aud, got {condition}")
             elif not SUBJECT.fullmatch(str(condition["StringEquals"][f"{issuer}:sub"])):
                 problems.append(f"{role.name}: :sub is not one service account")
@@ -99,7 +110,22 @@ def test_the_trust_checks_see_a_weakened_trust_policy(plans):
 
 def test_parliament_and_kubernetes_validate_find_real_faults():
     """The validators are not silent: a typo'd action and an unknown field are caught."""
-    typo = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ses:SendMail", "Resource": "arn:aws:ses:eu-west-1:111111111111:identity/a@example.com"}]})
+    typo = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "ses:SendMail",
+                    "Resource": "arn:aws:ses:eu-west-1:111111111111:identity/a@example.com",
+                }
+            ],
+        }
+    )
     assert parliament.analyze_policy_string(typo).findings
     with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringdata": {}}, KUBERNETES_VERSION, strict=True)
+        kubernetes_validate.validate(
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringdata": {}},
+            KUBERNETES_VERSION,
+            strict=True,
+        )

@@ -81,7 +81,9 @@ def test_pull_request_tests_then_previews_every_stack_with_a_comment():
     # The same installs as .ci/run: the pinned Python packages and the access proof's evaluator.
     assert "python -m venv venv && venv/bin/pip install -r requirements-dev.txt\nnpm ci --prefix tests/access\n" in runs
     assert "venv/bin/python -m pytest" in runs
-    assert any(all(f"venv/bin/python -m offline_plan {stack}" in r for stack in ("dev", "local", "plugin")) for r in runs)
+    assert any(
+        all(f"venv/bin/python -m offline_plan {stack}" in r for stack in ("dev", "local", "plugin")) for r in runs
+    )
     assert preview["needs"] == ["test", "plugin-jar"]
     # Third-party code (the plugin's Maven build) runs in a job with no secret and no token.
     build = workflow["jobs"]["plugin-jar"]
@@ -113,6 +115,7 @@ def test_teardown_destroys_a_chosen_stack_or_the_closed_pull_requests_review_sta
 
 # --- which credentials, Region and cluster each stack gets ------------------------------------
 
+
 def stack_target():
     spec = importlib.util.spec_from_file_location("stack_target", PROJECT_DIR / ".github" / "stack_target.py")
     assert spec is not None and spec.loader is not None
@@ -133,22 +136,32 @@ def test_every_committed_stack_and_review_stacks_have_a_mapping():
         assert target.target("preview", stack, mapping)["suffix"]
 
 
-@pytest.mark.parametrize("action,stack,expected", [
-    ("preview", "prod", "has no entry in .github/stacks.yml"),
-    ("teardown", "prod", "has no entry in .github/stacks.yml"),
-    ("teardown", "local", "kind cluster CI cannot reach"),
-    ("teardown", "plugin", "kind cluster CI cannot reach"),
-    ("teardown", "pr-1;rm", "not a stack name"),
-])
+@pytest.mark.parametrize(
+    "action,stack,expected",
+    [
+        ("preview", "prod", "has no entry in .github/stacks.yml"),
+        ("teardown", "prod", "has no entry in .github/stacks.yml"),
+        ("teardown", "local", "kind cluster CI cannot reach"),
+        ("teardown", "plugin", "kind cluster CI cannot reach"),
+        ("teardown", "pr-1;rm", "not a stack name"),
+    ],
+)
 def test_a_stack_without_a_mapping_or_a_reachable_cluster_is_refused(action, stack, expected):
-    result = subprocess.run([sys.executable, str(PROJECT_DIR / ".github" / "stack_target.py"), action, stack],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / ".github" / "stack_target.py"), action, stack],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("error: ") and expected in result.stderr
 
 
 def test_both_workflows_take_role_region_and_cluster_from_the_mapping():
-    for name, job, role in (("pull-request.yml", "preview", "AWS_ROLE_ARN_{0}"), ("teardown.yml", "destroy", "AWS_TEARDOWN_ROLE_ARN_{0}")):
+    for name, job, role in (
+        ("pull-request.yml", "preview", "AWS_ROLE_ARN_{0}"),
+        ("teardown.yml", "destroy", "AWS_TEARDOWN_ROLE_ARN_{0}"),
+    ):
         steps = load(name)["jobs"][job]["steps"]
         (target,) = [s for s in steps if s.get("id") == "target"]
         assert ".github/stack_target.py" in target["run"]
@@ -169,4 +182,9 @@ def test_the_preview_builds_the_policy_packs_venv_before_it_runs():
     assert "pip install -r policy_pack/requirements.txt" in runs[pack]
     (pulumi,) = [i for i, s in enumerate(steps) if s.get("uses", "").startswith("pulumi/actions@")]
     assert pack < pulumi and steps[pulumi]["with"]["policyPacks"] == "policy_pack"
-    assert yaml.safe_load((PROJECT_DIR / "policy_pack" / "PulumiPolicy.yaml").read_text())["runtime"]["options"]["virtualenv"] == "venv"
+    assert (
+        yaml.safe_load((PROJECT_DIR / "policy_pack" / "PulumiPolicy.yaml").read_text())["runtime"]["options"][
+            "virtualenv"
+        ]
+        == "venv"
+    )

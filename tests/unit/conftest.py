@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator, Optional
 
 import pulumi
 import pytest
@@ -34,8 +34,11 @@ def unit_loop() -> Iterator[asyncio.AbstractEventLoop]:
     """One loop for every unit test: the root stack that set_mocks registers once lives on it."""
     loop = asyncio.new_event_loop()
     thread_loops: list[asyncio.AbstractEventLoop] = []
-    loop.set_default_executor(ThreadPoolExecutor(
-        max_workers=4, thread_name_prefix="unit-mocks", initializer=_give_thread_a_loop, initargs=(thread_loops,)))
+    loop.set_default_executor(
+        ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix="unit-mocks", initializer=_give_thread_a_loop, initargs=(thread_loops,)
+        )
+    )
     yield loop
     loop.run_until_complete(loop.shutdown_default_executor())
     loop.close()
@@ -43,7 +46,7 @@ def unit_loop() -> Iterator[asyncio.AbstractEventLoop]:
         thread_loop.close()
 
 
-def _current_loop() -> Optional[asyncio.AbstractEventLoop]:
+def _current_loop() -> asyncio.AbstractEventLoop | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         try:

@@ -7,6 +7,7 @@ import pulumi
 
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.zms_wiring import LABELS
+
 from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, as_list, autoname, statement
 
 ROLE = "aws:iam/role:Role"
@@ -18,14 +19,21 @@ STACK_LABELS = {**LABELS, "app.kubernetes.io/instance": "athenz-ses-unit"}
 def build(**overrides) -> dict:
     """Build the component; returns its resolved role_arn and send_policy."""
     out: dict = {}
-    values = dict(namespace="mailer", service_account="reports", oidc_provider_arn=pulumi.Output.from_input(OIDC_ARN),
-                  issuer_url=pulumi.Output.from_input(ISSUER), send_arns=SEND_ARNS, labels=STACK_LABELS)
+    values = dict(
+        namespace="mailer",
+        service_account="reports",
+        oidc_provider_arn=pulumi.Output.from_input(OIDC_ARN),
+        issuer_url=pulumi.Output.from_input(ISSUER),
+        send_arns=SEND_ARNS,
+        labels=STACK_LABELS,
+    )
 
     @pulumi.runtime.test
     def run():
         sender = DelegatedSender("sender-mailer-reports", DelegatedSenderArgs(**{**values, **overrides}))
         return pulumi.Output.all(sender.role_arn, sender.send_policy).apply(
-            lambda v: out.update(role_arn=v[0], send_policy=v[1]))
+            lambda v: out.update(role_arn=v[0], send_policy=v[1])
+        )
 
     run()
     return out
@@ -65,8 +73,13 @@ def test_the_service_account_is_annotated_with_the_role_in_its_namespace(mocks):
 
 
 def test_labels_default_to_the_packages_labels(mocks):
-    values = dict(namespace="mailer", service_account="reports", oidc_provider_arn=OIDC_ARN, issuer_url=ISSUER,
-                  send_arns=SEND_ARNS)
+    values = dict(
+        namespace="mailer",
+        service_account="reports",
+        oidc_provider_arn=OIDC_ARN,
+        issuer_url=ISSUER,
+        send_arns=SEND_ARNS,
+    )
 
     @pulumi.runtime.test
     def run():
@@ -85,4 +98,5 @@ def test_send_arns_may_be_outputs(mocks):
 def test_creates_one_role_one_policy_and_one_service_account(mocks):
     build()
     assert sorted(r.typ for r in mocks.resources if r.custom) == sorted(
-        [ROLE, "aws:iam/rolePolicy:RolePolicy", SERVICE_ACCOUNT])
+        [ROLE, "aws:iam/rolePolicy:RolePolicy", SERVICE_ACCOUNT]
+    )

@@ -11,17 +11,36 @@ import pytest
 
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
 from athenz_ses.names import MAX_ROLE_COMPONENT_NAME
+
 from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, as_list, autoname, statement
 
-SEND = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": "ses:SendEmail", "Resource": "arn:aws:ses:eu-west-1:123456789012:identity/a@example.com"}]})
-READ = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/key"}]})
+SEND = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "ses:SendEmail",
+                "Resource": "arn:aws:ses:eu-west-1:123456789012:identity/a@example.com",
+            }
+        ],
+    }
+)
+READ = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/key"}],
+    }
+)
 
 
 def args(**overrides) -> IrsaRoleArgs:
-    values = dict(oidc_provider_arn=pulumi.Output.from_input(OIDC_ARN), issuer_url=ISSUER,
-                  service_accounts=["mailer/reports"], inline_policies={"send": SEND})
+    values = dict(
+        oidc_provider_arn=pulumi.Output.from_input(OIDC_ARN),
+        issuer_url=ISSUER,
+        service_accounts=["mailer/reports"],
+        inline_policies={"send": SEND},
+    )
     return IrsaRoleArgs(**{**values, **overrides})
 
 
@@ -45,7 +64,9 @@ def test_trust_admits_exactly_the_given_service_accounts_under_the_issuer_host(m
     condition = st["Condition"]["StringEquals"]
     assert set(condition) == {f"{ISSUER_HOST}:sub", f"{ISSUER_HOST}:aud"}
     assert sorted(as_list(condition[f"{ISSUER_HOST}:sub"])) == [
-        "system:serviceaccount:billing:invoices", "system:serviceaccount:mailer:reports"]
+        "system:serviceaccount:billing:invoices",
+        "system:serviceaccount:mailer:reports",
+    ]
     assert as_list(condition[f"{ISSUER_HOST}:aud"]) == ["sts.amazonaws.com"]
 
 
@@ -92,14 +113,18 @@ def test_the_role_grants_nothing_but_the_inline_policies(mocks):
     assert set(role.inputs) == {"assumeRolePolicy", "description"}
 
 
-@pytest.mark.parametrize("overrides, message", [
-    (dict(name="r" * (MAX_ROLE_COMPONENT_NAME + 1)), f"at most {MAX_ROLE_COMPONENT_NAME} characters"),
-    (dict(service_accounts=[]), "service_accounts: at least one namespace/name"),
-    (dict(service_accounts=["reports"]), "'reports' is not namespace/name"),
-    (dict(service_accounts=["Mailer/reports"]), "'Mailer/reports' is not namespace/name"),
-    (dict(service_accounts=["mailer/reports/x"]), "'mailer/reports/x' is not namespace/name"),
-    (dict(inline_policies={"send mail": SEND}), "'send mail' is not an IAM policy name"),
-], ids=["name-too-long", "no-service-account", "no-namespace", "upper-case", "two-slashes", "bad-policy-name"])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (dict(name="r" * (MAX_ROLE_COMPONENT_NAME + 1)), f"at most {MAX_ROLE_COMPONENT_NAME} characters"),
+        (dict(service_accounts=[]), "service_accounts: at least one namespace/name"),
+        (dict(service_accounts=["reports"]), "'reports' is not namespace/name"),
+        (dict(service_accounts=["Mailer/reports"]), "'Mailer/reports' is not namespace/name"),
+        (dict(service_accounts=["mailer/reports/x"]), "'mailer/reports/x' is not namespace/name"),
+        (dict(inline_policies={"send mail": SEND}), "'send mail' is not an IAM policy name"),
+    ],
+    ids=["name-too-long", "no-service-account", "no-namespace", "upper-case", "two-slashes", "bad-policy-name"],
+)
 def test_refuses_bad_args_naming_the_problem(mocks, overrides, message):
     name = overrides.pop("name", "reports")
 

@@ -10,13 +10,24 @@ import pulumi_aws as aws
 import pytest
 
 from athenz_ses.notifications import BUILTIN_FACTORY_CLASS, AthenzSesNotifications, AthenzSesNotificationsArgs
+
 from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, as_list, autoname, statement
 
 SES_ACCOUNT = "222222222222"
 PLUGIN_CLASS = "com.example.AwsSesPlugin"
-OUTPUTS = ("zms_principal_arn", "role_arn", "sender_identity_arn", "recipient_identity_arns", "service_account",
-           "smtp_endpoint", "sender_service_account_roles", "zms_system_properties", "smoke_test_job",
-           "sender_smoke_test_job", "zms_patch_urn")
+OUTPUTS = (
+    "zms_principal_arn",
+    "role_arn",
+    "sender_identity_arn",
+    "recipient_identity_arns",
+    "service_account",
+    "smtp_endpoint",
+    "sender_service_account_roles",
+    "zms_system_properties",
+    "smoke_test_job",
+    "sender_smoke_test_job",
+    "zms_patch_urn",
+)
 
 ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
 USER, USER_POLICY, ACCESS_KEY = "aws:iam/user:User", "aws:iam/userPolicy:UserPolicy", "aws:iam/accessKey:AccessKey"
@@ -47,8 +58,16 @@ def build(args: dict, ses_provider: bool = False) -> dict:
 
 
 def base(**keys) -> dict:
-    return {**dict(sender_email="zms@example.com", ses_region="us-east-1", ses_account_id=SES_ACCOUNT,
-                   email_domain_to="example.org", recipient_emails=["alice@example.com"]), **keys}
+    return {
+        **dict(
+            sender_email="zms@example.com",
+            ses_region="us-east-1",
+            ses_account_id=SES_ACCOUNT,
+            email_domain_to="example.org",
+            recipient_emails=["alice@example.com"],
+        ),
+        **keys,
+    }
 
 
 def patch_env(mocks) -> set[str]:
@@ -67,9 +86,15 @@ def plugin_jar(tmp_path) -> Path:
 
 # --- the three send paths -----------------------------------------------------------------------
 
+
 def test_builtin_irsa_gives_zms_a_role_and_a_service_account_and_no_user(mocks):
-    out = build(base(credentials="irsa", oidc_issuer_url=pulumi.Output.from_input(ISSUER),
-                     ses_account_id=pulumi.Output.from_input(SES_ACCOUNT)))
+    out = build(
+        base(
+            credentials="irsa",
+            oidc_issuer_url=pulumi.Output.from_input(ISSUER),
+            ses_account_id=pulumi.Output.from_input(SES_ACCOUNT),
+        )
+    )
     # No IAM user, no key, no Secret, no OIDC provider created (it is looked up).
     assert mocks.types() == {IDENTITY, ROLE, ROLE_POLICY, SERVICE_ACCOUNT, PATCH}
     assert [call["url"] for call in mocks.calls_of(OIDC_LOOKUP)] == [ISSUER]  # looked up, not created
@@ -106,8 +131,15 @@ def test_builtin_defaults_to_access_key_without_an_issuer_and_to_irsa_with_one(m
 
 
 def test_plugin_smtp_ships_the_jar_and_the_smtp_password(mocks, plugin_jar):
-    out = build(base(notifier="plugin", plugin_jar=str(plugin_jar), plugin_factory_class=PLUGIN_CLASS,
-                     email_domain_to=None, ses_region="eu-central-1"))
+    out = build(
+        base(
+            notifier="plugin",
+            plugin_jar=str(plugin_jar),
+            plugin_factory_class=PLUGIN_CLASS,
+            email_domain_to=None,
+            ses_region="eu-central-1",
+        )
+    )
     assert mocks.types() == {IDENTITY, USER, USER_POLICY, ACCESS_KEY, SECRET, CONFIG_MAP, PATCH}
     assert patch_env(mocks) == {"AWS_SES_USER", "AWS_SES_PASS", "JDK_JAVA_OPTIONS"}  # no AWS_REGION: SMTP
     assert out["smtp_endpoint"] == "email-smtp.eu-central-1.amazonaws.com:587"
@@ -121,8 +153,14 @@ def test_plugin_smtp_ships_the_jar_and_the_smtp_password(mocks, plugin_jar):
 
 
 def test_plugin_smtp_endpoint_is_the_given_smtp_host(mocks, plugin_jar):
-    out = build(base(notifier="plugin", plugin_jar=plugin_jar, plugin_factory_class=PLUGIN_CLASS,
-                     smtp_host="smtp.relay.example.com"))
+    out = build(
+        base(
+            notifier="plugin",
+            plugin_jar=plugin_jar,
+            plugin_factory_class=PLUGIN_CLASS,
+            smtp_host="smtp.relay.example.com",
+        )
+    )
     assert out["smtp_endpoint"] == "smtp.relay.example.com:587"
 
 
@@ -134,8 +172,11 @@ def test_builtin_system_properties_name_the_ses_factory_and_the_domains(mocks):
         "athenz.notification_email_domain_from": "example.com",
         "athenz.notification_email_domain_to": "example.org",
     }
-    jdk = [var["value"] for var in mocks.one(PATCH).inputs["spec"]["template"]["spec"]["containers"][0]["env"]
-           if var["name"] == "JDK_JAVA_OPTIONS"]
+    jdk = [
+        var["value"]
+        for var in mocks.one(PATCH).inputs["spec"]["template"]["spec"]["containers"][0]["env"]
+        if var["name"] == "JDK_JAVA_OPTIONS"
+    ]
     assert jdk == [" ".join(f"-D{key}={value}" for key, value in out["zms_system_properties"].items())]
 
 
@@ -148,17 +189,28 @@ def test_outside_the_sandbox_no_recipient_is_verified(mocks):
 @pytest.mark.parametrize("create", [False, True], ids=["lookup", "create"])
 def test_an_issuer_without_https_reaches_the_oidc_provider_as_an_https_url(mocks, create):
     build(base(credentials="irsa", oidc_issuer_url=ISSUER_HOST, create_oidc_provider=create))
-    urls = [call["url"] for call in mocks.calls_of(OIDC_LOOKUP)] + [r.inputs["url"] for r in mocks.of_type(OIDC_PROVIDER)]
+    urls = [call["url"] for call in mocks.calls_of(OIDC_LOOKUP)] + [
+        r.inputs["url"] for r in mocks.of_type(OIDC_PROVIDER)
+    ]
     assert urls == [ISSUER]
 
 
 # --- delegated senders ----------------------------------------------------------------------------
 
+
 def test_each_sender_service_account_gets_its_own_role(mocks):
-    out = build(base(credentials="access-key", oidc_issuer_url=ISSUER, oidc_provider_arn=OIDC_ARN,
-                     sender_service_accounts=["mailer/reports", "billing/invoices"]))
-    subjects = sorted(statement(r.inputs["assumeRolePolicy"])["Condition"]["StringEquals"][f"{ISSUER_HOST}:sub"]
-                      for r in mocks.of_type(ROLE))
+    out = build(
+        base(
+            credentials="access-key",
+            oidc_issuer_url=ISSUER,
+            oidc_provider_arn=OIDC_ARN,
+            sender_service_accounts=["mailer/reports", "billing/invoices"],
+        )
+    )
+    subjects = sorted(
+        statement(r.inputs["assumeRolePolicy"])["Condition"]["StringEquals"][f"{ISSUER_HOST}:sub"]
+        for r in mocks.of_type(ROLE)
+    )
     assert subjects == ["system:serviceaccount:billing:invoices", "system:serviceaccount:mailer:reports"]
     assert mocks.calls_of(OIDC_LOOKUP) == []  # the given provider ARN is used as is
     assert set(out["sender_service_account_roles"]) == {"mailer/reports", "billing/invoices"}
@@ -167,11 +219,19 @@ def test_each_sender_service_account_gets_its_own_role(mocks):
 
 
 def test_sending_authorization_admits_the_senders_roles_and_tells_them_the_source_arn(mocks):
-    out = build(base(credentials="access-key", oidc_issuer_url=ISSUER, cross_account_mode="sending-authorization",
-                     sender_service_accounts=["mailer/reports"]), ses_provider=True)
+    out = build(
+        base(
+            credentials="access-key",
+            oidc_issuer_url=ISSUER,
+            cross_account_mode="sending-authorization",
+            sender_service_accounts=["mailer/reports"],
+        ),
+        ses_provider=True,
+    )
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname('sender-mailer-reports-role')}"
     assert out["sender_service_account_roles"] == {
-        "mailer/reports": {"roleArn": role_arn, "sourceArn": ses_arn("zms@example.com")}}
+        "mailer/reports": {"roleArn": role_arn, "sourceArn": ses_arn("zms@example.com")}
+    }
     st = statement(mocks.one(IDENTITY_POLICY).inputs["policy"])
     assert as_list(st["Principal"]["AWS"]) == [role_arn]
     # Only the sender identity counts across accounts: the sender's role may send as it alone.
@@ -180,6 +240,7 @@ def test_sending_authorization_admits_the_senders_roles_and_tells_them_the_sourc
 
 
 # --- smoke test -------------------------------------------------------------------------------------
+
 
 def test_smoke_test_runs_as_zmss_service_account_with_irsa(mocks):
     out = build(base(oidc_issuer_url=ISSUER, smoke_test=True))
@@ -191,6 +252,7 @@ def test_smoke_test_runs_as_zmss_service_account_with_irsa(mocks):
 
 
 # --- args it refuses ------------------------------------------------------------------------------
+
 
 def test_every_problem_is_reported_at_once(mocks):
     args = base(email_domain_to=None, credentials="smtp", sender_service_accounts=["Bad/Name"])
@@ -204,16 +266,27 @@ def test_every_problem_is_reported_at_once(mocks):
     assert mocks.resources == []  # refused before anything is registered
 
 
-@pytest.mark.parametrize("change, problem", [
-    (dict(sender_email="not-an-address"), "sender_email: 'not-an-address' is not an email address"),
-    (dict(recipient_emails=["alice"]), "recipient_emails: 'alice' is not an email address"),
-    (dict(notifier="sendmail"), "notifier 'sendmail': expected one of builtin, plugin"),
-    (dict(notifier="plugin", email_domain_to=None), "plugin_jar and plugin_factory_class: both required"),
-    (dict(cross_account_mode="federated-role", credentials="access-key"), "ses_provider: required"),
-    (dict(cross_account_mode="elsewhere", credentials="access-key"), "cross_account_mode 'elsewhere'"),
-    (dict(credentials="irsa"), "oidc_issuer_url: required"),
-], ids=["sender", "recipient", "notifier", "plugin-without-jar", "cross-account-without-provider",
-        "unknown-mode", "irsa-without-issuer"])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (dict(sender_email="not-an-address"), "sender_email: 'not-an-address' is not an email address"),
+        (dict(recipient_emails=["alice"]), "recipient_emails: 'alice' is not an email address"),
+        (dict(notifier="sendmail"), "notifier 'sendmail': expected one of builtin, plugin"),
+        (dict(notifier="plugin", email_domain_to=None), "plugin_jar and plugin_factory_class: both required"),
+        (dict(cross_account_mode="federated-role", credentials="access-key"), "ses_provider: required"),
+        (dict(cross_account_mode="elsewhere", credentials="access-key"), "cross_account_mode 'elsewhere'"),
+        (dict(credentials="irsa"), "oidc_issuer_url: required"),
+    ],
+    ids=[
+        "sender",
+        "recipient",
+        "notifier",
+        "plugin-without-jar",
+        "cross-account-without-provider",
+        "unknown-mode",
+        "irsa-without-issuer",
+    ],
+)
 def test_refuses_bad_args(mocks, change, problem):
     with pytest.raises(ValueError, match=problem):
         build({**base(), **change})
@@ -223,8 +296,10 @@ def test_refuses_bad_args(mocks, change, problem):
 def test_irsa_with_sending_authorization_is_refused(mocks):
     # ZMS's notifier names no identity ARN, so it could not use the identity policy.
     with pytest.raises(ValueError, match="credentials irsa with sending-authorization"):
-        build(base(credentials="irsa", oidc_issuer_url=ISSUER, cross_account_mode="sending-authorization"),
-              ses_provider=True)
+        build(
+            base(credentials="irsa", oidc_issuer_url=ISSUER, cross_account_mode="sending-authorization"),
+            ses_provider=True,
+        )
     assert mocks.types() == {"pulumi:providers:aws"}  # only the caller's provider
 
 
@@ -246,6 +321,7 @@ def test_unknown_and_missing_args_are_refused_all_at_once(mocks):
     del args["ses_region"]
     with pytest.raises(ValueError) as error:
         build(args)
-    assert str(error.value) == ("AthenzSesNotifications: unknown arg sender; unknown arg smtp_port; "
-                                "ses_region is required")
+    assert str(error.value) == (
+        "AthenzSesNotifications: unknown arg sender; unknown arg smtp_port; ses_region is required"
+    )
     assert mocks.resources == []

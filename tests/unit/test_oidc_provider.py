@@ -6,6 +6,7 @@ import pulumi
 import pytest
 
 from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArgs
+
 from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN
 
 PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
@@ -17,7 +18,9 @@ def test_create_makes_a_provider_for_the_issuer_with_client_id_sts(mocks):
 
     @pulumi.runtime.test
     def build():
-        return ClusterOidcProvider("oidc", ClusterOidcProviderArgs(issuer_url=ISSUER, create=True)).arn.apply(arns.append)
+        return ClusterOidcProvider("oidc", ClusterOidcProviderArgs(issuer_url=ISSUER, create=True)).arn.apply(
+            arns.append
+        )
 
     build()
     provider = mocks.one(PROVIDER)
@@ -53,7 +56,8 @@ def test_issuer_url_may_be_an_output(mocks):
     issuer = pulumi.Output.from_input(ISSUER)
     provider = ClusterOidcProvider("oidc", ClusterOidcProviderArgs(issuer_url=issuer, create=False))
     return pulumi.Output.all(provider.issuer_host, provider.arn).apply(
-        lambda values: _assert_equal(values, [ISSUER_HOST, OIDC_ARN]))
+        lambda values: _assert_equal(values, [ISSUER_HOST, OIDC_ARN])
+    )
 
 
 def _assert_equal(actual, expected) -> None:

@@ -4,24 +4,29 @@ account) send as the sender identity, and no one else."""
 from __future__ import annotations
 
 import pulumi
-import pytest
 import pulumi_aws as aws
+import pytest
 
 from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
+
 from .unit_mocks import as_list, statement
 
 POLICY = "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy"
 IDENTITY_ARN = "arn:aws:ses:us-east-1:222222222222:identity/zms@example.com"
-ROLES = ["arn:aws:iam::111111111111:role/sender-mailer-reports-role-abc1234",
-         "arn:aws:iam::111111111111:role/sender-billing-invoices-role-def5678"]
+ROLES = [
+    "arn:aws:iam::111111111111:role/sender-mailer-reports-role-abc1234",
+    "arn:aws:iam::111111111111:role/sender-billing-invoices-role-def5678",
+]
 
 
 def build(principal_arns) -> None:
     @pulumi.runtime.test
     def run():
         identity = aws.sesv2.EmailIdentity("sender", email_identity="zms@example.com")
-        SenderAuthorization("sender-authorization", SenderAuthorizationArgs(
-            identity=identity, identity_arn=IDENTITY_ARN, principal_arns=principal_arns))
+        SenderAuthorization(
+            "sender-authorization",
+            SenderAuthorizationArgs(identity=identity, identity_arn=IDENTITY_ARN, principal_arns=principal_arns),
+        )
 
     run()
 

@@ -11,13 +11,16 @@ import pulumi
 import pytest
 
 from athenz_ses.sending_user import SendingUser, SendingUserArgs
+
 from .unit_mocks import ACCOUNT, as_list, autoname, statement
 
 USER = "aws:iam/user:User"
 USER_POLICY = "aws:iam/userPolicy:UserPolicy"
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
-SEND_ARNS = [f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/zms@example.com",
-             f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/alice@example.com"]
+SEND_ARNS = [
+    f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/zms@example.com",
+    f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/alice@example.com",
+]
 
 
 def build(smtp: bool, send_arns=SEND_ARNS, region="us-east-1") -> tuple[SendingUser, dict]:
@@ -29,8 +32,13 @@ def build(smtp: bool, send_arns=SEND_ARNS, region="us-east-1") -> tuple[SendingU
     def run():
         user = SendingUser("mailer", SendingUserArgs(region=region, send_arns=send_arns, smtp=smtp))
         built.append(user)
-        outputs = dict(user_arn=user.user_arn, send_policy=user.send_policy, access_key_id=user.access_key_id,
-                       secret_access_key=user.secret_access_key, smtp_password=user.smtp_password)
+        outputs = dict(
+            user_arn=user.user_arn,
+            send_policy=user.send_policy,
+            access_key_id=user.access_key_id,
+            secret_access_key=user.secret_access_key,
+            smtp_password=user.smtp_password,
+        )
         return pulumi.Output.all(**outputs).apply(out.update)
 
     run()

@@ -7,9 +7,9 @@ Not tested here: `retain_on_delete`. It is a resource option, and the SDK's Mock
 from __future__ import annotations
 
 import pulumi
-import pytest
 
 from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
+
 from .unit_mocks import ACCOUNT
 
 IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity"
@@ -27,10 +27,12 @@ def build(recipients, account=ACCOUNT, region="us-east-1") -> dict:
 
     @pulumi.runtime.test
     def run():
-        ses = SesIdentities("ses", SesIdentitiesArgs(sender=SENDER, region=region, account_id=account,
-                                                     recipients=recipients))
+        ses = SesIdentities(
+            "ses", SesIdentitiesArgs(sender=SENDER, region=region, account_id=account, recipients=recipients)
+        )
         return pulumi.Output.all(ses.sender_arn, ses.recipient_arns, ses.send_arns).apply(
-            lambda v: out.update(sender_arn=v[0], recipient_arns=v[1], send_arns=v[2]))
+            lambda v: out.update(sender_arn=v[0], recipient_arns=v[1], send_arns=v[2])
+        )
 
     run()
     return out
@@ -82,16 +84,23 @@ def test_send_arns_are_the_sender_then_the_recipients(mocks):
 def test_arns_are_built_from_partition_region_and_account(mocks):
     mocks.partition = "aws-cn"
     out = build(["alice@example.com"], account="210987654321", region="cn-north-1")
-    assert out["send_arns"] == [arn(SENDER, "cn-north-1", "210987654321", "aws-cn"),
-                                arn("alice@example.com", "cn-north-1", "210987654321", "aws-cn")]
+    assert out["send_arns"] == [
+        arn(SENDER, "cn-north-1", "210987654321", "aws-cn"),
+        arn("alice@example.com", "cn-north-1", "210987654321", "aws-cn"),
+    ]
     assert len(mocks.calls_of(PARTITION)) == 1  # the partition is asked for, not assumed
 
 
 def test_account_and_region_may_be_outputs(mocks):
-    out = build(["alice@example.com"], account=pulumi.Output.from_input("210987654321"),
-                region=pulumi.Output.from_input("us-west-2"))
-    assert out["send_arns"] == [arn(SENDER, "us-west-2", "210987654321"),
-                                arn("alice@example.com", "us-west-2", "210987654321")]
+    out = build(
+        ["alice@example.com"],
+        account=pulumi.Output.from_input("210987654321"),
+        region=pulumi.Output.from_input("us-west-2"),
+    )
+    assert out["send_arns"] == [
+        arn(SENDER, "us-west-2", "210987654321"),
+        arn("alice@example.com", "us-west-2", "210987654321"),
+    ]
 
 
 def test_an_address_is_never_two_identities(mocks):

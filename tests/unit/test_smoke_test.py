@@ -11,6 +11,7 @@ import pulumi
 import pytest
 
 from athenz_ses.smoke_test import SMTP_SCRIPT, SmokeTest, SmokeTestArgs
+
 from .unit_mocks import autoname
 
 JOB = "kubernetes:batch/v1:Job"
@@ -64,6 +65,7 @@ def assert_sesv2_send_without_identity_arn(argv: list[str]) -> None:
 
 # --- the four send paths ---------------------------------------------------------------------
 
+
 def test_irsa_sends_with_sesv2_as_the_service_account_and_no_identity_arn(mocks):
     build(service_account="athenz-ses-unit")
     assert pod(mocks)["serviceAccountName"] == "athenz-ses-unit"
@@ -80,10 +82,14 @@ def test_access_key_sends_with_sesv2_and_the_keys_of_the_secret_only(mocks):
     assert "serviceAccountName" not in pod(mocks)
     assert env(mocks) == {
         "AWS_REGION": {"name": "AWS_REGION", "value": "us-east-1"},
-        "AWS_ACCESS_KEY_ID": {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {
-            "name": "athenz-ses-unit-aws-0123456789", "key": "access-key-id"}}},
-        "AWS_SECRET_ACCESS_KEY": {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {
-            "name": "athenz-ses-unit-aws-0123456789", "key": "secret-access-key"}}},
+        "AWS_ACCESS_KEY_ID": {
+            "name": "AWS_ACCESS_KEY_ID",
+            "valueFrom": {"secretKeyRef": {"name": "athenz-ses-unit-aws-0123456789", "key": "access-key-id"}},
+        },
+        "AWS_SECRET_ACCESS_KEY": {
+            "name": "AWS_SECRET_ACCESS_KEY",
+            "valueFrom": {"secretKeyRef": {"name": "athenz-ses-unit-aws-0123456789", "key": "secret-access-key"}},
+        },
     }
 
 
@@ -96,8 +102,12 @@ def test_smtp_sends_to_the_host_on_port_587_with_the_secrets_user_and_password(m
     assert values["SMTP_HOST"] == "email-smtp.eu-west-1.amazonaws.com"
     assert values["SMTP_PORT"] == "587"
     assert (values["MAIL_FROM"], values["MAIL_TO"]) == (SENDER, RECIPIENT)
-    assert env(mocks)["SMTP_USER"]["valueFrom"] == {"secretKeyRef": {"name": "athenz-ses-unit-smtp-0123456789", "key": "username"}}
-    assert env(mocks)["SMTP_PASS"]["valueFrom"] == {"secretKeyRef": {"name": "athenz-ses-unit-smtp-0123456789", "key": "password"}}
+    assert env(mocks)["SMTP_USER"]["valueFrom"] == {
+        "secretKeyRef": {"name": "athenz-ses-unit-smtp-0123456789", "key": "username"}
+    }
+    assert env(mocks)["SMTP_PASS"]["valueFrom"] == {
+        "secretKeyRef": {"name": "athenz-ses-unit-smtp-0123456789", "key": "password"}
+    }
 
 
 def test_delegated_sender_names_the_source_arn_with_ses_v1(mocks):
@@ -111,6 +121,7 @@ def test_delegated_sender_names_the_source_arn_with_ses_v1(mocks):
 
 
 # --- the Job around it --------------------------------------------------------------------------
+
 
 def test_a_failed_job_is_replaced_on_the_next_up(mocks):
     build(service_account="athenz-ses-unit")
@@ -148,14 +159,22 @@ def test_job_name_is_the_auto_named_jobs(mocks):
 
 # --- inconsistent args ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("overrides, message", [
-    (dict(), "exactly one of service_account, access_key_secret and smtp_secret"),
-    (dict(service_account="sa", access_key_secret="s"), "exactly one of service_account, access_key_secret"),
-    (dict(access_key_secret="s", smtp_secret="t", smtp_host="h"), "exactly one of service_account, access_key_secret"),
-    (dict(access_key_secret="s", source_arn=SOURCE_ARN), "source_arn needs service_account"),
-    (dict(smtp_secret="t"), "smtp_host goes with smtp_secret"),
-    (dict(service_account="sa", smtp_host="h"), "smtp_host goes with smtp_secret"),
-], ids=["none", "irsa-and-key", "key-and-smtp", "source-arn-without-irsa", "smtp-without-host", "host-without-smtp"])
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (dict(), "exactly one of service_account, access_key_secret and smtp_secret"),
+        (dict(service_account="sa", access_key_secret="s"), "exactly one of service_account, access_key_secret"),
+        (
+            dict(access_key_secret="s", smtp_secret="t", smtp_host="h"),
+            "exactly one of service_account, access_key_secret",
+        ),
+        (dict(access_key_secret="s", source_arn=SOURCE_ARN), "source_arn needs service_account"),
+        (dict(smtp_secret="t"), "smtp_host goes with smtp_secret"),
+        (dict(service_account="sa", smtp_host="h"), "smtp_host goes with smtp_secret"),
+    ],
+    ids=["none", "irsa-and-key", "key-and-smtp", "source-arn-without-irsa", "smtp-without-host", "host-without-smtp"],
+)
 def test_refuses_inconsistent_args(mocks, overrides, message):
     with pytest.raises(ValueError, match=message):
         build(**overrides)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import pulumi
 import pytest
 
 from athenz_ses.sending_user import SendingUser, SendingUserArgs
 from athenz_ses.zms_wiring import BASE_ENV, ZmsWiring, ZmsWiringArgs
+
 from .unit_mocks import ACCOUNT, revealed
 
 PATCH = "kubernetes:apps/v1:DeploymentPatch"
@@ -24,8 +24,11 @@ CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
 PREFIX = "athenz-ses-unit"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/zms-irsa-role-abc1234"
-LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "athenz-ses",
-          "app.kubernetes.io/instance": PREFIX}
+LABELS = {
+    "app.kubernetes.io/managed-by": "pulumi",
+    "app.kubernetes.io/part-of": "athenz-ses",
+    "app.kubernetes.io/instance": PREFIX,
+}
 PROPERTIES = {
     "athenz.zms.notification_service_factory_class": "com.example.Factory",
     "athenz.notification_email_from": "zms",
@@ -44,25 +47,35 @@ def jar_file(tmp_path: Path, content: bytes = b"PK\x03\x04 a stand-in jar") -> P
 class Built:
     """A ZmsWiring under the mocks, with its resolved outputs (and its user's key id)."""
 
-    wiring: Optional[ZmsWiring] = None
+    wiring: ZmsWiring | None = None
     checksum: str = ""
-    secret_name: Optional[str] = None
-    access_key_id: Optional[str] = None
+    secret_name: str | None = None
+    access_key_id: str | None = None
 
 
-def build(*, user: Optional[dict] = None, **overrides) -> Built:
+def build(*, user: dict | None = None, **overrides) -> Built:
     """Build one ZmsWiring (and the SendingUser `user` describes, if any)."""
     built = Built()
-    values = dict(namespace="athenz", name_prefix=PREFIX, deployment="athenz-zms-server",
-                  container="athenz-zms-server", system_properties=PROPERTIES)
+    values = dict(
+        namespace="athenz",
+        name_prefix=PREFIX,
+        deployment="athenz-zms-server",
+        container="athenz-zms-server",
+        system_properties=PROPERTIES,
+    )
 
     @pulumi.runtime.test
     def run():
         sending_user = None
         if user is not None:
-            sending_user = SendingUser(user.get("name", "access-key"), SendingUserArgs(
-                region=user.get("region", "us-east-1"), send_arns=["arn:aws:ses:us-east-1:1:identity/a@b.c"],
-                smtp=user.get("smtp", False)))
+            sending_user = SendingUser(
+                user.get("name", "access-key"),
+                SendingUserArgs(
+                    region=user.get("region", "us-east-1"),
+                    send_arns=["arn:aws:ses:us-east-1:1:identity/a@b.c"],
+                    smtp=user.get("smtp", False),
+                ),
+            )
         built.wiring = ZmsWiring("zms", ZmsWiringArgs(**{**values, **overrides}, user=sending_user))
         key_id = sending_user.access_key_id if sending_user else None
         return pulumi.Output.all(built.wiring.checksum, built.wiring.secret_name, key_id).apply(resolved)
@@ -107,12 +120,18 @@ def mode_args(mode: str, tmp_path: Path) -> dict:
 
 # --- the patch: only fields the base Deployment does not set ---------------------------------
 
-@pytest.mark.parametrize("mode, pod_fields, container_fields", [
-    ("irsa", {"containers", "serviceAccountName", "serviceAccount"}, {"name", "env"}),
-    ("access-key", {"containers"}, {"name", "env"}),
-    ("smtp-plugin", {"containers", "volumes"}, {"name", "env", "volumeMounts"}),
-])
-def test_patch_sets_only_env_mounts_service_account_and_the_checksum(mocks, tmp_path, mode, pod_fields, container_fields):
+
+@pytest.mark.parametrize(
+    "mode, pod_fields, container_fields",
+    [
+        ("irsa", {"containers", "serviceAccountName", "serviceAccount"}, {"name", "env"}),
+        ("access-key", {"containers"}, {"name", "env"}),
+        ("smtp-plugin", {"containers", "volumes"}, {"name", "env", "volumeMounts"}),
+    ],
+)
+def test_patch_sets_only_env_mounts_service_account_and_the_checksum(
+    mocks, tmp_path, mode, pod_fields, container_fields
+):
     built = build(**mode_args(mode, tmp_path))
     spec = patch(mocks)["spec"]
     assert set(spec) == {"template"}
@@ -132,7 +151,8 @@ def test_patch_never_sets_an_env_var_of_the_base_deployment(mocks, tmp_path, mod
 def test_patch_targets_the_deployment_with_the_stacks_field_manager(mocks):
     built = build(name_prefix="athenz-ses-prod", deployment="zms", namespace="auth")
     assert patch(mocks)["metadata"] == {
-        "name": "zms", "namespace": "auth",
+        "name": "zms",
+        "namespace": "auth",
         "annotations": {"pulumi.com/patchFieldManager": "athenz-ses-prod"},  # and no patchForce
     }
     assert built.wiring.field_manager == "athenz-ses-prod"
@@ -158,10 +178,13 @@ def test_aws_region_only_when_given(mocks):
 
 # --- IRSA --------------------------------------------------------------------------------------
 
+
 def test_irsa_runs_zms_as_a_service_account_annotated_with_the_role(mocks):
     built = build(service_account="zms-sa", role_arn=pulumi.Output.from_input(ROLE_ARN))
     assert mocks.one(SERVICE_ACCOUNT).inputs["metadata"] == {
-        "name": "zms-sa", "namespace": "athenz", "labels": LABELS,
+        "name": "zms-sa",
+        "namespace": "athenz",
+        "labels": LABELS,
         "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN},
     }
     # The deprecated alias too, so destroy leaves no alias pointing at a deleted ServiceAccount.
@@ -183,6 +206,7 @@ def test_without_irsa_there_is_no_service_account(mocks):
 
 # --- credentials in a Secret -------------------------------------------------------------------
 
+
 def test_access_key_reaches_zms_as_aws_sdk_env_vars_from_the_secret(mocks):
     built = build(user={"smtp": False})
     secret = mocks.one(SECRET).inputs
@@ -190,10 +214,15 @@ def test_access_key_reaches_zms_as_aws_sdk_env_vars_from_the_secret(mocks):
     assert secret["type"] == "Opaque"
     assert built.access_key_id.startswith("AKIA")
     assert revealed(secret["stringData"]) == {
-        "access-key-id": built.access_key_id, "secret-access-key": "mock-secret-access-key"}
-    assert env(mocks)["AWS_ACCESS_KEY_ID"]["valueFrom"] == {"secretKeyRef": {"name": built.secret_name, "key": "access-key-id"}}
+        "access-key-id": built.access_key_id,
+        "secret-access-key": "mock-secret-access-key",
+    }
+    assert env(mocks)["AWS_ACCESS_KEY_ID"]["valueFrom"] == {
+        "secretKeyRef": {"name": built.secret_name, "key": "access-key-id"}
+    }
     assert env(mocks)["AWS_SECRET_ACCESS_KEY"]["valueFrom"] == {
-        "secretKeyRef": {"name": built.secret_name, "key": "secret-access-key"}}
+        "secretKeyRef": {"name": built.secret_name, "key": "secret-access-key"}
+    }
     assert built.secret_name.startswith(f"{PREFIX}-aws-")
 
 
@@ -202,7 +231,9 @@ def test_smtp_credentials_reach_zms_as_the_plugins_env_vars_from_the_secret(mock
     # The access key id is the SMTP user name; the password is the key's SES SMTP password.
     assert built.access_key_id.startswith("AKIA")
     assert revealed(mocks.one(SECRET).inputs["stringData"]) == {
-        "username": built.access_key_id, "password": "mock-smtp-password"}
+        "username": built.access_key_id,
+        "password": "mock-smtp-password",
+    }
     assert env(mocks)["AWS_SES_USER"]["valueFrom"] == {"secretKeyRef": {"name": built.secret_name, "key": "username"}}
     assert env(mocks)["AWS_SES_PASS"]["valueFrom"] == {"secretKeyRef": {"name": built.secret_name, "key": "password"}}
     assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} & set(env(mocks))
@@ -222,6 +253,7 @@ def test_secret_name_follows_the_key_and_the_smtp_host_only(mocks):
 
 # --- the plugin jar in a ConfigMap --------------------------------------------------------------
 
+
 def test_plugin_jar_is_shipped_in_a_config_map_and_mounted_on_the_classpath(mocks, tmp_path):
     content = b"PK\x03\x04 the plugin"
     built = build(plugin_jar=jar_file(tmp_path, content))
@@ -230,10 +262,14 @@ def test_plugin_jar_is_shipped_in_a_config_map_and_mounted_on_the_classpath(mock
     assert config_map["metadata"] == {"name": name, "namespace": "athenz", "labels": LABELS}
     assert config_map["binaryData"] == {"ses-plugin.jar": base64.b64encode(content).decode()}
     assert pod_spec(mocks)["volumes"] == [{"name": "athenz-ses-plugin", "configMap": {"name": name}}]
-    assert container(mocks)["volumeMounts"] == [{
-        "name": "athenz-ses-plugin", "mountPath": "/usr/lib/jars/ses-plugin.jar", "subPath": "ses-plugin.jar",
-        "readOnly": True,
-    }]
+    assert container(mocks)["volumeMounts"] == [
+        {
+            "name": "athenz-ses-plugin",
+            "mountPath": "/usr/lib/jars/ses-plugin.jar",
+            "subPath": "ses-plugin.jar",
+            "readOnly": True,
+        }
+    ]
 
 
 def test_config_map_name_follows_the_jar_content(mocks, tmp_path):
@@ -248,6 +284,7 @@ def test_config_map_name_follows_the_jar_content(mocks, tmp_path):
 
 
 # --- the checksum: pods restart when what they read changes ------------------------------------
+
 
 def test_checksum_changes_with_what_the_pods_read_and_only_then(mocks, tmp_path):
     def checksum(**overrides) -> str:

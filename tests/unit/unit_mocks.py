@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 
@@ -45,7 +45,7 @@ class Registered:
     typ: str
     name: str
     inputs: dict[str, Any]
-    provider: Optional[str]
+    provider: str | None
     custom: bool
 
 
@@ -92,7 +92,12 @@ class UnitMocks(pulumi.runtime.Mocks):
             host = args.args["url"].removeprefix("https://")
             return {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}", "url": host, "id": host}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/unit", "userId": "AIDAUNIT", "id": ACCOUNT}
+            return {
+                "accountId": ACCOUNT,
+                "arn": f"arn:aws:iam::{ACCOUNT}:user/unit",
+                "userId": "AIDAUNIT",
+                "id": ACCOUNT,
+            }
         raise NotImplementedError(f"no unit mock for {args.token}")
 
     # --- what a test reads after the run --------------------------------------------------
@@ -131,8 +136,11 @@ def revealed(value: Any) -> Any:
     resource protocol's envelope, `{<signature key>: <secret signature>, "value": v}`;
     this returns v (recursively) and says nothing about whether it was secret."""
     if isinstance(value, dict):
-        if len(value) == 2 and "value" in value and all(
-                re.fullmatch(r"[0-9a-f]{32}", key) for key in value if key != "value"):
+        if (
+            len(value) == 2
+            and "value" in value
+            and all(re.fullmatch(r"[0-9a-f]{32}", key) for key in value if key != "value")
+        ):
             return revealed(value["value"])
         return {key: revealed(item) for key, item in value.items()}
     if isinstance(value, list):
