@@ -73,14 +73,23 @@ def test_current_action_majors_and_no_long_lived_keys(path):
     assert workflow["permissions"] == {"contents": "read"}
 
 
+LINT = "venv/bin/ruff check . && venv/bin/ruff format --check . && tools/node_modules/.bin/pyright"
+CI_RUN = (PROJECT_DIR / ".ci" / "run").read_text()
+
+
 def test_pull_request_tests_then_previews_every_stack_with_a_comment():
     workflow = load("pull-request.yml")
     assert list(workflow["on"]) == ["pull_request"]
     test, preview = workflow["jobs"]["test"], workflow["jobs"]["preview"]
     runs = [s.get("run", "") for s in test["steps"]]
-    # The same installs as .ci/run: the pinned Python packages and the access proof's evaluator.
-    assert "python -m venv venv && venv/bin/pip install -r requirements-dev.txt\nnpm ci --prefix tests/access\n" in runs
-    assert "venv/bin/python -m pytest" in runs
+    # The same installs and checks as .ci/run: the pinned Python packages, the access
+    # proof's evaluator, pyright; ruff, pyright, then the tests.
+    assert (
+        "python -m venv venv && venv/bin/pip install -r requirements-dev.txt\n"
+        "npm ci --prefix tests/access\nnpm ci --prefix tools\n"
+    ) in runs
+    assert LINT in runs and LINT in CI_RUN.replace("\n", " && ")
+    assert runs.index(LINT) < runs.index("venv/bin/python -m pytest")
     assert any(
         all(f"venv/bin/python -m offline_plan {stack}" in r for stack in ("dev", "local", "plugin")) for r in runs
     )
