@@ -36,6 +36,12 @@ CHECKSUM_ANNOTATION = "athenz-ses/checksum"
 JAR_KEY = "ses-plugin.jar"
 JAR_PATH = f"/usr/lib/jars/{JAR_KEY}"  # in USER_CLASSPATH=/usr/lib/jars/*:... of the base
 PLUGIN_VOLUME = "athenz-ses-plugin"
+# A ConfigMap's data may not exceed 1 MiB (the API server rejects it). The jar is the
+# only sizeable thing in ours; keep a little room for the key and metadata.
+CONFIGMAP_LIMIT_BYTES = 1024 * 1024
+MAX_JAR_BYTES = CONFIGMAP_LIMIT_BYTES - 4 * 1024
+# The longest object name the component makes: '<prefix>-plugin-<10 hex>', a DNS label.
+MAX_NAME_PREFIX = 63 - len("-plugin-") - 10
 LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "athenz-ses"}
 
 
@@ -88,6 +94,20 @@ class ZmsWiring(pulumi.ComponentResource):
     config_map_name: str | None
 
     def __init__(self, name: str, args: ZmsWiringArgs, opts: pulumi.ResourceOptions | None = None):
+        problems = []
+        if len(args.name_prefix) > MAX_NAME_PREFIX:
+            problems.append(
+                f"name_prefix {args.name_prefix!r}: at most {MAX_NAME_PREFIX} characters (object names are DNS labels)"
+            )
+        if args.service_account and args.role_arn is None:
+            problems.append("service_account needs role_arn (the IRSA role it is annotated with)")
+        jar = args.plugin_jar.read_bytes() if args.plugin_jar else None
+        if jar is not None and len(jar) > MAX_JAR_BYTES:
+            problems.append(
+                f"plugin_jar {args.plugin_jar}: {len(jar)} bytes, at most {MAX_JAR_BYTES} (it travels in a ConfigMap)"
+            )
+        if problems:
+            raise ValueError("ZmsWiring: " + "; ".join(problems))
         super().__init__("athenz-ses:index:ZmsWiring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.field_manager = args.name_prefix
@@ -102,8 +122,7 @@ class ZmsWiring(pulumi.ComponentResource):
 
         self.service_account_name = args.service_account
         if args.service_account:
-            if args.role_arn is None:
-                raise ValueError("ZmsWiringArgs.service_account needs role_arn (the IRSA role it is annotated with)")
+            assert args.role_arn is not None  # checked above
             account_meta = meta(args.service_account)
             account_meta["annotations"] = {ROLE_ARN_ANNOTATION: args.role_arn}
             mounted.append(
@@ -157,8 +176,7 @@ class ZmsWiring(pulumi.ComponentResource):
             fingerprint.update(secret=secret_name)
 
         self.config_map_name = None
-        if args.plugin_jar:
-            jar = args.plugin_jar.read_bytes()
+        if jar is not None:
             self.config_map_name = f"{args.name_prefix}-plugin-{content_hash(hashlib.sha256(jar).hexdigest())}"
             mounted.append(
                 k8s.core.v1.ConfigMap(

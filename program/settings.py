@@ -37,15 +37,11 @@ from athenz_ses.notifications import (
     SMTP,
 )
 from athenz_ses.sending_user import SMTP_PORT
+from athenz_ses.zms_wiring import MAX_JAR_BYTES
 from program.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
 
 PROJECT = "athenz-ses"
 
-
-# A ConfigMap's data may not exceed 1 MiB (the API server rejects it). The jar is the
-# only sizeable thing in ours; keep a little room for the key and metadata.
-CONFIGMAP_LIMIT_BYTES = 1024 * 1024
-CONFIGMAP_OVERHEAD_BYTES = 4 * 1024
 
 PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
 
@@ -846,8 +842,7 @@ def _issuer(value: str | None) -> str | None:
 
 
 def _plugin_jar(value: str | None, project_dir: Path) -> Path:
-    limit = CONFIGMAP_LIMIT_BYTES - CONFIGMAP_OVERHEAD_BYTES
-    expected = f"the path of the plugin jar, relative to the project, at most {limit} bytes (it travels in a ConfigMap)"
+    expected = f"the path of the plugin jar, relative to the project, at most {MAX_JAR_BYTES} bytes (it travels in a ConfigMap)"
     if not value or "\x00" in value:
         raise ConfigError("pluginJar", value, expected)
     path = project_dir / value
@@ -865,6 +860,6 @@ def _plugin_jar(value: str | None, project_dir: Path) -> Path:
                 "pluginJar", value, f"{expected}; no such file, but its folder holds {', '.join(others[:3])}: a typo?"
             )
         raise ConfigError("pluginJar", value, f"{expected}; no such file: build the plugin first")
-    if size > CONFIGMAP_LIMIT_BYTES - CONFIGMAP_OVERHEAD_BYTES:
+    if size > MAX_JAR_BYTES:
         raise ConfigError("pluginJar", value, f"{expected}; this file has {size} bytes")
     return path
