@@ -842,7 +842,10 @@ def _issuer(value: str | None) -> str | None:
 
 
 def _plugin_jar(value: str | None, project_dir: Path) -> Path:
-    expected = f"the path of the plugin jar, relative to the project, at most {MAX_JAR_BYTES} bytes (it travels in a ConfigMap)"
+    expected = (
+        f"the path of the plugin jar, relative to the project, at most {MAX_JAR_BYTES} bytes "
+        "(it travels in a ConfigMap)"
+    )
     if not value or "\x00" in value:
         raise ConfigError("pluginJar", value, expected)
     path = project_dir / value
