@@ -25,9 +25,38 @@ KUBERNETES = Location("kubernetes", "-")
 COMPONENT = Location("-", "-")
 
 
-def _autoname(name: str) -> str:
+def autoname(name: str) -> str:
     """Pulumi appends 7 random hex characters; the plan uses a stable stand-in."""
     return f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:7]}"
+
+
+def plausible_outputs(typ: str, name: str, inputs: dict[str, Any], where: Location) -> tuple[str, dict[str, Any]]:
+    """The id and outputs a provider would answer for a resource of `typ` (the types the
+    package creates; any other keeps its inputs), with ARNs in `where`'s account and Region."""
+    if typ.startswith("kubernetes:"):
+        meta = inputs.get("metadata") or {}
+        if "name" not in meta:  # the provider auto-names it like any Pulumi resource
+            meta = {**meta, "name": autoname(name)}
+        return f"{meta.get('namespace', '')}/{meta['name']}", {**inputs, "metadata": meta}
+    iam = f"arn:aws:iam::{where.account}"
+    if typ == "aws:iam/role:Role":
+        role = inputs.get("name") or autoname(name)
+        return role, {**inputs, "name": role, "arn": f"{iam}:role/{role}"}
+    if typ == "aws:iam/user:User":
+        user = inputs.get("name") or autoname(name)
+        return user, {**inputs, "name": user, "arn": f"{iam}:user{inputs.get('path', '/')}{user}"}
+    if typ == "aws:iam/accessKey:AccessKey":
+        # Shaped like an access key id, and obviously fake (AWS's documentation suffix).
+        key_id = "AKIA" + hashlib.sha256(name.encode()).hexdigest()[:9].upper() + "EXAMPLE"
+        return key_id, {**inputs, "secret": "mock-secret-access-key", "sesSmtpPasswordV4": "mock-smtp-password"}
+    if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        arn = f"{iam}:oidc-provider/{inputs['url'].removeprefix('https://')}"
+        return arn, {**inputs, "arn": arn}
+    if typ == "aws:sesv2/emailIdentity:EmailIdentity":
+        email = inputs["emailIdentity"]
+        arn = f"arn:aws:ses:{where.region}:{where.account}:identity/{email}"
+        return email, {**inputs, "arn": arn, "identityType": "EMAIL_ADDRESS"}
+    return f"{name}-id", inputs
 
 
 def _list(value: Any) -> list:
@@ -95,32 +124,7 @@ class PlanMocks(pulumi.runtime.Mocks):
             provider_id = f"{args.name}-provider-id"
             self.providers[provider_id] = self._provider_location(inputs)
             return provider_id, inputs
-        if args.typ.startswith("kubernetes:"):
-            meta = inputs.get("metadata") or {}
-            if "name" not in meta:  # the provider auto-names it like any Pulumi resource
-                meta = {**meta, "name": _autoname(args.name)}
-            return f"{meta.get('namespace', '')}/{meta['name']}", {**inputs, "metadata": meta}
-
-        where = self.location_of(args.typ, args.provider)
-        iam = f"arn:aws:iam::{where.account}"
-        if args.typ == "aws:iam/role:Role":
-            name = inputs.get("name") or _autoname(args.name)
-            return name, {**inputs, "name": name, "arn": f"{iam}:role/{name}"}
-        if args.typ == "aws:iam/user:User":
-            name = inputs.get("name") or _autoname(args.name)
-            return name, {**inputs, "name": name, "arn": f"{iam}:user{inputs.get('path', '/')}{name}"}
-        if args.typ == "aws:iam/accessKey:AccessKey":
-            # Shaped like an access key id, and obviously fake (AWS's documentation suffix).
-            key_id = "AKIA" + hashlib.sha256(args.name.encode()).hexdigest()[:9].upper() + "EXAMPLE"
-            return key_id, {**inputs, "secret": "mock-secret-access-key", "sesSmtpPasswordV4": "mock-smtp-password"}
-        if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            arn = f"{iam}:oidc-provider/{inputs['url'].removeprefix('https://')}"
-            return arn, {**inputs, "arn": arn}
-        if args.typ == "aws:sesv2/emailIdentity:EmailIdentity":
-            email = inputs["emailIdentity"]
-            arn = f"arn:aws:ses:{where.region}:{where.account}:identity/{email}"
-            return email, {**inputs, "arn": arn, "identityType": "EMAIL_ADDRESS"}
-        return f"{args.name}-id", inputs
+        return plausible_outputs(args.typ, args.name, inputs, self.location_of(args.typ, args.provider))
 
     def _provider_location(self, inputs: dict) -> Location:
         allowed = _list(inputs.get("allowedAccountIds"))
