@@ -3,6 +3,8 @@ allowed to send as the given identities) and that ServiceAccount, annotated with
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
@@ -16,10 +18,10 @@ SEND_ARNS = [f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/zms@example.com"]
 STACK_LABELS = {**LABELS, "app.kubernetes.io/instance": "athenz-ses-unit"}
 
 
-def build(**overrides) -> dict:
+def build(**overrides: Any) -> dict[str, Any]:
     """Build the component; returns its resolved role_arn and send_policy."""
-    out: dict = {}
-    values = dict(
+    out: dict[str, Any] = {}
+    values: dict[str, Any] = dict(
         namespace="mailer",
         service_account="reports",
         oidc_provider_arn=pulumi.Output.from_input(OIDC_ARN),
@@ -73,7 +75,7 @@ def test_the_service_account_is_annotated_with_the_role_in_its_namespace(mocks):
 
 
 def test_labels_default_to_the_packages_labels(mocks):
-    values = dict(
+    values: dict[str, Any] = dict(
         namespace="mailer",
         service_account="reports",
         oidc_provider_arn=OIDC_ARN,

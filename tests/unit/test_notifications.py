@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -42,14 +43,16 @@ def ses_arn(email: str, account: str = SES_ACCOUNT, region: str = "us-east-1") -
     return f"arn:aws:ses:{region}:{account}:identity/{email}"
 
 
-def build(args: dict, ses_provider: bool = False) -> dict:
+def build(args: dict[str, Any], ses_provider: bool = False) -> dict[str, Any]:
     """Build the component alone (with an explicit AWS provider for SES if asked);
-    returns every output, resolved."""
-    out: dict = {}
+    returns every output, resolved. `args` is a plain dict, not AthenzSesNotificationsArgs:
+    tests also pass args it must refuse (unknown keys, a required one missing) and a Path
+    as plugin_jar."""
+    out: dict[str, Any] = {}
 
     @pulumi.runtime.test
     def run():
-        provider = {"ses_provider": aws.Provider("ses", region="us-east-1")} if ses_provider else {}
+        provider: dict[str, Any] = {"ses_provider": aws.Provider("ses", region="us-east-1")} if ses_provider else {}
         component = AthenzSesNotifications("athenz-ses", AthenzSesNotificationsArgs(**args, **provider))
         return pulumi.Output.all(**{key: getattr(component, key) for key in OUTPUTS}).apply(out.update)
 
@@ -57,7 +60,7 @@ def build(args: dict, ses_provider: bool = False) -> dict:
     return out
 
 
-def base(**keys) -> dict:
+def base(**keys: Any) -> dict[str, Any]:
     return {
         **dict(
             sender_email="zms@example.com",

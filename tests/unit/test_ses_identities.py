@@ -6,6 +6,9 @@ Not tested here: `retain_on_delete`. It is a resource option, and the SDK's Mock
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pulumi
 
 from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
@@ -21,9 +24,11 @@ def arn(email: str, region: str = "us-east-1", account: str = ACCOUNT, partition
     return f"arn:{partition}:ses:{region}:{account}:identity/{email}"
 
 
-def build(recipients, account=ACCOUNT, region="us-east-1") -> dict:
+def build(
+    recipients: Sequence[str], account: pulumi.Input[str] = ACCOUNT, region: pulumi.Input[str] = "us-east-1"
+) -> dict[str, Any]:
     """Build the component; returns its resolved outputs."""
-    out: dict = {}
+    out: dict[str, Any] = {}
 
     @pulumi.runtime.test
     def run():

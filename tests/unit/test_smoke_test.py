@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from email import message_from_bytes
+from typing import Any
 
 import pulumi
 import pytest
@@ -20,10 +21,13 @@ RECIPIENT = "alice@example.com"
 SOURCE_ARN = "arn:aws:ses:us-east-1:222222222222:identity/zms@example.com"
 
 
-def build(**overrides) -> str:
-    """Build one SmokeTest; returns its resolved job_name."""
-    names: list[str] = []
-    values = dict(namespace="athenz", sender=SENDER, recipient=RECIPIENT, region="us-east-1", trigger="fingerprint-1")
+def build(**overrides: Any) -> str | None:
+    """Build one SmokeTest; returns its resolved job_name (SmokeTest.job_name is an
+    Output[str | None], as the Job's metadata.name is)."""
+    names: list[str | None] = []
+    values: dict[str, Any] = dict(
+        namespace="athenz", sender=SENDER, recipient=RECIPIENT, region="us-east-1", trigger="fingerprint-1"
+    )
 
     @pulumi.runtime.test
     def run():

@@ -7,8 +7,9 @@ tested (no public API says so; the offline-plan tests cover it)."""
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
@@ -47,16 +48,16 @@ def jar_file(tmp_path: Path, content: bytes = b"PK\x03\x04 a stand-in jar") -> P
 class Built:
     """A ZmsWiring under the mocks, with its resolved outputs (and its user's key id)."""
 
-    wiring: ZmsWiring | None = None
+    wiring: ZmsWiring = field(init=False)  # set by build() before it returns
     checksum: str = ""
     secret_name: str | None = None
     access_key_id: str | None = None
 
 
-def build(*, user: dict | None = None, **overrides) -> Built:
+def build(*, user: dict[str, Any] | None = None, **overrides: Any) -> Built:
     """Build one ZmsWiring (and the SendingUser `user` describes, if any)."""
     built = Built()
-    values = dict(
+    values: dict[str, Any] = dict(
         namespace="athenz",
         name_prefix=PREFIX,
         deployment="athenz-zms-server",
@@ -111,7 +112,7 @@ MODES = {
 }
 
 
-def mode_args(mode: str, tmp_path: Path) -> dict:
+def mode_args(mode: str, tmp_path: Path) -> dict[str, Any]:
     args = dict(MODES[mode])
     if args.get("plugin_jar") == "jar":
         args["plugin_jar"] = jar_file(tmp_path)
@@ -212,7 +213,7 @@ def test_access_key_reaches_zms_as_aws_sdk_env_vars_from_the_secret(mocks):
     secret = mocks.one(SECRET).inputs
     assert secret["metadata"] == {"name": built.secret_name, "namespace": "athenz", "labels": LABELS}
     assert secret["type"] == "Opaque"
-    assert built.access_key_id.startswith("AKIA")
+    assert built.access_key_id is not None and built.access_key_id.startswith("AKIA")
     assert revealed(secret["stringData"]) == {
         "access-key-id": built.access_key_id,
         "secret-access-key": "mock-secret-access-key",
@@ -223,13 +224,13 @@ def test_access_key_reaches_zms_as_aws_sdk_env_vars_from_the_secret(mocks):
     assert env(mocks)["AWS_SECRET_ACCESS_KEY"]["valueFrom"] == {
         "secretKeyRef": {"name": built.secret_name, "key": "secret-access-key"}
     }
-    assert built.secret_name.startswith(f"{PREFIX}-aws-")
+    assert built.secret_name is not None and built.secret_name.startswith(f"{PREFIX}-aws-")
 
 
 def test_smtp_credentials_reach_zms_as_the_plugins_env_vars_from_the_secret(mocks):
     built = build(user={"smtp": True, "name": "smtp"})
     # The access key id is the SMTP user name; the password is the key's SES SMTP password.
-    assert built.access_key_id.startswith("AKIA")
+    assert built.access_key_id is not None and built.access_key_id.startswith("AKIA")
     assert revealed(mocks.one(SECRET).inputs["stringData"]) == {
         "username": built.access_key_id,
         "password": "mock-smtp-password",
@@ -237,13 +238,15 @@ def test_smtp_credentials_reach_zms_as_the_plugins_env_vars_from_the_secret(mock
     assert env(mocks)["AWS_SES_USER"]["valueFrom"] == {"secretKeyRef": {"name": built.secret_name, "key": "username"}}
     assert env(mocks)["AWS_SES_PASS"]["valueFrom"] == {"secretKeyRef": {"name": built.secret_name, "key": "password"}}
     assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} & set(env(mocks))
-    assert built.secret_name.startswith(f"{PREFIX}-smtp-")
+    assert built.secret_name is not None and built.secret_name.startswith(f"{PREFIX}-smtp-")
 
 
 def test_secret_name_follows_the_key_and_the_smtp_host_only(mocks):
-    def name(**user) -> str:
+    def name(**user: Any) -> str:
         mocks.resources.clear()
-        return build(user={"smtp": True, **user}).secret_name
+        secret_name = build(user={"smtp": True, **user}).secret_name
+        assert secret_name is not None  # a SendingUser's key makes a Secret
+        return secret_name
 
     same = name(name="smtp", region="us-east-1")
     assert name(name="smtp", region="us-east-1") == same  # same content, same name
@@ -275,7 +278,9 @@ def test_plugin_jar_is_shipped_in_a_config_map_and_mounted_on_the_classpath(mock
 def test_config_map_name_follows_the_jar_content(mocks, tmp_path):
     def name(content: bytes) -> str:
         mocks.resources.clear()
-        return build(plugin_jar=jar_file(tmp_path, content)).wiring.config_map_name
+        config_map_name = build(plugin_jar=jar_file(tmp_path, content)).wiring.config_map_name
+        assert config_map_name is not None  # a plugin jar makes a ConfigMap
+        return config_map_name
 
     first = name(b"PK\x03\x04 version 1")
     assert first.startswith(f"{PREFIX}-plugin-")
@@ -287,7 +292,7 @@ def test_config_map_name_follows_the_jar_content(mocks, tmp_path):
 
 
 def test_checksum_changes_with_what_the_pods_read_and_only_then(mocks, tmp_path):
-    def checksum(**overrides) -> str:
+    def checksum(**overrides: Any) -> str:
         mocks.resources.clear()
         return build(**{"service_account": "sa", "role_arn": ROLE_ARN, **overrides}).checksum
 

@@ -46,7 +46,9 @@ class Registered:
     name: str
     inputs: dict[str, Any]
     provider: str | None
-    custom: bool
+    custom: bool | None
+    """As the SDK types it (MockResourceArgs.custom: Optional[bool]); its mock engine
+    passes a bool."""
 
 
 class UnitMocks(pulumi.runtime.Mocks):
