@@ -9,8 +9,9 @@ import pulumi
 
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.zms_wiring import LABELS
+from offline_plan.mocks import autoname
 
-from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, as_list, autoname, statement
+from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, as_list, statement
 
 ROLE = "aws:iam/role:Role"
 SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"

@@ -11,8 +11,9 @@ import pytest
 
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
 from athenz_ses.names import MAX_ROLE_COMPONENT_NAME
+from offline_plan.mocks import autoname
 
-from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, as_list, autoname, statement
+from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, as_list, statement
 
 SEND = json.dumps(
     {

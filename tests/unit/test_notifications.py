@@ -11,8 +11,9 @@ import pulumi_aws as aws
 import pytest
 
 from athenz_ses.notifications import BUILTIN_FACTORY_CLASS, AthenzSesNotifications, AthenzSesNotificationsArgs
+from offline_plan.mocks import autoname
 
-from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, as_list, autoname, statement
+from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, as_list, statement
 
 SES_ACCOUNT = "222222222222"
 PLUGIN_CLASS = "com.example.AwsSesPlugin"

@@ -11,8 +11,9 @@ import pulumi
 import pytest
 
 from athenz_ses.sending_user import SendingUser, SendingUserArgs
+from offline_plan.mocks import autoname
 
-from .unit_mocks import ACCOUNT, as_list, autoname, statement
+from .unit_mocks import ACCOUNT, as_list, statement
 
 USER = "aws:iam/user:User"
 USER_POLICY = "aws:iam/userPolicy:UserPolicy"

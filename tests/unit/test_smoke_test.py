@@ -12,8 +12,7 @@ import pulumi
 import pytest
 
 from athenz_ses.smoke_test import SMTP_SCRIPT, SmokeTest, SmokeTestArgs
-
-from .unit_mocks import autoname
+from offline_plan.mocks import autoname
 
 JOB = "kubernetes:batch/v1:Job"
 SENDER = "zms@example.com"

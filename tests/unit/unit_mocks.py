@@ -14,7 +14,6 @@ it and assert nothing about secretness (not public API; other tests cover it).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 
 import pulumi
 
-from offline_plan.mocks import render_policy_document
+from offline_plan.mocks import Location, plausible_outputs, render_policy_document
 
 PROJECT = "athenz-ses"
 STACK = "unit"
@@ -31,11 +30,6 @@ REGION = "eu-west-1"
 ISSUER_HOST = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 ISSUER = f"https://{ISSUER_HOST}"
 OIDC_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{ISSUER_HOST}"
-
-
-def autoname(name: str) -> str:
-    """Pulumi's auto-name (logical name + '-' + 7 random characters), made stable."""
-    return f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:7]}"
 
 
 @dataclass
@@ -62,27 +56,7 @@ class UnitMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
         self.resources.append(Registered(args.typ, args.name, inputs, args.provider, args.custom))
-        iam = f"arn:aws:iam::{ACCOUNT}"
-        if args.typ == "aws:iam/role:Role":
-            name = inputs.get("name") or autoname(args.name)
-            return name, {**inputs, "name": name, "arn": f"{iam}:role/{name}"}
-        if args.typ == "aws:iam/user:User":
-            name = inputs.get("name") or autoname(args.name)
-            return name, {**inputs, "name": name, "arn": f"{iam}:user{inputs.get('path', '/')}{name}"}
-        if args.typ == "aws:iam/accessKey:AccessKey":
-            key_id = "AKIA" + hashlib.sha256(args.name.encode()).hexdigest()[:9].upper() + "EXAMPLE"
-            return key_id, {**inputs, "secret": "mock-secret-access-key", "sesSmtpPasswordV4": "mock-smtp-password"}
-        if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            arn = f"{iam}:oidc-provider/{inputs['url'].removeprefix('https://')}"
-            return arn, {**inputs, "arn": arn}
-        if args.typ == "aws:sesv2/emailIdentity:EmailIdentity":
-            email = inputs["emailIdentity"]
-            return email, {**inputs, "arn": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{email}"}
-        if args.typ.startswith("kubernetes:"):
-            meta = dict(inputs.get("metadata") or {})
-            meta.setdefault("name", autoname(args.name))  # the provider auto-names it
-            return f"{meta.get('namespace', '')}/{meta['name']}", {**inputs, "metadata": meta}
-        return f"{args.name}-id", inputs
+        return plausible_outputs(args.typ, args.name, inputs, Location(ACCOUNT, REGION))
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.calls.append((args.token, dict(args.args)))
