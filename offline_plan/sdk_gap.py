@@ -6,7 +6,14 @@ it (`retain_on_delete`, `replacement_trigger`, `delete_before_replace`,
 `replace_on_changes`, aliases, the dependencies, the parent). The plan must show them:
 they decide what `pulumi up` and `pulumi destroy` do.
 
-A second gap: under `set_mocks` the root stack registers its outputs at once, empty, so
+A second gap: the SDK's MockMonitor names a resource's URN after its parent's own type
+only, and counts the root stack as a parent (`...::pulumi:pulumi:Stack$a:index:A$...`);
+the engine qualifies it with the parent's whole type chain and leaves the stack out
+(pulumi/pulumi `sdk/go/common/resource/urn/urn.go`, `New`). The plan shows URNs
+(`pulumi state delete`, `pulumi import --parent`), so `RecordingMonitor.make_urn` does
+as the engine does.
+
+A third gap: under `set_mocks` the root stack registers its outputs at once, empty, so
 what the program passes to `pulumi.export` never reaches the monitor; `stack_exports`
 reads it from the root stack resource instead.
 
@@ -14,7 +21,7 @@ The workaround: `pulumi.runtime.set_mocks` takes a `monitor=` (a `MockMonitor`);
 subclass records the engine's RegisterResource and RegisterResourceOutputs requests (the
 resource monitor protocol, `pulumi/proto/resource.proto`) next to what the SDK's
 monitor answers. Nothing else in the repository touches the SDK's mock internals.
-`tests/test_sdk_gap.py` fails once either gap closes, so this file can shrink or go.
+`tests/test_sdk_gap.py` fails once any gap closes, so this file can shrink or go.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor
+
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
 # What `MockResourceArgs.__init__` takes in the SDK this works around (pulumi 3.272.0).
 MOCK_RESOURCE_ARGS_FIELDS = ("typ", "name", "inputs", "provider", "resource_id", "custom", "transforms")
@@ -76,6 +85,15 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self._record = record
         self.registered_outputs: dict[str, dict[str, Any]] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the parent's qualified type (its URN's type part),
+        unless the parent is the root stack, then `$` and the resource's type."""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != ROOT_STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - the gRPC method's name
         self.registered_outputs[request.urn] = rpc.deserialize_properties(request.outputs, keep_unknowns=True)

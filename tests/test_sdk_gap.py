@@ -11,7 +11,8 @@ import re
 import subprocess
 
 import pulumi
-from pulumi.runtime import MockResourceArgs
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+from pulumi.runtime.mocks import MockMonitor
 
 from offline_plan.engine import PROJECT_DIR, run_program
 from offline_plan.sdk_gap import MOCK_RESOURCE_ARGS_FIELDS
@@ -35,6 +36,42 @@ def test_the_sdk_mock_still_registers_no_stack_exports():
     assert "answer" not in plan.registered_outputs[root], (
         "the mock now registers the stack's exports: record them in RecordingMonitor and drop stack_exports"
     )
+
+
+class _Component(pulumi.ComponentResource):
+    def __init__(self, type_: str, name: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(type_, name, None, opts)
+
+
+def test_the_plan_names_nested_resources_as_the_engine_does_and_the_sdk_mock_still_does_not():
+    seen: dict[str, str] = {}
+
+    def program() -> None:
+        outer = _Component("x:index:Outer", "outer")
+        inner = _Component("x:index:Inner", "inner", pulumi.ResourceOptions(parent=outer))
+        pulumi.CustomResource("x:index:Thing", "thing", {}, pulumi.ResourceOptions(parent=inner))
+        inner.urn.apply(lambda urn: seen.setdefault("inner", urn))
+
+    plan = run_program("gap", {}, program=program, project="gap")
+    assert plan.error is None, plan.error
+    (thing,) = [r for r in plan.resources if r.name == "thing"]
+    # As the engine (urn.New): the parent's whole type chain, the root stack left out.
+    assert thing.urn == "urn:pulumi:gap::gap::x:index:Outer$x:index:Inner$x:index:Thing::thing"
+    assert seen["inner"] == "urn:pulumi:gap::gap::x:index:Outer$x:index:Inner::inner"
+
+    def sdk_urn() -> None:
+        seen["sdk"] = MockMonitor(_NoMocks()).make_urn(seen["inner"], "x:index:Thing", "thing")
+
+    run_program("gap", {}, program=sdk_urn, project="gap")
+    assert seen["sdk"] != thing.urn, "the SDK's MockMonitor now names URNs as the engine: drop make_urn from sdk_gap"
+
+
+class _NoMocks(Mocks):
+    def new_resource(self, args: MockResourceArgs):
+        return "", {}
+
+    def call(self, args: MockCallArgs):
+        return {}, None
 
 
 def test_nothing_else_reaches_into_the_sdk_internals():
