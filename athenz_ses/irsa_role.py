@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from athenz_ses.names import MAX_ROLE_COMPONENT_NAME, ROLE_SUFFIX, SERVICE_ACCOUNT
+from athenz_ses.names import MAX_ROLE_COMPONENT_NAME, ROLE_SUFFIX
+from athenz_ses.patterns import SERVICE_ACCOUNT
 from athenz_ses.policies import issuer_host, service_account_subject, web_identity_trust
 
 _POLICY_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,128}")

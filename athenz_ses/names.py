@@ -14,10 +14,6 @@ ROLE_SUFFIX = "-role"
 MAX_ROLE_COMPONENT_NAME = IAM_ROLE_NAME_LIMIT - AUTONAME_SUFFIX - len(ROLE_SUFFIX)
 
 
-# namespace/name of a ServiceAccount: a namespace (DNS label) and a name (DNS subdomain).
-SERVICE_ACCOUNT = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?")
-
-
 def delegated_sender_name(namespace: str, service_account: str) -> str:
     """`sender-<namespace>-<name>`, shortened with a digest of the pair when too long.
 

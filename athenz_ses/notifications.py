@@ -20,6 +20,14 @@ Values a program usually holds as Outputs (the issuer URL, the OIDC provider ARN
 SES account id) are `pulumi.Input`. What decides which resources exist (notifier,
 credentials, cross_account_mode, the lists of addresses and ServiceAccounts) must be
 plain values: Pulumi registers resources before Outputs resolve.
+
+Before it registers anything, the component refuses unknown or missing args, then lists
+every problem of the values in one ValueError (see check_args). What it cannot check is
+the accounts: with `ses_provider` in another account, set `cross_account_mode`, or ZMS's
+role would be allowed on identities of an account that does not trust it.
+
+One per stack: its parts have fixed names (`ses`, `zms`, `zms-irsa`, ...), so a second
+instance in the same stack would collide. Two ZMS are two stacks.
 """
 
 import re
@@ -31,16 +39,17 @@ from typing import Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from athenz_ses import patterns
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
-from athenz_ses.names import SERVICE_ACCOUNT, content_hash, delegated_sender_name, stack_prefix
+from athenz_ses.names import content_hash, delegated_sender_name, stack_prefix
 from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArgs
 from athenz_ses.policies import SEND_ACTIONS, send_as
 from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
 from athenz_ses.sending_user import SMTP_PORT, SendingUser, SendingUserArgs
 from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
 from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
-from athenz_ses.zms_wiring import ZmsWiring, ZmsWiringArgs, stack_labels
+from athenz_ses.zms_wiring import MAX_JAR_BYTES, MAX_NAME_PREFIX, ZmsWiring, ZmsWiringArgs, stack_labels
 
 PACKAGE = "athenz-ses"  # the type tokens' package, and the component provider's name
 BUILTIN = "builtin"
@@ -53,14 +62,16 @@ SENDING_AUTHORIZATION = "sending-authorization"
 BUILTIN_FACTORY_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotificationServiceFactory"
 NOTIFIER_CREDENTIALS = {BUILTIN: (IRSA, ACCESS_KEY), PLUGIN: (SMTP,)}
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}")
-
 
 class AthenzSesNotificationsArgs(TypedDict, total=False):
-    """The stack's config keys in snake_case (Pulumi.yaml describes each). A TypedDict,
-    as Pulumi's component provider host passes args to other languages' programs: call
-    it like a class, `AthenzSesNotificationsArgs(sender_email=..., ...)`, or pass a dict.
-    Unset keys take the defaults of `DEFAULTS`, which are Pulumi.yaml's."""
+    """The repository's config keys in snake_case (its Pulumi.yaml describes each), less
+    the ones that configure its AWS providers (clusterAccountId, sesRoleArn, sesProfile:
+    pass `ses_provider` instead), plus what a program may know better (oidc_provider_arn,
+    smtp_host, smoke_test_sender, name_prefix). `cross_account_mode` is unset for "SES in
+    the cluster's account". A TypedDict, as Pulumi's component provider host passes args
+    to programs in other languages: call it like a class,
+    `AthenzSesNotificationsArgs(sender_email=..., ...)`, or pass a dict. Unset keys take
+    the defaults of `DEFAULTS` (tests keep them equal to Pulumi.yaml's)."""
 
     sender_email: Required[str]
     """The From address of ZMS's notifications; an SES identity is created for it."""
@@ -199,9 +210,36 @@ def check_args(args: _Args) -> list[str]:
             f"credentials {args.credentials!r}: expected one of "
             f"{', '.join(NOTIFIER_CREDENTIALS[args.notifier])} with notifier={args.notifier}"
         )
-    for key, value in (("sender_email", args.sender_email), *(("recipient_emails", r) for r in args.recipient_emails)):
-        if not _EMAIL.fullmatch(value):
-            problems.append(f"{key}: {value!r} is not an email address")
+    # Every value that lands in a -D flag of ZMS, an object name or a Region.
+    shapes: list[tuple[str, str | None, re.Pattern[str], str]] = [
+        ("sender_email", args.sender_email, patterns.EMAIL, "an email address"),
+        *(("recipient_emails", r, patterns.EMAIL, "an email address") for r in args.recipient_emails),
+        ("smoke_test_sender", args.smoke_test_sender, patterns.EMAIL, "an email address"),
+        ("email_domain_to", args.email_domain_to, patterns.DOMAIN, "a mail domain"),
+        ("plugin_factory_class", args.plugin_factory_class, patterns.JAVA_CLASS, "a Java class name"),
+        ("ses_region", args.ses_region, patterns.REGION, "an AWS Region"),
+        ("smtp_host", args.smtp_host, patterns.DOMAIN, "a host name"),
+        ("namespace", args.namespace, patterns.DNS_LABEL, "a namespace (DNS label)"),
+        ("zms_container", args.zms_container, patterns.DNS_LABEL, "a container name (DNS label)"),
+        ("zms_deployment", args.zms_deployment, patterns.DNS_SUBDOMAIN, "an object name (DNS subdomain)"),
+        ("service_account_name", args.service_account_name, patterns.DNS_SUBDOMAIN, "an object name (DNS subdomain)"),
+        ("name_prefix", args.name_prefix, patterns.DNS_LABEL, "a DNS label"),
+    ]
+    problems += [
+        f"{key}: {value!r} is not {expected}"
+        for key, value, pattern, expected in shapes
+        if value is not None and not pattern.fullmatch(value)
+    ]
+    if args.name_prefix is not None and len(args.name_prefix) > MAX_NAME_PREFIX:
+        problems.append(f"name_prefix {args.name_prefix!r}: at most {MAX_NAME_PREFIX} characters")
+    if args.plugin_jar is not None:
+        jar = Path(args.plugin_jar)
+        if not jar.is_file():
+            problems.append(f"plugin_jar {args.plugin_jar!r}: no such file")
+        elif jar.stat().st_size > MAX_JAR_BYTES:
+            problems.append(
+                f"plugin_jar {args.plugin_jar!r}: more than {MAX_JAR_BYTES} bytes (it travels in a ConfigMap)"
+            )
     if args.notifier == BUILTIN and not args.email_domain_to:
         problems.append("email_domain_to: required with the built-in notifier (ZMS would mail alice@null)")
     if args.notifier == PLUGIN and not (args.plugin_jar and args.plugin_factory_class):
@@ -224,7 +262,7 @@ def check_args(args: _Args) -> list[str]:
     problems += [
         f"sender_service_accounts: {sa!r} is not namespace/name"
         for sa in args.sender_service_accounts
-        if not SERVICE_ACCOUNT.fullmatch(sa)
+        if not patterns.SERVICE_ACCOUNT.fullmatch(sa)
     ]
     zms = f"{args.namespace}/{zms_service_account(args)}"
     if args.credentials == IRSA and zms in args.sender_service_accounts:
@@ -264,7 +302,9 @@ class AthenzSesNotifications(pulumi.ComponentResource):
     """The URN of the server-side-apply patch of the ZMS Deployment."""
 
     def __init__(self, name: str, args: AthenzSesNotificationsArgs, opts: pulumi.ResourceOptions | None = None):
-        return self._build(name, with_defaults(args), opts)
+        # `args` is the TypedDict (a plain dict from the component provider host, with
+        # only the keys given); _build works on the checked values with defaults applied.
+        self._build(name, with_defaults(args), opts)
 
     def _build(self, name: str, args: _Args, opts: pulumi.ResourceOptions | None) -> None:
         problems = check_args(args)

@@ -1,6 +1,8 @@
-"""python -m offline_plan STACK [--out DIR]: what `pulumi up` would create, without the CLI.
+"""python -m offline_plan STACK [--out DIR] [--config K=V] [--secret-config K=V] [--caller-account ID]:
+what `pulumi up` would create, without the CLI.
 
-Runs __main__.py under the Pulumi SDK's mock engine with the config of
+Runs the program (program.main.main, what __main__.py calls) under the Pulumi SDK's
+mock engine with the config of
 Pulumi.STACK.yaml (plus the defaults of Pulumi.yaml) and writes the plan to
 build/plan/STACK (see offline_plan/render.py). Needs no cloud credentials.
 Exit status: 0 planned, 1 the program refused the config, 2 bad usage.

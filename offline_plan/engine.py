@@ -28,9 +28,9 @@ from pulumi.runtime import rpc
 from offline_plan.mocks import Location, PlanMocks
 from offline_plan.sdk_gap import RecordingMonitor, RegisteredResource, stack_exports
 from program.main import main
+from program.settings import PROJECT
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-PROJECT = "athenz-ses"
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,7 @@ def run_program(
         run()
 
     def execute() -> None:
+        previous_config = os.environ.get("PULUMI_CONFIG")
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)  # set_mocks registers the root stack on this loop
         # The mock monitor runs in executor threads and wants an event loop in each;
@@ -239,7 +240,10 @@ def run_program(
             for thread_loop in thread_loops:
                 thread_loop.close()
             asyncio.set_event_loop(None)
-            os.environ.pop("PULUMI_CONFIG", None)
+            if previous_config is None:
+                os.environ.pop("PULUMI_CONFIG", None)
+            else:
+                os.environ["PULUMI_CONFIG"] = previous_config
             logger.removeHandler(handler)
 
     # A fresh context per run: the SDK keeps its root stack and config in ContextVars.

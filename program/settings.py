@@ -26,6 +26,7 @@ import botocore.session
 import pulumi
 import yaml
 
+from athenz_ses import patterns
 from athenz_ses.names import stack_prefix
 from athenz_ses.notifications import (
     ACCESS_KEY,
@@ -79,14 +80,9 @@ SECRET_CAPABLE = frozenset({f"{PROJECT}:sesRoleArn", f"{PROJECT}:sesProfile", "a
 SECRET_SHOWN = "[secret]"
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
-_REGION = re.compile(r"(?=.{1,32}\Z)[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_DOMAIN = re.compile(r"(?=.{1,253}\Z)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
-# The From address ends up in a `-D` flag of JDK_JAVA_OPTIONS, which the java launcher
-# splits on white space, so the local part is kept to characters that need no quoting.
-_EMAIL = re.compile(r"(?=.{1,254}\Z)(?P<local>[A-Za-z0-9._%+-]{1,64})@(?P<domain>" + _DOMAIN.pattern + ")")
-_JAVA_CLASS = re.compile(r"(?=.{1,255}\Z)[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+")
+# The patterns of values the package also checks (athenz_ses.patterns), and the program's own.
+_REGION, _DNS_LABEL, _DNS_SUBDOMAIN = patterns.REGION, patterns.DNS_LABEL, patterns.DNS_SUBDOMAIN
+_DOMAIN, _EMAIL, _JAVA_CLASS = patterns.DOMAIN, patterns.EMAIL, patterns.JAVA_CLASS
 # A role ARN: an optional path (at most 512 characters) and a name of at most 64.
 _ROLE_ARN = re.compile(
     r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/(?=.{1,576}\Z)([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}"

@@ -329,3 +329,38 @@ def test_unknown_and_missing_args_are_refused_all_at_once(mocks):
         "AthenzSesNotifications: unknown arg sender; unknown arg smtp_port; ses_region is required"
     )
     assert mocks.resources == []
+
+
+def test_values_that_land_in_zms_flags_or_object_names_are_checked_before_anything_is_registered(mocks, tmp_path):
+    """The java launcher splits JDK_JAVA_OPTIONS on white space: a domain with a space
+    would smuggle another JVM flag into ZMS. Every such value is refused, all at once."""
+    with pytest.raises(ValueError) as error:
+        build(
+            base(
+                credentials="access-key",
+                email_domain_to="example.com -javaagent:/tmp/x.jar",
+                namespace="Bad NS",
+                ses_region="eu west 1",
+                name_prefix="a" * 46,
+            )
+        )
+    message = str(error.value)
+    for expected in (
+        "email_domain_to: 'example.com -javaagent:/tmp/x.jar' is not a mail domain",
+        "namespace: 'Bad NS' is not a namespace (DNS label)",
+        "ses_region: 'eu west 1' is not an AWS Region",
+        "at most 45 characters",
+    ):
+        assert expected in message
+    assert mocks.resources == []
+
+
+def test_a_plugin_jar_that_is_missing_or_too_big_is_refused_before_anything_is_registered(mocks, tmp_path):
+    plugin = dict(notifier="plugin", plugin_factory_class="com.example.Factory", email_domain_to=None)
+    with pytest.raises(ValueError, match="no such file"):
+        build(base(plugin_jar=str(tmp_path / "missing.jar"), **plugin))
+    big = tmp_path / "big.jar"
+    big.write_bytes(b"\0" * (1024 * 1024))
+    with pytest.raises(ValueError, match="travels in a ConfigMap"):
+        build(base(plugin_jar=str(big), **plugin))
+    assert mocks.resources == []

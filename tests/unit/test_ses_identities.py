@@ -88,10 +88,10 @@ def test_send_arns_are_the_sender_then_the_recipients(mocks):
 
 def test_arns_are_built_from_partition_region_and_account(mocks):
     mocks.partition = "aws-cn"
-    out = build(["alice@example.com"], account="210987654321", region="cn-north-1")
+    out = build(["alice@example.com"], account="333333333333", region="cn-north-1")
     assert out["send_arns"] == [
-        arn(SENDER, "cn-north-1", "210987654321", "aws-cn"),
-        arn("alice@example.com", "cn-north-1", "210987654321", "aws-cn"),
+        arn(SENDER, "cn-north-1", "333333333333", "aws-cn"),
+        arn("alice@example.com", "cn-north-1", "333333333333", "aws-cn"),
     ]
     assert len(mocks.calls_of(PARTITION)) == 1  # the partition is asked for, not assumed
 
@@ -99,12 +99,12 @@ def test_arns_are_built_from_partition_region_and_account(mocks):
 def test_account_and_region_may_be_outputs(mocks):
     out = build(
         ["alice@example.com"],
-        account=pulumi.Output.from_input("210987654321"),
+        account=pulumi.Output.from_input("333333333333"),
         region=pulumi.Output.from_input("us-west-2"),
     )
     assert out["send_arns"] == [
-        arn(SENDER, "us-west-2", "210987654321"),
-        arn("alice@example.com", "us-west-2", "210987654321"),
+        arn(SENDER, "us-west-2", "333333333333"),
+        arn("alice@example.com", "us-west-2", "333333333333"),
     ]
 
 

@@ -1,0 +1,18 @@
+"""What a valid value looks like, for the values the package puts into names, ARNs and
+ZMS's pod spec. The component checks its args with these, and the repository's program
+checks its config with the same ones."""
+
+from __future__ import annotations
+
+import re
+
+REGION = re.compile(r"(?=.{1,32}\Z)[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}\Z)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+DOMAIN = re.compile(r"(?=.{1,253}\Z)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+# Addresses and domains end up in `-D` flags of JDK_JAVA_OPTIONS, which the java launcher
+# splits on white space, so they are kept to characters that need no quoting.
+EMAIL = re.compile(r"(?=.{1,254}\Z)(?P<local>[A-Za-z0-9._%+-]{1,64})@(?P<domain>" + DOMAIN.pattern + ")")
+JAVA_CLASS = re.compile(r"(?=.{1,255}\Z)[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+")
+# namespace/name of a ServiceAccount: a namespace (DNS label) and a name (DNS subdomain).
+SERVICE_ACCOUNT = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?")
