@@ -19,6 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
+from athenz_ses.patterns import SERVICE_ACCOUNT
 from athenz_ses.policies import SEND_ACTIONS, send_as
 from athenz_ses.zms_wiring import LABELS, ROLE_ARN_ANNOTATION
 
@@ -45,6 +46,9 @@ class DelegatedSender(pulumi.ComponentResource):
     service_account: k8s.core.v1.ServiceAccount
 
     def __init__(self, name: str, args: DelegatedSenderArgs, opts: pulumi.ResourceOptions | None = None):
+        service_account = f"{args.namespace}/{args.service_account}"
+        if not SERVICE_ACCOUNT.fullmatch(service_account):
+            raise ValueError(f"DelegatedSender: {service_account!r} is not namespace/name")
         super().__init__("athenz-ses:index:DelegatedSender", name, None, opts)
         self.send_policy = send_as(args.send_arns, SEND_ACTIONS, self)
         role = IrsaRole(

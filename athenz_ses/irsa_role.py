@@ -10,6 +10,9 @@ caller passes. It grants nothing of its own: what the role may do is the caller'
     ))
 
 Pass the role's account's AWS provider in `opts` (or let the default provider serve).
+Give each workload a role of its own: this repository's policy pack
+(`oidc-trust-one-service-account`) refuses a trust policy that admits more than one
+ServiceAccount, so one workload never holds another's credentials.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 
 IAM_ROLE_NAME_LIMIT = 64
 AUTONAME_SUFFIX = 8  # '-' + 7 random characters
@@ -17,13 +18,29 @@ MAX_ROLE_COMPONENT_NAME = IAM_ROLE_NAME_LIMIT - AUTONAME_SUFFIX - len(ROLE_SUFFI
 def delegated_sender_name(namespace: str, service_account: str) -> str:
     """`sender-<namespace>-<name>`, shortened with a digest of the pair when too long.
 
-    Stable for the same pair (so `pulumi up` replaces nothing), distinct for different
-    pairs, and only characters IAM role names accept."""
+    Stable for the same pair (so `pulumi up` replaces nothing), and only characters IAM
+    role names accept. Two pairs can meet (`a-b/c` and `a/b-c`, `m/a.b` and `m/a-b`): the
+    component and the program refuse such a list (see `colliding_senders`)."""
     readable = re.sub(r"[^A-Za-z0-9-]", "-", f"sender-{namespace}-{service_account}")
     if len(readable) <= MAX_ROLE_COMPONENT_NAME:
         return readable
     digest = hashlib.sha256(f"{namespace}/{service_account}".encode()).hexdigest()[:8]
     return f"{readable[: MAX_ROLE_COMPONENT_NAME - len(digest) - 1]}-{digest}"
+
+
+def colliding_senders(service_accounts: Sequence[str]) -> list[str]:
+    """The `namespace/name` entries listed twice, or whose delegated_sender_name another
+    entry already has (their resources would share names)."""
+    seen: dict[str, str] = {}
+    found = []
+    for entry in service_accounts:
+        namespace, _, name = entry.partition("/")
+        logical = delegated_sender_name(namespace, name)
+        if logical in seen:
+            found.append(f"{entry} (as {seen[logical]})")
+        else:
+            seen[logical] = entry
+    return found
 
 
 # Kubernetes names of one stack: `athenz-ses-<stack>`, so that two stacks never share an

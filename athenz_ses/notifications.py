@@ -42,7 +42,7 @@ import pulumi_aws as aws
 from athenz_ses import patterns
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
-from athenz_ses.names import content_hash, delegated_sender_name, stack_prefix
+from athenz_ses.names import colliding_senders, content_hash, delegated_sender_name, stack_prefix
 from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArgs
 from athenz_ses.policies import SEND_ACTIONS, send_as
 from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
@@ -60,6 +60,8 @@ SMTP = "smtp"
 FEDERATED_ROLE = "federated-role"
 SENDING_AUTHORIZATION = "sending-authorization"
 BUILTIN_FACTORY_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotificationServiceFactory"
+# An issuer with or without https:// (IAM OIDC provider URLs are at most 255 characters).
+ISSUER = re.compile(r"(?=.{1,255}\Z)(https://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._-]+)*/?")
 NOTIFIER_CREDENTIALS = {BUILTIN: (IRSA, ACCESS_KEY), PLUGIN: (SMTP,)}
 
 
@@ -267,6 +269,27 @@ def check_args(args: _Args) -> list[str]:
     zms = f"{args.namespace}/{zms_service_account(args)}"
     if args.credentials == IRSA and zms in args.sender_service_accounts:
         problems.append(f"sender_service_accounts: {zms!r} is ZMS's own ServiceAccount (it has its role already)")
+    problems += [
+        f"sender_service_accounts: {entry} would share its role's name"
+        for entry in colliding_senders(args.sender_service_accounts)
+    ]
+    if args.notifier != PLUGIN:
+        problems += [
+            f"{key}: only with notifier=plugin (the built-in notifier would not use it)"
+            for key, value in (
+                ("plugin_jar", args.plugin_jar),
+                ("plugin_factory_class", args.plugin_factory_class),
+                ("smtp_host", args.smtp_host),
+                ("smoke_test_sender", args.smoke_test_sender),
+            )
+            if value is not None
+        ]
+    if args.oidc_provider_arn is not None and args.create_oidc_provider:
+        problems.append("create_oidc_provider: not with oidc_provider_arn (the given provider is used as is)")
+    if isinstance(args.oidc_issuer_url, str) and not ISSUER.fullmatch(args.oidc_issuer_url):
+        problems.append(
+            f"oidc_issuer_url: {args.oidc_issuer_url!r} is not an OIDC issuer (https://host/path, or host/path)"
+        )
     return problems
 
 

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.runtime import rpc
 
 from offline_plan.mocks import Location, PlanMocks
-from offline_plan.sdk_gap import RecordingMonitor, RegisteredResource, stack_exports
+from offline_plan.sdk_gap import RecordingMonitor, RegisteredResource, exported_values, is_secret, unwrap_secret
 from program.main import main
 from program.settings import PROJECT
 
@@ -100,8 +99,8 @@ class Plan:
 
 def plain(value: Any) -> Any:
     """Deserialized property values to plain Python, keeping secrets as `Secret`."""
-    if rpc.is_rpc_secret(value):
-        return Secret(plain(rpc.unwrap_rpc_secret(value)))
+    if is_secret(value):
+        return Secret(plain(unwrap_secret(value)))
     if isinstance(value, pulumi.Resource):
         return value.urn  # a resource reference: the plan names it by URN (a string here)
     if isinstance(value, dict):
@@ -226,8 +225,7 @@ def run_program(
             # As the SDK documents for unit tests: runs the program, then waits for every
             # registration and apply under way, and raises the first error.
             program_under_mocks()
-            wire = loop.run_until_complete(rpc.serialize_properties(stack_exports(), {}))
-            plan.outputs = plain(rpc.deserialize_properties(wire, keep_unknowns=True))
+            plan.outputs = plain(loop.run_until_complete(exported_values()))
         except Exception as error:  # the program's own error, reported with the plan
             plan.error = error
         finally:

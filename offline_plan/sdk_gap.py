@@ -71,6 +71,22 @@ def _value(value: struct_pb2.Value) -> Any:
     return rpc.deserialize_properties(holder, keep_unknowns=True)["value"]
 
 
+def is_secret(value: Any) -> bool:
+    """A deserialized value the engine marked secret (`rpc.deserialize_properties` keeps
+    the marker, as the SDK's resource protocol defines it)."""
+    return rpc.is_rpc_secret(value)
+
+
+def unwrap_secret(value: Any) -> Any:
+    return rpc.unwrap_rpc_secret(value)
+
+
+async def exported_values() -> dict[str, Any]:
+    """The stack's exports, resolved and deserialized (secrets marked, see is_secret)."""
+    wire = await rpc.serialize_properties(stack_exports(), {})
+    return rpc.deserialize_properties(wire, keep_unknowns=True)
+
+
 def stack_exports() -> dict[str, Any]:
     """What the program passed to `pulumi.export` (values as given: Outputs, plain values)."""
     root = pulumi.runtime.get_root_resource()
@@ -100,6 +116,9 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method's name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if urn in self.resources:  # the engine refuses a second resource of the same URN
+            raise ValueError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self._record(

@@ -14,7 +14,15 @@ import pulumi
 import pulumi_aws as aws
 
 from athenz_ses.notifications import AthenzSesNotifications, AthenzSesNotificationsArgs
-from program.settings import PROJECT, Settings, bind_accounts, load_settings, read_stack_config, secret_config_keys
+from program.settings import (
+    PLUGIN,
+    PROJECT,
+    Settings,
+    bind_accounts,
+    load_settings,
+    read_stack_config,
+    secret_config_keys,
+)
 
 
 def ses_provider(settings: Settings) -> aws.Provider | None:
@@ -43,6 +51,7 @@ def ses_provider(settings: Settings) -> aws.Provider | None:
 
 def component_args(settings: Settings, provider: aws.Provider | None) -> AthenzSesNotificationsArgs:
     """The validated config, as the component's args."""
+    plugin = settings.notifier == PLUGIN
     assert settings.ses_account_id is not None
     return AthenzSesNotificationsArgs(
         sender_email=settings.sender_email,
@@ -62,10 +71,11 @@ def component_args(settings: Settings, provider: aws.Provider | None) -> AthenzS
         cross_account_mode=settings.cross_account_mode if settings.cross_account else None,
         ses_provider=provider,
         sender_service_accounts=[f"{ns}/{sa}" for ns, sa in settings.sender_service_accounts],
-        plugin_jar=str(settings.plugin_jar) if settings.plugin_jar else None,
-        plugin_factory_class=settings.plugin_factory_class,
-        smtp_host=settings.smtp_host,
-        smoke_test_sender=settings.smoke_test_sender,
+        # What the plugin really does (its jar's endpoint and From address), plugin only.
+        plugin_jar=str(settings.plugin_jar) if plugin and settings.plugin_jar else None,
+        plugin_factory_class=settings.plugin_factory_class if plugin else None,
+        smtp_host=settings.smtp_host if plugin else None,
+        smoke_test_sender=settings.smoke_test_sender if plugin else None,
         smoke_test=settings.smoke_test,
         retain_identities=settings.retain_identities,
         name_prefix=settings.name_prefix,

@@ -27,7 +27,7 @@ import pulumi
 import yaml
 
 from athenz_ses import patterns
-from athenz_ses.names import stack_prefix
+from athenz_ses.names import colliding_senders, stack_prefix
 from athenz_ses.notifications import (
     ACCESS_KEY,
     BUILTIN,
@@ -798,6 +798,9 @@ def _sender_service_accounts(
         if (namespace, name) in found or (namespace, name) == zms:
             raise ConfigError(key, item, f"each ServiceAccount once, and not ZMS's own ({PROJECT}:serviceAccountName)")
         found.append((namespace, name))
+    collisions = colliding_senders(parsed)
+    if collisions:
+        raise ConfigError(key, collisions[0], "ServiceAccounts whose roles get distinct names (these would share one)")
     if found and issuer is None:
         raise ConfigError(
             "oidcIssuerUrl", None, f"the cluster's OIDC issuer with {PROJECT}:{key}: delegated senders get IRSA roles"

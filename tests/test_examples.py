@@ -35,7 +35,7 @@ import athenz_ses, zms_mail
 from offline_plan.engine import reveal, run_program
 config = {"aws:region": "eu-west-1", "zms-mail-on-eks:clusterName": "platform",
           "zms-mail-on-eks:senderEmail": "zms@example.com", "zms-mail-on-eks:emailDomainTo": "example.com",
-          "zms-mail-on-eks:sesRegion": "eu-west-1", "zms-mail-on-eks:recipientEmails": '["alice@example.com"]'}
+          "zms-mail-on-eks:recipientEmails": '["alice@example.com"]'}
 plan = run_program("dev", config, program=zms_mail.main, project="zms-mail-on-eks")
 if plan.error:
     raise plan.error

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from offline_plan.engine import PROJECT_DIR
+
 COMPONENT = "athenz-ses:index:AthenzSesNotifications"
 ROOT_ALIAS = {"spec": {"noParent": True}}
 
@@ -31,3 +33,17 @@ def test_nothing_but_the_parts_is_aliased_to_the_root(every_plan):
         (component,) = plan.of_type(COMPONENT)
         rooted = [r.name for r in plan.resources if ROOT_ALIAS in r.aliases and r.parent != component.urn]
         assert rooted == []
+
+
+BEFORE = PROJECT_DIR / "tests" / "fixtures" / "urns-before-athenz-ses-notifications.txt"
+
+
+@pytest.mark.parametrize("stack", ["dev", "local", "plugin"])
+def test_the_aliases_lead_every_resource_back_to_its_urn_of_the_previous_version(stack_plans, stack):
+    """Each resource's URN, with its alias applied (the component's type taken off the
+    chain), is the URN the previous version gave it: the committed list of that version
+    (fixture), generated from its own plans. Renaming a part, or a type token, fails here."""
+    before = {line.split(" ", 1)[1] for line in BEFORE.read_text().splitlines() if line.startswith(f"{stack} ")}
+    plan = stack_plans[stack]
+    after = {r.urn.split("::", 2)[2].removeprefix(f"{COMPONENT}$") for r in plan.resources if r.type != COMPONENT}
+    assert before and after == before, (sorted(after - before), sorted(before - after))

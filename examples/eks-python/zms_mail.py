@@ -54,7 +54,9 @@ def main() -> None:
             sender_email=config.require("senderEmail"),
             email_domain_to=config.require("emailDomainTo"),
             recipient_emails=config.get_object("recipientEmails") or [],
-            ses_region=config.require("sesRegion"),
+            # SES in the cluster's Region, through the default provider; for another Region,
+        # pass ses_provider=aws.Provider(..., region=...) as well.
+        ses_region=pulumi.Config("aws").require("region"),
             ses_account_id=aws.get_caller_identity_output().account_id,
             credentials="irsa",
             oidc_issuer_url=cluster.identities.apply(lambda identities: identities[0].oidcs[0].issuer),

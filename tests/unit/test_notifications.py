@@ -364,3 +364,48 @@ def test_a_plugin_jar_that_is_missing_or_too_big_is_refused_before_anything_is_r
     with pytest.raises(ValueError, match="travels in a ConfigMap"):
         build(base(plugin_jar=str(big), **plugin))
     assert mocks.resources == []
+
+
+def test_delegated_senders_whose_roles_would_share_a_name_are_refused(mocks):
+    """`a-b/c` and `a/b-c` both name their role `sender-a-b-c`; a pair listed twice too."""
+    with pytest.raises(ValueError) as error:
+        build(
+            base(
+                credentials="access-key",
+                oidc_issuer_url=ISSUER,
+                sender_service_accounts=["a-b/c", "a/b-c", "m/x", "m/x"],
+            )
+        )
+    assert "a/b-c (as a-b/c) would share its role's name" in str(error.value)
+    assert "m/x (as m/x) would share its role's name" in str(error.value)
+    assert mocks.resources == []
+
+
+def test_plugin_only_args_are_refused_with_the_built_in_notifier(mocks, plugin_jar):
+    """Nothing of the built-in notifier would use them: no jar ConfigMap nobody loads, no
+    smoke test from an address ZMS never sends from."""
+    with pytest.raises(ValueError) as error:
+        build(
+            base(
+                credentials="access-key",
+                plugin_jar=str(plugin_jar),
+                plugin_factory_class="com.example.Factory",
+                smtp_host="email-smtp.us-east-1.amazonaws.com",
+                smoke_test_sender="other@example.com",
+            )
+        )
+    for key in ("plugin_jar", "plugin_factory_class", "smtp_host", "smoke_test_sender"):
+        assert f"{key}: only with notifier=plugin" in str(error.value)
+    assert mocks.resources == []
+
+
+def test_an_issuer_that_is_no_url_and_a_provider_arn_with_create_are_refused(mocks):
+    with pytest.raises(ValueError) as error:
+        build(
+            base(
+                credentials="irsa", oidc_issuer_url="http://x y", oidc_provider_arn=OIDC_ARN, create_oidc_provider=True
+            )
+        )
+    assert "oidc_issuer_url: 'http://x y' is not an OIDC issuer" in str(error.value)
+    assert "create_oidc_provider: not with oidc_provider_arn" in str(error.value)
+    assert mocks.resources == []

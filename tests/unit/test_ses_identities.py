@@ -115,3 +115,9 @@ def test_an_address_is_never_two_identities(mocks):
         return  # refusing it is as good as verifying it once
     addresses = list(identities(mocks).values())
     assert sorted(addresses) == sorted(set(addresses))
+
+
+def test_an_address_differing_only_in_case_is_one_identity(mocks):
+    """SES keeps one identity per address whatever its case."""
+    build([SENDER.upper(), "Alice@Example.com", "alice@example.com"])
+    assert sorted(a.lower() for a in identities(mocks).values()) == sorted([SENDER.lower(), "alice@example.com"])
