@@ -55,8 +55,8 @@ def main() -> None:
             email_domain_to=config.require("emailDomainTo"),
             recipient_emails=config.get_object("recipientEmails") or [],
             # SES in the cluster's Region, through the default provider; for another Region,
-        # pass ses_provider=aws.Provider(..., region=...) as well.
-        ses_region=pulumi.Config("aws").require("region"),
+            # pass ses_provider=aws.Provider(..., region=...) as well.
+            ses_region=pulumi.Config("aws").require("region"),
             ses_account_id=aws.get_caller_identity_output().account_id,
             credentials="irsa",
             oidc_issuer_url=cluster.identities.apply(lambda identities: identities[0].oidcs[0].issuer),
