@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from offline_plan import send_graph
 from offline_plan.engine import PROJECT_DIR, Plan, PlannedResource, Secret
 
 SECRET_PLACEHOLDER = "[secret]"
@@ -96,7 +97,14 @@ def summary(plan: Plan, notes: Sequence[str] = ()) -> str:
                 "retained" if r.retain_on_delete else "fields given up" if r.type.endswith("Patch") else "deleted"
             )
             rows.append(f"| {r.name} | {r.type} | {r.location.account} | {r.location.region} | {on_destroy} |")
-    lines = [f"# Offline plan of stack `{plan.stack}`", ""]
+    lines = [
+        f"# Offline plan of stack `{plan.stack}`",
+        "",
+        "```mermaid",
+        *send_graph.mermaid(send_graph.build(plan)),
+        "```",
+        "",
+    ]
     if plan.outputs.get("sendPath"):
         lines += [f"Send path: {plan.outputs['sendPath']}.", ""]
     lines += [

@@ -1,0 +1,148 @@
+"""Who can send as which SES identity, read from a plan and drawn as a Mermaid flowchart.
+
+Everything comes from what the plan would create, never from the config: the ZMS
+patch (which ServiceAccount ZMS runs as, which Secret it reads), the ServiceAccounts,
+each role's trust policy (which ServiceAccounts may assume it), each role's and user's
+policy documents and each identity policy (which identities they may send as, with
+which actions), and where each of them lives (account, Region). GitHub renders the
+diagram where summary.md is shown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from offline_plan.engine import Plan, PlannedResource, reveal
+
+SEND_ACTIONS = {"ses:SendEmail", "ses:SendRawEmail"}
+SUBJECT_PREFIX = "system:serviceaccount:"
+
+
+@dataclass(frozen=True)
+class Node:
+    key: str
+    """Unique: 'zms', 'sa:<ns>/<name>', 'role:<arn>', 'user:<arn>', 'identity:<arn>'."""
+    label: str
+    group: str
+    """The subgraph: 'Kubernetes cluster', or 'account <id>'."""
+
+
+@dataclass
+class SendGraph:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[tuple[str, str, str]] = field(default_factory=list)
+    """(from key, label, to key)."""
+
+    def add(self, node: Node) -> str:
+        self.nodes.setdefault(node.key, node)
+        return node.key
+
+    def edge(self, source: str, label: str, target: str) -> None:
+        if (source, label, target) not in self.edges:
+            self.edges.append((source, label, target))
+
+
+def _document(value: Any) -> dict:
+    value = reveal(value)
+    return json.loads(value) if isinstance(value, str) else {}
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _statements(document: dict) -> list[dict]:
+    return [s for s in _as_list(document.get("Statement")) if isinstance(s, dict) and s.get("Effect") == "Allow"]
+
+
+def _sends(statement: dict) -> list[str]:
+    return sorted(SEND_ACTIONS & set(_as_list(statement.get("Action"))))
+
+
+def build(plan: Plan) -> SendGraph:
+    graph = SendGraph()
+    cluster = "Kubernetes cluster"
+    identities: dict[str, str] = {}  # ARN -> node key
+    for r in plan.of_type("aws:sesv2/emailIdentity:EmailIdentity"):
+        arn = reveal(r.outputs.get("arn"))
+        label = f"SES identity {reveal(r.inputs['emailIdentity'])} ({r.location.region})"
+        identities[arn] = graph.add(Node(f"identity:{arn}", label, f"account {r.location.account}"))
+
+    principals: dict[str, str] = {}  # IAM name or ARN -> node key
+    for r in [*plan.of_type("aws:iam/role:Role"), *plan.of_type("aws:iam/user:User")]:
+        kind = "role" if r.type.endswith("Role") else "user"
+        arn = reveal(r.outputs.get("arn"))
+        key = graph.add(Node(f"{kind}:{arn}", f"IAM {kind} {r.outputs.get('name')}", f"account {r.location.account}"))
+        principals[str(r.outputs.get("name"))] = principals[arn] = key
+        if kind == "role":
+            _trust(graph, r, key, cluster)
+
+    for r in [*plan.of_type("aws:iam/rolePolicy:RolePolicy"), *plan.of_type("aws:iam/userPolicy:UserPolicy")]:
+        owner = principals.get(str(reveal(r.inputs.get("role") or r.inputs.get("user"))))
+        for statement in _statements(_document(r.inputs.get("policy"))):
+            for arn in _as_list(statement.get("Resource")):
+                if owner and arn in identities and _sends(statement):
+                    graph.edge(owner, "may send as: " + ", ".join(_sends(statement)), identities[arn])
+
+    for r in plan.of_type("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy"):
+        for statement in _statements(_document(r.inputs.get("policy"))):
+            for principal in _as_list((statement.get("Principal") or {}).get("AWS")):
+                for arn in _as_list(statement.get("Resource")):
+                    if principal in principals and arn in identities and _sends(statement):
+                        graph.edge(principals[principal], "sending authorization (identity policy)", identities[arn])
+
+    for patch in plan.of_type("kubernetes:apps/v1:DeploymentPatch"):
+        _zms(graph, plan, patch, principals, cluster)
+    return graph
+
+
+def _trust(graph: SendGraph, role: PlannedResource, role_key: str, cluster: str) -> None:
+    for statement in _statements(_document(role.inputs.get("assumeRolePolicy"))):
+        if "sts:AssumeRoleWithWebIdentity" not in _as_list(statement.get("Action")):
+            continue
+        for variable, values in (statement.get("Condition") or {}).get("StringEquals", {}).items():
+            if not variable.endswith(":sub"):
+                continue
+            for subject in _as_list(values):
+                if subject.startswith(SUBJECT_PREFIX):
+                    namespace, name = subject[len(SUBJECT_PREFIX) :].split(":", 1)
+                    account = graph.add(Node(f"sa:{namespace}/{name}", f"ServiceAccount {namespace}/{name}", cluster))
+                    graph.edge(account, "assumes (IRSA)", role_key)
+
+
+def _zms(graph: SendGraph, plan: Plan, patch: PlannedResource, principals: dict[str, str], cluster: str) -> None:
+    meta = reveal(patch.inputs.get("metadata") or {})
+    zms = graph.add(Node("zms", f"ZMS (Deployment {meta.get('namespace')}/{meta.get('name')})", cluster))
+    pod = reveal(patch.inputs.get("spec") or {}).get("template", {}).get("spec", {})
+    if pod.get("serviceAccountName"):
+        account = f"sa:{meta.get('namespace')}/{pod['serviceAccountName']}"
+        if account in graph.nodes:
+            graph.edge(zms, "runs as", account)
+    env = {e.get("name") for c in pod.get("containers", []) for e in c.get("env", [])}
+    for variable, how in (("AWS_ACCESS_KEY_ID", "access key (Secret)"), ("AWS_SES_USER", "SMTP password (Secret)")):
+        if variable in env:
+            for key in plan.of_type("aws:iam/accessKey:AccessKey"):
+                user = principals.get(str(reveal(key.inputs.get("user"))))
+                if user:
+                    graph.edge(zms, how, user)
+
+
+def _escape(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def mermaid(graph: SendGraph) -> list[str]:
+    """The graph as a Mermaid flowchart (lines of a ```mermaid block's body)."""
+    ids = {key: f"n{i}" for i, key in enumerate(graph.nodes)}
+    lines = ["flowchart LR"]
+    groups: dict[str, list[Node]] = {}
+    for node in graph.nodes.values():
+        groups.setdefault(node.group, []).append(node)
+    for g, (group, nodes) in enumerate(groups.items()):
+        lines.append(f'  subgraph g{g}["{_escape(group)}"]')
+        lines += [f'    {ids[n.key]}["{_escape(n.label)}"]' for n in nodes]
+        lines.append("  end")
+    lines += [f'  {ids[a]} -->|"{_escape(label)}"| {ids[b]}' for a, label, b in graph.edges]
+    return lines
