@@ -84,7 +84,11 @@ def test_dev_plan_shows_every_policy_and_the_send_path(tmp_path):
         "ServiceAccount-zms-service-account.yaml",
     ]
     summary = (out / "summary.md").read_text()
-    assert summary.splitlines()[2] == (
+    lines = summary.splitlines()
+    # The title, the diagram (issue 11: summary.md starts with it), then the send path.
+    assert lines[2] == "```mermaid"
+    after_diagram = lines.index("```", 3) + 2
+    assert lines[after_diagram] == (
         "Send path: ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount athenz/athenz-ses-dev "
         "through IRSA (role in account 222222222222), as identity zms@example.com of account 222222222222 in eu-west-1."
     )
