@@ -49,7 +49,7 @@ from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthoriza
 from athenz_ses.sending_user import SMTP_PORT, SendingUser, SendingUserArgs
 from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
 from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
-from athenz_ses.zms_wiring import MAX_JAR_BYTES, MAX_NAME_PREFIX, ZmsWiring, ZmsWiringArgs, stack_labels
+from athenz_ses.zms_wiring import LAYOUTS, MAX_JAR_BYTES, MAX_NAME_PREFIX, ZmsWiring, ZmsWiringArgs, stack_labels
 
 PACKAGE = "athenz-ses"  # the type tokens' package, and the component provider's name
 BUILTIN = "builtin"
@@ -90,10 +90,13 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     """The SES account is in the SES sandbox (recipients must be verified)."""
     namespace: str | None
     """ZMS's namespace; it must exist and is never created or deleted."""
+    zms_layout: str | None
+    """How ZMS was installed: distribution (ctyano/athenz-distribution) or helm (Athenz's
+    own chart); it gives the defaults below and the env the patch must leave alone."""
     zms_deployment: str | None
-    """The ZMS Deployment that gets patched."""
+    """The ZMS Deployment that gets patched; default: the layout's."""
     zms_container: str | None
-    """The ZMS container in that Deployment."""
+    """The ZMS container in that Deployment; default: the layout's."""
     notifier: str | None
     """builtin (Athenz's SES v2 notifier) or plugin (a NotificationServiceFactory jar, SMTP)."""
     credentials: str | None
@@ -144,8 +147,9 @@ class _Args:
     recipient_emails: tuple[str, ...]
     sandbox: bool
     namespace: str
-    zms_deployment: str
-    zms_container: str
+    zms_layout: str
+    zms_deployment: str | None
+    zms_container: str | None
     notifier: str
     credentials: str
     oidc_issuer_url: pulumi.Input[str] | None
@@ -169,8 +173,7 @@ DEFAULTS: dict[str, Any] = {
     "recipient_emails": (),
     "sandbox": True,
     "namespace": "athenz",
-    "zms_deployment": "athenz-zms-server",
-    "zms_container": "athenz-zms-server",
+    "zms_layout": "distribution",
     "notifier": BUILTIN,
     "sender_service_accounts": (),
     "smoke_test": False,
@@ -212,6 +215,8 @@ def check_args(args: _Args) -> list[str]:
             f"credentials {args.credentials!r}: expected one of "
             f"{', '.join(NOTIFIER_CREDENTIALS[args.notifier])} with notifier={args.notifier}"
         )
+    if args.zms_layout not in LAYOUTS:
+        problems.append(f"zms_layout {args.zms_layout!r}: expected one of {', '.join(LAYOUTS)}")
     # Every value that lands in a -D flag of ZMS, an object name or a Region.
     shapes: list[tuple[str, str | None, re.Pattern[str], str]] = [
         ("sender_email", args.sender_email, patterns.EMAIL, "an email address"),
@@ -334,6 +339,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         if problems:
             raise ValueError("AthenzSesNotifications: " + "; ".join(problems))
         super().__init__(f"{PACKAGE}:index:AthenzSesNotifications", name, None, opts)
+        layout = LAYOUTS[args.zms_layout]
         prefix = args.name_prefix or stack_prefix(pulumi.get_stack())
         labels = stack_labels(prefix)
         roles_in_ses_account = args.cross_account_mode == FEDERATED_ROLE
@@ -428,8 +434,9 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             ZmsWiringArgs(
                 namespace=args.namespace,
                 name_prefix=prefix,
-                deployment=args.zms_deployment,
-                container=args.zms_container,
+                deployment=args.zms_deployment or layout.deployment,
+                container=args.zms_container or layout.container,
+                base_env=layout.base_env,
                 system_properties=properties,
                 service_account=service_account if zms_role else None,
                 role_arn=zms_role.role_arn if zms_role else None,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +52,46 @@ def stack_labels(name_prefix: str) -> dict[str, str]:
 
 # What the distribution's ZMS container already defines. The patch must never
 # set these: destroy would remove them and break ZMS. The policy pack keeps its own
-# copy (policy_pack/rules.py); tests/test_policy_pack.py checks that they are equal.
+# copy of every layout's (policy_pack/rules.py); tests/test_policy_pack.py checks it.
 BASE_ENV = ("JAVA_OPTS", "USER_CLASSPATH", "CLASSPATH", "CONF_PATH", "ROOT")
+
+
+@dataclass(frozen=True)
+class ZmsLayout:
+    """Where an installation of ZMS keeps what the patch must find and leave alone."""
+
+    deployment: str
+    """The Deployment's default name."""
+    container: str
+    base_env: tuple[str, ...]
+    """Env vars the manifest or the image sets: the patch never sets them."""
+    user_classpath: str
+    """USER_CLASSPATH as ZMS starts with it: the jar is mounted into its first folder."""
+
+
+LAYOUTS = {
+    # ctyano/athenz-distribution's kustomize manifests (kubernetes/athenz-zms-server).
+    "distribution": ZmsLayout("athenz-zms-server", "athenz-zms-server", BASE_ENV, "/usr/lib/jars/*:/athenz/plugins/*"),
+    # Athenz's own chart (kubernetes/charts/athenz-zms), release `athenz`: the Deployment
+    # is `<release>-athenz-zms`. The manifest sets the ZMS_* env; the image
+    # (docker/zms/Dockerfile) JAVA_OPTS, CLASSPATH, USER_CLASSPATH and CONF_PATH.
+    "helm": ZmsLayout(
+        "athenz-athenz-zms",
+        "zms",
+        (
+            "ZMS_DB_ADMIN_PASS",
+            "ZMS_RODB_ADMIN_PASS",
+            "ZMS_KEYSTORE_PASS",
+            "ZMS_TRUSTSTORE_PASS",
+            "ZMS_PORT",
+            "JAVA_OPTS",
+            "CLASSPATH",
+            "USER_CLASSPATH",
+            "CONF_PATH",
+        ),
+        "/usr/lib/jars/*",
+    ),
+}
 
 
 @dataclass
@@ -78,6 +116,8 @@ class ZmsWiringArgs:
     AWS_SES_USER/AWS_SES_PASS (SMTP, the plugin) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY."""
     plugin_jar: Path | None = None
     """Plugin: the jar to ship in a ConfigMap and mount on ZMS's classpath."""
+    base_env: Sequence[str] = BASE_ENV
+    """Env vars the ZMS container already has (its layout's): never set by the patch."""
 
 
 def java_options(properties: Mapping[str, str]) -> str:
@@ -106,6 +146,16 @@ class ZmsWiring(pulumi.ComponentResource):
             problems.append(
                 f"plugin_jar {args.plugin_jar}: {len(jar)} bytes, at most {MAX_JAR_BYTES} (it travels in a ConfigMap)"
             )
+        ours = {
+            "JDK_JAVA_OPTIONS",
+            "AWS_REGION",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SES_USER",
+            "AWS_SES_PASS",
+        }
+        if ours & set(args.base_env):
+            problems.append(f"base_env sets {sorted(ours & set(args.base_env))}: the patch would take them over")
         if problems:
             raise ValueError("ZmsWiring: " + "; ".join(problems))
         super().__init__("athenz-ses:index:ZmsWiring", name, None, opts)

@@ -134,15 +134,18 @@ def _escape(text: str) -> str:
 
 
 def mermaid(graph: SendGraph) -> list[str]:
-    """The graph as a Mermaid flowchart (lines of a ```mermaid block's body)."""
-    ids = {key: f"n{i}" for i, key in enumerate(graph.nodes)}
+    """The graph as a Mermaid flowchart (lines of a ```mermaid block's body), in a stable
+    order (by group and label), whatever order the program registered things in."""
+    nodes = sorted(graph.nodes.values(), key=lambda n: (n.group, n.label))
+    ids = {node.key: f"n{i}" for i, node in enumerate(nodes)}
     lines = ["flowchart LR"]
     groups: dict[str, list[Node]] = {}
-    for node in graph.nodes.values():
+    for node in nodes:
         groups.setdefault(node.group, []).append(node)
     for g, (group, nodes) in enumerate(groups.items()):
         lines.append(f'  subgraph g{g}["{_escape(group)}"]')
         lines += [f'    {ids[n.key]}["{_escape(n.label)}"]' for n in nodes]
         lines.append("  end")
-    lines += [f'  {ids[a]} -->|"{_escape(label)}"| {ids[b]}' for a, label, b in graph.edges]
+    edges = sorted(graph.edges, key=lambda e: (ids[e[0]], e[1], ids[e[2]]))
+    lines += [f'  {ids[a]} -->|"{_escape(label)}"| {ids[b]}' for a, label, b in edges]
     return lines

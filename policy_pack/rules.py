@@ -44,9 +44,21 @@ SEND_ACTIONS = frozenset({"ses:sendemail", "ses:sendrawemail"})
 STS_AUDIENCE = "sts.amazonaws.com"
 PATCH_FORCE = "pulumi.com/patchForce"
 # The env vars the distribution's ZMS container defines, which the patch must never set.
-# The pack's own copy of athenz_ses.zms_wiring.BASE_ENV (the pack imports nothing of
-# the program); tests/test_policy_pack.py checks that the two are equal.
-BASE_ENV = ("JAVA_OPTS", "USER_CLASSPATH", "CLASSPATH", "CONF_PATH", "ROOT")
+# The pack's own copy of the env every ZMS layout's container already has
+# (athenz_ses.zms_wiring.LAYOUTS: the distribution's manifests, Athenz's chart and its
+# image); the pack imports nothing of the program, and a test keeps the two equal.
+BASE_ENV = (
+    "JAVA_OPTS",
+    "USER_CLASSPATH",
+    "CLASSPATH",
+    "CONF_PATH",
+    "ROOT",
+    "ZMS_DB_ADMIN_PASS",
+    "ZMS_RODB_ADMIN_PASS",
+    "ZMS_KEYSTORE_PASS",
+    "ZMS_TRUSTSTORE_PASS",
+    "ZMS_PORT",
+)
 
 _IDENTITY_ARN = re.compile(r"arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity/[^*?\s]+")
 _SERVICE_ACCOUNT = re.compile(r"system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?")

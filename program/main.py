@@ -61,6 +61,7 @@ def component_args(settings: Settings, provider: aws.Provider | None) -> AthenzS
         recipient_emails=settings.recipient_emails,
         sandbox=settings.sandbox,
         namespace=settings.namespace,
+        zms_layout=settings.zms_layout,
         zms_deployment=settings.zms_deployment,
         zms_container=settings.zms_container,
         notifier=settings.notifier,

@@ -38,7 +38,7 @@ from athenz_ses.notifications import (
     SMTP,
 )
 from athenz_ses.sending_user import SMTP_PORT
-from athenz_ses.zms_wiring import MAX_JAR_BYTES
+from athenz_ses.zms_wiring import LAYOUTS, MAX_JAR_BYTES
 from program.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
 
 PROJECT = "athenz-ses"
@@ -197,6 +197,7 @@ class Settings:
     sandbox: bool
     namespace: str
     service_account_name: str
+    zms_layout: str
     zms_deployment: str
     zms_container: str
     notifier: str
@@ -557,9 +558,15 @@ def _load_settings(
                     )
                 )
 
-    deployment = check(_dns_subdomain, "zmsDeployment", get("zmsDeployment"))
+    layout_name = check(_choice, "zmsLayout", get("zmsLayout"), tuple(LAYOUTS))
+    layout = LAYOUTS.get(layout_name) or LAYOUTS["distribution"]  # a bad layout is reported above
+    deployment = check(_dns_subdomain, "zmsDeployment", _or(get("zmsDeployment"), layout.deployment))
     container = check(
-        _required_match, "zmsContainer", get("zmsContainer"), _DNS_LABEL, "a container name (a DNS label)"
+        _required_match,
+        "zmsContainer",
+        _or(get("zmsContainer"), layout.container),
+        _DNS_LABEL,
+        "a container name (a DNS label)",
     )
     check.raise_if_any()
 
@@ -580,6 +587,7 @@ def _load_settings(
         sandbox=flags["sandbox"],
         namespace=namespace,
         service_account_name=service_account,
+        zms_layout=layout_name,
         zms_deployment=deployment,
         zms_container=container,
         notifier=notifier,
@@ -672,6 +680,11 @@ def _dns_subdomain(key: str, value: str | None, max_length: int = 253) -> str:
     if len(value) > max_length:
         raise ConfigError(key, value, expected)
     return value
+
+
+def _or(value: str | None, default: str) -> str:
+    """The configured value (an empty string is a value), else the default."""
+    return default if value is None else value
 
 
 def _bool(key: str, value: str | None) -> bool:

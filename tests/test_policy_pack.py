@@ -25,7 +25,7 @@ from pulumi_policy import Secret as PolicySecret
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.secret import secrets_preserving_proxy
 
-from athenz_ses.zms_wiring import BASE_ENV
+from athenz_ses.zms_wiring import BASE_ENV, LAYOUTS
 from offline_plan.engine import PROJECT_DIR, Plan, PlannedResource, Secret, reveal
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -64,8 +64,10 @@ def test_the_rules_are_not_vacuous(plans):
 
 
 def test_the_patch_rule_uses_the_programs_base_env():
-    """The pack keeps its own copy (it imports nothing of the program): the same names."""
-    assert rules.BASE_ENV == BASE_ENV and "JAVA_OPTS" in BASE_ENV
+    """The pack keeps its own copy (it imports nothing of the program): the names of
+    every layout, and nothing else."""
+    assert set(rules.BASE_ENV) == {name for layout in LAYOUTS.values() for name in layout.base_env}
+    assert set(BASE_ENV) < set(rules.BASE_ENV)
 
 
 # --- mutations -------------------------------------------------------------------------
@@ -214,7 +216,7 @@ def _patch(plan: Plan) -> dict[str, Any]:
     return reveal(plan.one(rules.DEPLOYMENT_PATCH).inputs)
 
 
-@pytest.mark.parametrize("name", BASE_ENV)
+@pytest.mark.parametrize("name", rules.BASE_ENV)
 def test_a_patch_that_sets_a_base_env_var_is_reported(plans, name):
     inputs = _patch(plans["same-account-irsa"])
     inputs["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": name, "value": "-Dx=y"})

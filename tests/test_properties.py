@@ -155,6 +155,7 @@ VALID = {
     "sandbox": "true",
     "namespace": "athenz",
     "serviceAccountName": "athenz-zms-ses",
+    "zmsLayout": "helm",
     "zmsDeployment": "athenz-zms-server",
     "zmsContainer": "athenz-zms-server",
     "notifier": "plugin",

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import SCENARIOS, SES_ROLE, config_error, walk
 
-from athenz_ses.zms_wiring import BASE_ENV
+from athenz_ses.zms_wiring import BASE_ENV, LAYOUTS
 from offline_plan.engine import Plan, reveal, run_program
 from program.settings import SECRET_CAPABLE, ConfigError
 
@@ -17,7 +17,10 @@ PATCH = "kubernetes:apps/v1:DeploymentPatch"
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity"
 CREDENTIALS = ("mock-smtp-password", "mock-secret-access-key")
-BASE_DEPLOYMENT = Path(__file__).parent / "fixtures" / "athenz-zms-server.yaml"
+BASE_DEPLOYMENTS = {
+    "distribution": Path(__file__).parent / "fixtures" / "athenz-zms-server.yaml",
+    "helm": Path(__file__).parent / "fixtures" / "athenz-zms-helm.yaml",
+}
 
 # Configurations with secret config values: (base scenario, changes, secret keys).
 SECRET_CONFIGS = {
@@ -132,16 +135,34 @@ def test_oidc_provider_is_a_resource_only_when_the_stack_creates_it(configs, nam
             assert plan.of_type(OIDC) == [] and len(lookups) == 1
 
 
-def base_deployment() -> dict:
-    return yaml.safe_load(BASE_DEPLOYMENT.read_text())
+def base_deployment(layout: str = "distribution") -> dict:
+    return yaml.safe_load(BASE_DEPLOYMENTS[layout].read_text())
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_patch_owns_only_fields_the_base_deployment_leaves_unset(plans, name):
+HELM_SCENARIOS = ("same-account-irsa", "kind-access-key", "kind-smtp")
+
+
+@pytest.fixture(scope="module")
+def helm_plans(configs) -> dict[str, Plan]:
+    """Three send paths with zmsLayout: helm (Athenz's own chart)."""
+    out = {}
+    for name in HELM_SCENARIOS:
+        plan = run_program(name, {**configs[name], "athenz-ses:zmsLayout": "helm"})
+        assert plan.error is None, plan.error
+        out[name] = plan
+    return out
+
+
+@pytest.mark.parametrize(
+    ("layout", "name"), [*(("distribution", n) for n in SCENARIOS), *(("helm", n) for n in HELM_SCENARIOS)]
+)
+def test_patch_owns_only_fields_the_base_deployment_leaves_unset(plans, helm_plans, layout, name):
     """Server-side apply: on destroy the patch gives up its fields and every field no one
-    else owns is removed. So each leaf it sets must be one the base does not set."""
-    base = base_deployment()
-    patch = reveal(plans[name].one(PATCH).inputs)
+    else owns is removed. So each leaf it sets must be one the base does not set, in the
+    distribution's manifests and in Athenz's chart alike."""
+    base = base_deployment(layout)
+    plan = plans[name] if layout == "distribution" else helm_plans[name]
+    patch = reveal(plan.one(PATCH).inputs)
     assert (patch["metadata"]["name"], patch["metadata"]["namespace"]) == (
         base["metadata"]["name"],
         base["metadata"]["namespace"],
@@ -163,15 +184,30 @@ def test_patch_owns_only_fields_the_base_deployment_leaves_unset(plans, name):
     (base_container,) = [c for c in base_pod["containers"] if c["name"] == container["name"]]
     assert set(container) - {"name", "env", "volumeMounts"} == set()
     assert {e["name"] for e in container["env"]}.isdisjoint(e["name"] for e in base_container["env"])
+    # Nor what the image sets (Athenz's image: JAVA_OPTS, USER_CLASSPATH, ... in its Dockerfile).
+    assert {e["name"] for e in container["env"]}.isdisjoint(LAYOUTS[layout].base_env)
     mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
     base_mounts = {m["mountPath"] for m in base_container.get("volumeMounts", [])}
     assert mounts.isdisjoint(base_mounts)
     # ... and none of them lands inside a directory the base mounts (read-only config).
     assert not any(m.startswith(b.rstrip("/") + "/") for m in mounts for b in base_mounts)
     if mounts:
-        # The jar lands where the base's USER_CLASSPATH looks for jars.
-        (classpath,) = [e["value"] for e in base_container["env"] if e["name"] == "USER_CLASSPATH"]
+        # The jar lands where ZMS's USER_CLASSPATH looks for jars.
+        classpath = LAYOUTS[layout].user_classpath
         assert all(m.rsplit("/", 1)[0] + "/*" in classpath.split(":") for m in mounts)
+
+
+def test_the_layouts_are_the_fixtures():
+    """The distribution's USER_CLASSPATH and env are its manifest's; the chart's env and
+    Deployment and container names are its rendered manifest's."""
+    for layout_name, layout in LAYOUTS.items():
+        base = base_deployment(layout_name)
+        (container,) = [c for c in base["spec"]["template"]["spec"]["containers"] if c["name"] == layout.container]
+        assert base["metadata"]["name"] == layout.deployment
+        assert {e["name"] for e in container["env"]} <= set(layout.base_env)
+    (distribution,) = base_deployment()["spec"]["template"]["spec"]["containers"]
+    (classpath,) = [e["value"] for e in distribution["env"] if e["name"] == "USER_CLASSPATH"]
+    assert classpath == LAYOUTS["distribution"].user_classpath
 
 
 def test_base_deployment_fixture_is_the_one_the_stack_defaults_to(plans):

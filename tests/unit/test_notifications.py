@@ -409,3 +409,16 @@ def test_an_issuer_that_is_no_url_and_a_provider_arn_with_create_are_refused(moc
     assert "oidc_issuer_url: 'http://x y' is not an OIDC issuer" in str(error.value)
     assert "create_oidc_provider: not with oidc_provider_arn" in str(error.value)
     assert mocks.resources == []
+
+
+def test_the_helm_layout_patches_the_charts_deployment_and_container(mocks):
+    build(base(credentials="access-key", zms_layout="helm"))
+    inputs = mocks.one(PATCH).inputs
+    assert inputs["metadata"]["name"] == "athenz-athenz-zms"
+    assert [c["name"] for c in inputs["spec"]["template"]["spec"]["containers"]] == ["zms"]
+
+
+def test_an_unknown_layout_is_refused(mocks):
+    with pytest.raises(ValueError, match="zms_layout 'kustomize': expected one of distribution, helm"):
+        build(base(credentials="access-key", zms_layout="kustomize"))
+    assert mocks.resources == []
