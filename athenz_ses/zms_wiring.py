@@ -64,7 +64,9 @@ class ZmsLayout:
     """The Deployment's default name."""
     container: str
     base_env: tuple[str, ...]
-    """Env vars the manifest or the image sets: the patch never sets them."""
+    """Env vars that ZMS's manifest or Athenz's own Dockerfile sets (not the base image's,
+    JAVA_HOME, PATH, LANG and the like, which the patch has no reason to name either): the
+    patch never sets them."""
     user_classpath: str
     """USER_CLASSPATH as ZMS starts with it: the jar is mounted into its first folder."""
 

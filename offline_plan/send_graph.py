@@ -88,13 +88,16 @@ def build(plan: Plan) -> SendGraph:
 
     for r in plan.of_type("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy"):
         for statement in _statements(_document(r.inputs.get("policy"))):
-            for principal in _as_list((statement.get("Principal") or {}).get("AWS")):
+            principal_block = statement.get("Principal")
+            aws_principals = principal_block.get("AWS") if isinstance(principal_block, dict) else None
+            for principal in _as_list(aws_principals):
                 for arn in _as_list(statement.get("Resource")):
                     if principal in principals and arn in identities and _sends(statement):
                         graph.edge(principals[principal], "sending authorization (identity policy)", identities[arn])
 
     for patch in plan.of_type("kubernetes:apps/v1:DeploymentPatch"):
         _zms(graph, plan, patch, principals, cluster)
+    _jobs(graph, plan, principals, cluster)
     return graph
 
 
@@ -106,8 +109,8 @@ def _trust(graph: SendGraph, role: PlannedResource, role_key: str, cluster: str)
             if not variable.endswith(":sub"):
                 continue
             for subject in _as_list(values):
-                if subject.startswith(SUBJECT_PREFIX):
-                    namespace, name = subject[len(SUBJECT_PREFIX) :].split(":", 1)
+                namespace, _, name = subject.removeprefix(SUBJECT_PREFIX).partition(":")
+                if subject.startswith(SUBJECT_PREFIX) and namespace and name:
                     account = graph.add(Node(f"sa:{namespace}/{name}", f"ServiceAccount {namespace}/{name}", cluster))
                     graph.edge(account, "assumes (IRSA)", role_key)
 
@@ -116,21 +119,52 @@ def _zms(graph: SendGraph, plan: Plan, patch: PlannedResource, principals: dict[
     meta = reveal(patch.inputs.get("metadata") or {})
     zms = graph.add(Node("zms", f"ZMS (Deployment {meta.get('namespace')}/{meta.get('name')})", cluster))
     pod = reveal(patch.inputs.get("spec") or {}).get("template", {}).get("spec", {})
+    _pod_credentials(graph, plan, zms, meta.get("namespace", ""), pod, principals)
+
+
+def _jobs(graph: SendGraph, plan: Plan, principals: dict[str, str], cluster: str) -> None:
+    """The smoke-test Jobs send too: with ZMS's credentials, or as a delegated sender."""
+    for job in plan.of_type("kubernetes:batch/v1:Job"):
+        meta = reveal(job.inputs.get("metadata") or {})
+        node = graph.add(Node(f"job:{job.name}", f"smoke-test Job {job.name}", cluster))
+        pod = reveal(job.inputs.get("spec") or {}).get("template", {}).get("spec", {})
+        _pod_credentials(graph, plan, node, meta.get("namespace", ""), pod, principals)
+
+
+def _pod_credentials(
+    graph: SendGraph, plan: Plan, sender: str, namespace: str, pod: dict, principals: dict[str, str]
+) -> None:
+    """Edges from a pod's sender to the credentials it really gets: its ServiceAccount,
+    and the IAM user whose key id is in the Secret its env reads."""
     if pod.get("serviceAccountName"):
-        account = f"sa:{meta.get('namespace')}/{pod['serviceAccountName']}"
+        account = f"sa:{namespace}/{pod['serviceAccountName']}"
         if account in graph.nodes:
-            graph.edge(zms, "runs as", account)
-    env = {e.get("name") for c in pod.get("containers", []) for e in c.get("env", [])}
+            graph.edge(sender, "runs as", account)
+    refs = {
+        (e.get("name"), e["valueFrom"]["secretKeyRef"].get("name"))
+        for c in pod.get("containers", [])
+        for e in c.get("env", [])
+        if (e.get("valueFrom") or {}).get("secretKeyRef")
+    }
     for variable, how in (("AWS_ACCESS_KEY_ID", "access key (Secret)"), ("AWS_SES_USER", "SMTP password (Secret)")):
-        if variable in env:
+        for secret_name in {name for var, name in refs if var == variable}:
+            held = {
+                str(value)
+                for secret in plan.of_type("kubernetes:core/v1:Secret")
+                if reveal(secret.inputs.get("metadata") or {}).get("name") == secret_name
+                for value in (reveal(secret.inputs.get("stringData")) or {}).values()
+            }
             for key in plan.of_type("aws:iam/accessKey:AccessKey"):
                 user = principals.get(str(reveal(key.inputs.get("user"))))
-                if user:
-                    graph.edge(zms, how, user)
+                if user and key.id in held:
+                    graph.edge(sender, how, user)
 
 
 def _escape(text: str) -> str:
-    return text.replace('"', "#quot;")
+    """Mermaid entity codes for the characters its labels treat specially."""
+    for char, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
+        text = text.replace(char, code)
+    return text
 
 
 def mermaid(graph: SendGraph) -> list[str]:
@@ -146,6 +180,7 @@ def mermaid(graph: SendGraph) -> list[str]:
         lines.append(f'  subgraph g{g}["{_escape(group)}"]')
         lines += [f'    {ids[n.key]}["{_escape(n.label)}"]' for n in nodes]
         lines.append("  end")
-    edges = sorted(graph.edges, key=lambda e: (ids[e[0]], e[1], ids[e[2]]))
+    order = {key: i for i, key in enumerate(ids)}
+    edges = sorted(graph.edges, key=lambda e: (order[e[0]], e[1], order[e[2]]))
     lines += [f'  {ids[a]} -->|"{_escape(label)}"| {ids[b]}' for a, label, b in edges]
     return lines

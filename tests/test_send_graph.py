@@ -88,3 +88,15 @@ def test_the_diagram_is_a_mermaid_flowchart_with_one_line_per_edge_and_quoted_la
     assert all('"' not in label for node in graph.nodes.values() for label in [node.label])
     body = "\n".join(lines)
     assert body.count("subgraph") == body.count("\n  end") == 2
+
+
+def test_the_smoke_test_jobs_are_drawn_with_the_credentials_they_really_get(configs):
+    """The Job of the access-key path reads ZMS's Secret (the key id in it is the user's);
+    the delegated sender's Job runs as that workload's ServiceAccount."""
+    from offline_plan.engine import run_program
+
+    plan = run_program("smoke", {**configs["cross-sending-authorization"], "athenz-ses:smokeTest": "true"})
+    assert plan.error is None, plan.error
+    edges = {(a.split(" ")[0:2][0], label, b.split(" ")[0]) for a, label, b in labelled(build(plan))}
+    assert ("smoke-test", "access key (Secret)", "IAM") in edges
+    assert ("smoke-test", "runs as", "ServiceAccount") in edges
