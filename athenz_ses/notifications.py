@@ -49,7 +49,7 @@ from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthoriza
 from athenz_ses.sending_user import SMTP_PORT, SendingUser, SendingUserArgs
 from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
 from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
-from athenz_ses.zms_wiring import LAYOUTS, MAX_JAR_BYTES, MAX_NAME_PREFIX, ZmsWiring, ZmsWiringArgs, stack_labels
+from athenz_ses.zms_wiring import LAYOUTS, ZmsWiring, ZmsWiringArgs, limit_problems, stack_labels
 
 PACKAGE = "athenz-ses"  # the type tokens' package, and the component provider's name
 BUILTIN = "builtin"
@@ -237,16 +237,11 @@ def check_args(args: _Args) -> list[str]:
         for key, value, pattern, expected in shapes
         if value is not None and not pattern.fullmatch(value)
     ]
-    if args.name_prefix is not None and len(args.name_prefix) > MAX_NAME_PREFIX:
-        problems.append(f"name_prefix {args.name_prefix!r}: at most {MAX_NAME_PREFIX} characters")
-    if args.plugin_jar is not None:
-        jar = Path(args.plugin_jar)
-        if not jar.is_file():
-            problems.append(f"plugin_jar {args.plugin_jar!r}: no such file")
-        elif jar.stat().st_size > MAX_JAR_BYTES:
-            problems.append(
-                f"plugin_jar {args.plugin_jar!r}: more than {MAX_JAR_BYTES} bytes (it travels in a ConfigMap)"
-            )
+    jar = Path(args.plugin_jar) if args.plugin_jar is not None else None
+    if jar is not None and not jar.is_file():
+        problems.append(f"plugin_jar {args.plugin_jar!r}: no such file")
+    # ZmsWiring's own limits, checked here too so that nothing is registered before them.
+    problems += limit_problems(args.name_prefix or "", jar.stat().st_size if jar and jar.is_file() else None)
     if args.notifier == BUILTIN and not args.email_domain_to:
         problems.append("email_domain_to: required with the built-in notifier (ZMS would mail alice@null)")
     if args.notifier == PLUGIN and not (args.plugin_jar and args.plugin_factory_class):

@@ -46,7 +46,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from athenz_ses.sending_user import SMTP_PORT
-from athenz_ses.zms_wiring import CHECKSUM_ANNOTATION, LABELS
+from athenz_ses.zms_wiring import ACCESS_KEY_ENV, CHECKSUM_ANNOTATION, LABELS, SMTP_ENV
 
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0"
 SMTP_IMAGE = "python:3.12.8-alpine3.21"
@@ -181,8 +181,8 @@ class SmokeTest(pulumi.ComponentResource):
                 "command": sesv2_command(args),
                 "env": [
                     region_env,
-                    _from_secret("AWS_ACCESS_KEY_ID", args.access_key_secret, "access-key-id"),
-                    _from_secret("AWS_SECRET_ACCESS_KEY", args.access_key_secret, "secret-access-key"),
+                    # The same variables from the same keys of ZMS's Secret as ZMS gets.
+                    *(_from_secret(var, args.access_key_secret, key) for var, key in ACCESS_KEY_ENV.items()),
                 ],
             }
         else:
@@ -195,8 +195,8 @@ class SmokeTest(pulumi.ComponentResource):
                 "env": [
                     {"name": "SMTP_HOST", "value": args.smtp_host},
                     {"name": "SMTP_PORT", "value": str(SMTP_PORT)},
-                    _from_secret("SMTP_USER", args.smtp_secret, "username"),
-                    _from_secret("SMTP_PASS", args.smtp_secret, "password"),
+                    _from_secret("SMTP_USER", args.smtp_secret, SMTP_ENV["AWS_SES_USER"]),
+                    _from_secret("SMTP_PASS", args.smtp_secret, SMTP_ENV["AWS_SES_PASS"]),
                     {"name": "MAIL_FROM", "value": args.sender},
                     {"name": "MAIL_TO", "value": args.recipient},
                     {"name": "MAIL_SUBJECT", "value": SUBJECT},

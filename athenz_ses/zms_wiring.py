@@ -42,6 +42,25 @@ CONFIGMAP_LIMIT_BYTES = 1024 * 1024
 MAX_JAR_BYTES = CONFIGMAP_LIMIT_BYTES - 4 * 1024
 # The longest object name the component makes: '<prefix>-plugin-<10 hex>', a DNS label.
 MAX_NAME_PREFIX = 63 - len("-plugin-") - 10
+
+# The env vars the patch sets, and the Secret keys they read.
+SMTP_ENV = {"AWS_SES_USER": "username", "AWS_SES_PASS": "password"}
+ACCESS_KEY_ENV = {"AWS_ACCESS_KEY_ID": "access-key-id", "AWS_SECRET_ACCESS_KEY": "secret-access-key"}
+PATCH_ENV = ("JDK_JAVA_OPTIONS", "AWS_REGION", *SMTP_ENV, *ACCESS_KEY_ENV)
+
+
+def limit_problems(name_prefix: str, jar_bytes: int | None) -> list[str]:
+    """Where the name prefix or the jar (its size) exceeds what Kubernetes takes."""
+    problems = []
+    if len(name_prefix) > MAX_NAME_PREFIX:
+        problems.append(
+            f"name_prefix {name_prefix!r}: at most {MAX_NAME_PREFIX} characters (object names are DNS labels)"
+        )
+    if jar_bytes is not None and jar_bytes > MAX_JAR_BYTES:
+        problems.append(f"plugin_jar: {jar_bytes} bytes, at most {MAX_JAR_BYTES} (it travels in a ConfigMap)")
+    return problems
+
+
 LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "athenz-ses"}
 
 
@@ -136,28 +155,13 @@ class ZmsWiring(pulumi.ComponentResource):
     config_map_name: str | None
 
     def __init__(self, name: str, args: ZmsWiringArgs, opts: pulumi.ResourceOptions | None = None):
-        problems = []
-        if len(args.name_prefix) > MAX_NAME_PREFIX:
-            problems.append(
-                f"name_prefix {args.name_prefix!r}: at most {MAX_NAME_PREFIX} characters (object names are DNS labels)"
-            )
+        jar = args.plugin_jar.read_bytes() if args.plugin_jar else None
+        problems = limit_problems(args.name_prefix, len(jar) if jar is not None else None)
         if args.service_account and args.role_arn is None:
             problems.append("service_account needs role_arn (the IRSA role it is annotated with)")
-        jar = args.plugin_jar.read_bytes() if args.plugin_jar else None
-        if jar is not None and len(jar) > MAX_JAR_BYTES:
-            problems.append(
-                f"plugin_jar {args.plugin_jar}: {len(jar)} bytes, at most {MAX_JAR_BYTES} (it travels in a ConfigMap)"
-            )
-        ours = {
-            "JDK_JAVA_OPTIONS",
-            "AWS_REGION",
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_SES_USER",
-            "AWS_SES_PASS",
-        }
-        if ours & set(args.base_env):
-            problems.append(f"base_env sets {sorted(ours & set(args.base_env))}: the patch would take them over")
+        taken = sorted(set(PATCH_ENV) & set(args.base_env))
+        if taken:
+            problems.append(f"base_env sets {taken}: the patch would take them over")
         if problems:
             raise ValueError("ZmsWiring: " + "; ".join(problems))
         super().__init__("athenz-ses:index:ZmsWiring", name, None, opts)
@@ -199,10 +203,10 @@ class ZmsWiring(pulumi.ComponentResource):
             smtp = user.smtp_password is not None
             if smtp:
                 data = {"username": user.access_key_id, "password": user.smtp_password}
-                env_keys = {"AWS_SES_USER": "username", "AWS_SES_PASS": "password"}
+                env_keys = SMTP_ENV
             else:
                 data = {"access-key-id": user.access_key_id, "secret-access-key": user.secret_access_key}
-                env_keys = {"AWS_ACCESS_KEY_ID": "access-key-id", "AWS_SECRET_ACCESS_KEY": "secret-access-key"}
+                env_keys = ACCESS_KEY_ENV
             kind = "smtp" if smtp else "aws"
             # Named after the content: the key id changes whenever the key (and so the
             # password) does, and the host with the Region. No secret enters the name.
