@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import functools
 import json
 import logging
@@ -124,26 +125,13 @@ def reveal(value: Any) -> Any:
 
 
 def _record(plan: Plan, mocks: PlanMocks, registered: RegisteredResource) -> None:
-    plan.resources.append(
-        PlannedResource(
-            urn=registered.urn,
-            id=registered.id,
-            type=registered.type,
-            name=registered.name,
-            custom=registered.custom,
-            parent=registered.parent,
-            inputs=plain(registered.inputs),
-            outputs=plain(registered.outputs),
-            location=mocks.location_of(registered.type, registered.provider, registered.custom, registered.id),
-            dependencies=registered.dependencies,
-            replace_on_changes=registered.replace_on_changes,
-            delete_before_replace=registered.delete_before_replace,
-            retain_on_delete=registered.retain_on_delete,
-            replacement_trigger=plain(registered.replacement_trigger),
-            provider=registered.provider,
-            aliases=registered.aliases,
-        )
-    )
+    """The registration as the plan keeps it: every field of the request, its property
+    values made plain (secrets as `Secret`), and where its provider puts it."""
+    values = {f.name: getattr(registered, f.name) for f in dataclasses.fields(registered)}
+    for wire in ("inputs", "outputs", "replacement_trigger"):
+        values[wire] = plain(values[wire])
+    location = mocks.location_of(registered.type, registered.provider, registered.custom, registered.id)
+    plan.resources.append(PlannedResource(**values, location=location))
 
 
 class _LogCapture(logging.Handler):
