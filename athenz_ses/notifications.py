@@ -369,6 +369,8 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             and args.oidc_issuer_url is not None
             and (args.credentials == IRSA or args.sender_service_accounts)
         ):
+            # Default: create it in the SES account (it rarely has the cluster's issuer yet), look
+            # it up in the cluster account (EKS setups register it there).
             create = roles_in_ses_account if args.create_oidc_provider is None else args.create_oidc_provider
             oidc_arn = ClusterOidcProvider(
                 "oidc",

@@ -67,7 +67,7 @@ def component_args(settings: Settings, provider: aws.Provider | None) -> AthenzS
         notifier=settings.notifier,
         credentials=settings.credentials,
         oidc_issuer_url=settings.oidc_issuer_url,
-        create_oidc_provider=settings.create_oidc_provider,
+        create_oidc_provider=settings.create_oidc_provider_setting,
         service_account_name=settings.service_account_name,
         cross_account_mode=settings.cross_account_mode if settings.cross_account else None,
         ses_provider=provider,

@@ -191,7 +191,8 @@ class Settings:
     aws_profile: str | None
     cross_account_mode: str
     create_oidc_provider_setting: bool | None
-    """createOidcProvider as configured; None: decided by `create_oidc_provider`."""
+    """createOidcProvider as configured; None: the component decides (create it in the SES
+    account, look it up in the cluster account)."""
     sender_email: str
     recipient_emails: tuple[str, ...]
     sandbox: bool
@@ -258,16 +259,6 @@ class Settings:
     @property
     def role_account_id(self) -> str | None:
         return self.ses_account_id if self.role_in_ses_account else self.cluster_account_id
-
-    @property
-    def create_oidc_provider(self) -> bool:
-        """Create the issuer's IAM OIDC provider, or look up the existing one.
-
-        Default: create it in the SES account (it rarely has the cluster's issuer yet),
-        look it up in the cluster account (EKS setups register it there)."""
-        if self.create_oidc_provider_setting is not None:
-            return self.create_oidc_provider_setting
-        return self.role_in_ses_account
 
     @property
     def sending_authorization(self) -> bool:
