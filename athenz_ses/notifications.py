@@ -4,9 +4,11 @@ emails through Amazon SES, for the one send path its args choose.
 | notifier | credentials | what ZMS gets |
 | --- | --- | --- |
 | builtin | irsa | an IRSA role (sends as the sender identity) and a ServiceAccount |
+| builtin | pod-identity | an EKS Pod Identity role, its association and a ServiceAccount (+ a target role) |
 | builtin | access-key | an IAM user's access key, in a Secret, as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY |
 | plugin | smtp | an IAM user's SES SMTP password, in a Secret, and the plugin jar in a ConfigMap |
 
+Across accounts, Pod Identity's role chains into a target role of the SES account.
 Plus: the SES identities (the sender, and the recipients while in the sandbox), other
 workloads that send as the sender (`sender_service_accounts`, one IRSA role each), the
 server-side-apply patch of the existing ZMS Deployment, and optional smoke-test Jobs
@@ -44,6 +46,7 @@ from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
 from athenz_ses.names import colliding_senders, content_hash, delegated_sender_name, stack_prefix
 from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArgs
+from athenz_ses.pod_identity import PodIdentityRole, PodIdentityRoleArgs
 from athenz_ses.policies import SEND_ACTIONS, send_as
 from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
 from athenz_ses.sending_user import SMTP_PORT, SendingUser, SendingUserArgs
@@ -55,6 +58,7 @@ PACKAGE = "athenz-ses"  # the type tokens' package, and the component provider's
 BUILTIN = "builtin"
 PLUGIN = "plugin"
 IRSA = "irsa"
+POD_IDENTITY = "pod-identity"
 ACCESS_KEY = "access-key"
 SMTP = "smtp"
 FEDERATED_ROLE = "federated-role"
@@ -62,7 +66,8 @@ SENDING_AUTHORIZATION = "sending-authorization"
 BUILTIN_FACTORY_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotificationServiceFactory"
 # An issuer with or without https:// (IAM OIDC provider URLs are at most 255 characters).
 ISSUER = re.compile(r"(?=.{1,255}\Z)(https://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._-]+)*/?")
-NOTIFIER_CREDENTIALS = {BUILTIN: (IRSA, ACCESS_KEY), PLUGIN: (SMTP,)}
+NOTIFIER_CREDENTIALS = {BUILTIN: (IRSA, POD_IDENTITY, ACCESS_KEY), PLUGIN: (SMTP,)}
+ROLE_CREDENTIALS = (IRSA, POD_IDENTITY)  # ZMS runs as a ServiceAccount of the stack, with a role
 
 
 class AthenzSesNotificationsArgs(TypedDict, total=False):
@@ -100,7 +105,10 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     notifier: str | None
     """builtin (Athenz's SES v2 notifier) or plugin (a NotificationServiceFactory jar, SMTP)."""
     credentials: str | None
-    """irsa or access-key with the built-in notifier; smtp with the plugin."""
+    """irsa, pod-identity or access-key with the built-in notifier; smtp with the plugin."""
+    eks_cluster_name: pulumi.Input[str] | None
+    """EKS Pod Identity (credentials=pod-identity): the cluster ZMS runs on, in the default
+    provider's account and Region. Delegated senders then use Pod Identity too."""
     oidc_issuer_url: pulumi.Input[str] | None
     """The cluster's OIDC issuer (IRSA and delegated senders), with or without https://."""
     oidc_provider_arn: pulumi.Input[str] | None
@@ -152,6 +160,7 @@ class _Args:
     zms_container: str | None
     notifier: str
     credentials: str
+    eks_cluster_name: pulumi.Input[str] | None
     oidc_issuer_url: pulumi.Input[str] | None
     oidc_provider_arn: pulumi.Input[str] | None
     create_oidc_provider: bool | None
@@ -183,7 +192,8 @@ DEFAULTS: dict[str, Any] = {
 
 def with_defaults(args: Mapping[str, Any]) -> _Args:
     """Unset or None keys take their default; `credentials` defaults by notifier (smtp with
-    the plugin, else irsa with an issuer, else access-key). Unknown or missing keys raise."""
+    the plugin, else irsa with an issuer, else pod-identity with an EKS cluster name, else
+    access-key). Unknown or missing keys raise."""
     fields = _Args.__dataclass_fields__
     unknown = sorted(set(args) - set(fields))
     given = {key: value for key, value in args.items() if value is not None}
@@ -196,7 +206,13 @@ def with_defaults(args: Mapping[str, Any]) -> _Args:
     values: dict[str, Any] = {key: given.get(key, DEFAULTS.get(key)) for key in fields}
     if values["credentials"] is None:
         values["credentials"] = (
-            SMTP if values["notifier"] == PLUGIN else IRSA if values["oidc_issuer_url"] is not None else ACCESS_KEY
+            SMTP
+            if values["notifier"] == PLUGIN
+            else IRSA
+            if values["oidc_issuer_url"] is not None
+            else POD_IDENTITY
+            if values["eks_cluster_name"] is not None
+            else ACCESS_KEY
         )
     values["recipient_emails"] = tuple(values["recipient_emails"])
     values["sender_service_accounts"] = tuple(values["sender_service_accounts"])
@@ -253,21 +269,31 @@ def check_args(args: _Args) -> list[str]:
         )
     if args.cross_account_mode and args.ses_provider is None:
         problems.append("ses_provider: required when SES is in another account (cross_account_mode is set)")
-    if args.cross_account_mode == SENDING_AUTHORIZATION and args.credentials == IRSA:
+    if args.cross_account_mode == SENDING_AUTHORIZATION and args.credentials in ROLE_CREDENTIALS:
         problems.append(
-            "credentials irsa with sending-authorization: ZMS's notifier names no identity ARN, "
+            f"credentials {args.credentials} with sending-authorization: ZMS's notifier names no identity ARN, "
             "so it could not use the identity policy; use federated-role or access-key"
         )
-    needs_issuer = args.credentials == IRSA or bool(args.sender_service_accounts)
+    pod_identity = args.credentials == POD_IDENTITY
+    if pod_identity and args.eks_cluster_name is None:
+        problems.append("eks_cluster_name: required with credentials=pod-identity")
+    if not pod_identity and args.eks_cluster_name is not None:
+        problems.append("eks_cluster_name: only with credentials=pod-identity")
+    if isinstance(args.eks_cluster_name, str) and not patterns.EKS_CLUSTER_NAME.fullmatch(args.eks_cluster_name):
+        problems.append(f"eks_cluster_name: {args.eks_cluster_name!r} is not an EKS cluster name")
+    needs_issuer = args.credentials == IRSA or (bool(args.sender_service_accounts) and not pod_identity)
     if needs_issuer and args.oidc_issuer_url is None:
-        problems.append("oidc_issuer_url: required with credentials=irsa and with sender_service_accounts")
+        problems.append(
+            "oidc_issuer_url: required with credentials=irsa and with sender_service_accounts "
+            "(unless credentials=pod-identity)"
+        )
     problems += [
         f"sender_service_accounts: {sa!r} is not namespace/name"
         for sa in args.sender_service_accounts
         if not patterns.SERVICE_ACCOUNT.fullmatch(sa)
     ]
     zms = f"{args.namespace}/{zms_service_account(args)}"
-    if args.credentials == IRSA and zms in args.sender_service_accounts:
+    if args.credentials in ROLE_CREDENTIALS and zms in args.sender_service_accounts:
         problems.append(f"sender_service_accounts: {zms!r} is ZMS's own ServiceAccount (it has its role already)")
     problems += [
         f"sender_service_accounts: {entry} would share its role's name"
@@ -294,7 +320,7 @@ def check_args(args: _Args) -> list[str]:
 
 
 def zms_service_account(args: _Args) -> str:
-    """The ServiceAccount created for ZMS (credentials=irsa): service_account_name, else the prefix."""
+    """The ServiceAccount created for ZMS (irsa, pod-identity): service_account_name, else the prefix."""
     return args.service_account_name or args.name_prefix or stack_prefix(pulumi.get_stack())
 
 
@@ -304,13 +330,14 @@ class AthenzSesNotifications(pulumi.ComponentResource):
     zms_principal_arn: pulumi.Output[str]
     """The IAM role or user ZMS sends as."""
     role_arn: pulumi.Output[str | None]
-    """ZMS's IRSA role (credentials=irsa)."""
+    """ZMS's role (irsa; pod-identity: the role its credentials belong to, the target role
+    across accounts)."""
     sender_identity_arn: pulumi.Output[str]
     """The SES identity ZMS sends as."""
     recipient_identity_arns: pulumi.Output[list[str]]
     """The recipients verified while in the sandbox."""
     service_account: pulumi.Output[str | None]
-    """ZMS's ServiceAccount as namespace/name (credentials=irsa)."""
+    """ZMS's ServiceAccount as namespace/name (irsa, pod-identity)."""
     smtp_endpoint: pulumi.Output[str | None]
     """host:port the plugin sends to (credentials=smtp)."""
     sender_service_account_roles: pulumi.Output[dict[str, dict[str, str]]]
@@ -338,6 +365,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         prefix = args.name_prefix or stack_prefix(pulumi.get_stack())
         labels = stack_labels(prefix)
         roles_in_ses_account = args.cross_account_mode == FEDERATED_ROLE
+        pod_identity = args.credentials == POD_IDENTITY
         sending_authorization = args.cross_account_mode == SENDING_AUTHORIZATION and bool(args.sender_service_accounts)
 
         # Stacks of versions before this component registered these at the stack's root:
@@ -367,7 +395,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         if (
             oidc_arn is None
             and args.oidc_issuer_url is not None
-            and (args.credentials == IRSA or args.sender_service_accounts)
+            and (args.credentials == IRSA or (args.sender_service_accounts and not pod_identity))
         ):
             # Default: create it in the SES account (it rarely has the cluster's issuer yet), look
             # it up in the cluster account (EKS setups register it there).
@@ -398,6 +426,31 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     description="Athenz ZMS notifications through Amazon SES",
                 ),
                 opts=role_opts,
+            )
+
+        # EKS Pod Identity: the roles live in the cluster account (EKS passes them there);
+        # across accounts each chains into a target role of the SES account.
+        cluster_arn: pulumi.Output[str] | None = None
+        target_provider = args.ses_provider if pod_identity and args.cross_account_mode else None
+        zms_pod_identity: PodIdentityRole | None = None
+        if pod_identity:
+            assert args.eks_cluster_name is not None
+            # Looked up, not assembled: the ARN is exact, and a wrong name stops the preview.
+            cluster_arn = aws.eks.get_cluster_output(
+                name=args.eks_cluster_name, opts=pulumi.InvokeOutputOptions(parent=self)
+            ).arn
+            zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self)
+            zms_pod_identity = PodIdentityRole(
+                "zms-pod-identity",
+                PodIdentityRoleArgs(
+                    cluster_name=args.eks_cluster_name,
+                    cluster_arn=cluster_arn,
+                    service_account=f"{args.namespace}/{service_account}",
+                    inline_policies={"send": zms_send_policy},
+                    target_provider=target_provider,
+                    description="Athenz ZMS notifications through Amazon SES",
+                ),
+                opts=child(),
             )
 
         zms_user: SendingUser | None = None
@@ -435,8 +488,9 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 container=args.zms_container or layout.container,
                 base_env=layout.base_env,
                 system_properties=properties,
-                service_account=service_account if zms_role else None,
+                service_account=service_account if zms_role or zms_pod_identity else None,
                 role_arn=zms_role.role_arn if zms_role else None,
+                pod_identity=zms_pod_identity.association if zms_pod_identity else None,
                 aws_region=args.ses_region if args.notifier == BUILTIN else None,
                 user=zms_user,
                 plugin_jar=Path(args.plugin_jar) if args.plugin_jar else None,
@@ -447,20 +501,23 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         # 2. Delegated senders: other workloads that send as the sender identity.
         senders: dict[str, DelegatedSender] = {}
         for key in args.sender_service_accounts:
-            assert oidc_arn is not None and args.oidc_issuer_url is not None
             namespace, account = key.split("/")
             senders[key] = DelegatedSender(
                 delegated_sender_name(namespace, account),
                 DelegatedSenderArgs(
                     namespace=namespace,
                     service_account=account,
-                    oidc_provider_arn=oidc_arn,
-                    issuer_url=args.oidc_issuer_url,
+                    # IRSA, or EKS Pod Identity as ZMS has it.
+                    oidc_provider_arn=None if pod_identity else oidc_arn,
+                    issuer_url=None if pod_identity else args.oidc_issuer_url,
+                    eks_cluster_name=args.eks_cluster_name if pod_identity else None,
+                    eks_cluster_arn=cluster_arn,
+                    target_provider=target_provider,
                     # Across accounts by sending authorization only the sender identity counts.
                     send_arns=[identities.sender_arn] if sending_authorization else identities.send_arns,
                     labels=labels,
                 ),
-                opts=child(ses=roles_in_ses_account),
+                opts=child(ses=roles_in_ses_account and not pod_identity),
             )
         sender_authorization = None
         if sending_authorization:
@@ -480,7 +537,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         recipient = (*(args.recipient_emails if args.sandbox else ()), args.sender_email)[0]
         if args.smoke_test:
             assert zms_send_policy is not None
-            principal = zms_role or zms_user
+            principal = zms_role or zms_pod_identity or zms_user
             assert principal is not None
             smoke_test_job = SmokeTest(
                 "smoke-test",
@@ -491,7 +548,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     region=args.ses_region,
                     # Runs again when the wiring or ZMS's send permissions change.
                     trigger=pulumi.Output.all(zms.checksum, zms_send_policy).apply(lambda parts: content_hash(*parts)),
-                    service_account=zms.service_account_name if args.credentials == IRSA else None,
+                    service_account=zms.service_account_name if args.credentials in ROLE_CREDENTIALS else None,
                     access_key_secret=zms.secret_name if args.credentials == ACCESS_KEY else None,
                     smtp_secret=zms.secret_name if args.credentials == SMTP else None,
                     smtp_host=smtp_host if args.credentials == SMTP else None,
@@ -523,13 +580,14 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 ).job_name
 
         # 4. Outputs.
-        principal_arn = zms_role.role_arn if zms_role else zms_user.user_arn if zms_user else None
+        role = zms_role or zms_pod_identity
+        principal_arn = role.role_arn if role else zms_user.user_arn if zms_user else None
         assert principal_arn is not None
         self.zms_principal_arn = principal_arn
-        self.role_arn = pulumi.Output.from_input(zms_role.role_arn if zms_role else None)
+        self.role_arn = pulumi.Output.from_input(role.role_arn if role else None)
         self.sender_identity_arn = identities.sender_arn
         self.recipient_identity_arns = identities.recipient_arns
-        self.service_account = pulumi.Output.from_input(f"{args.namespace}/{service_account}" if zms_role else None)
+        self.service_account = pulumi.Output.from_input(f"{args.namespace}/{service_account}" if role else None)
         self.smtp_endpoint = pulumi.Output.from_input(f"{smtp_host}:{SMTP_PORT}" if args.credentials == SMTP else None)
 
         def roles(role_arn: pulumi.Output[str]) -> pulumi.Output[dict[str, str]]:

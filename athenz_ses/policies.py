@@ -70,6 +70,87 @@ def web_identity_trust(
     )
 
 
+# EKS Pod Identity: the session tags EKS sets when it assumes a role for a pod.
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+POD_IDENTITY_ACTIONS = ["sts:AssumeRole", "sts:TagSession"]
+CLUSTER_TAG = "aws:RequestTag/eks-cluster-arn"
+NAMESPACE_TAG = "aws:RequestTag/kubernetes-namespace"
+SERVICE_ACCOUNT_TAG = "aws:RequestTag/kubernetes-service-account"
+
+
+def _pod_tags(cluster_arn: str, service_account: str) -> list[aws.iam.GetPolicyDocumentStatementConditionArgs]:
+    namespace, name = service_account.split("/")
+    return [
+        aws.iam.GetPolicyDocumentStatementConditionArgs(test="StringEquals", variable=key, values=[value])
+        for key, value in ((CLUSTER_TAG, cluster_arn), (NAMESPACE_TAG, namespace), (SERVICE_ACCOUNT_TAG, name))
+    ]
+
+
+def pod_identity_trust(
+    cluster_arn: pulumi.Input[str], service_account: str, parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """The Pod Identity trust policy: EKS (pods.eks.amazonaws.com) may assume the role, and
+    tag the session, only for this ServiceAccount (`namespace/name`) of this cluster."""
+    return _document(
+        pulumi.Output.from_input(cluster_arn).apply(
+            lambda arn: aws.iam.GetPolicyDocumentStatementArgs(
+                effect="Allow",
+                actions=POD_IDENTITY_ACTIONS,
+                principals=[
+                    aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="Service", identifiers=[POD_IDENTITY_SERVICE])
+                ],
+                conditions=_pod_tags(arn, service_account),
+            )
+        ),
+        parent,
+    )
+
+
+def target_role_trust(
+    association_role_arn: pulumi.Input[str],
+    cluster_arn: pulumi.Input[str],
+    service_account: str,
+    parent: pulumi.Resource,
+) -> pulumi.Output[str]:
+    """The trust policy of a Pod Identity target role (AWS EKS user guide, "Access AWS
+    Resources using EKS Pod Identity Target IAM Roles"): the association role's account,
+    only as that role (aws:PrincipalARN), with the session tags EKS sets for this cluster
+    and ServiceAccount."""
+
+    def statement(values: list[str]) -> aws.iam.GetPolicyDocumentStatementArgs:
+        role_arn, arn = values
+        partition, account = role_arn.split(":")[1], role_arn.split(":")[4]
+        return aws.iam.GetPolicyDocumentStatementArgs(
+            effect="Allow",
+            actions=POD_IDENTITY_ACTIONS,
+            principals=[
+                aws.iam.GetPolicyDocumentStatementPrincipalArgs(
+                    type="AWS", identifiers=[f"arn:{partition}:iam::{account}:root"]
+                )
+            ],
+            conditions=[
+                *_pod_tags(arn, service_account),
+                aws.iam.GetPolicyDocumentStatementConditionArgs(
+                    test="ArnEquals", variable="aws:PrincipalARN", values=[role_arn]
+                ),
+            ],
+        )
+
+    return _document(pulumi.Output.all(association_role_arn, cluster_arn).apply(statement), parent)
+
+
+def assume_target_role(target_role_arn: pulumi.Input[str], parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The association role's only permission across accounts: chain into the target role."""
+    return _document(
+        pulumi.Output.from_input(target_role_arn).apply(
+            lambda arn: aws.iam.GetPolicyDocumentStatementArgs(
+                effect="Allow", actions=POD_IDENTITY_ACTIONS, resources=[arn]
+            )
+        ),
+        parent,
+    )
+
+
 def send_as(
     identity_arns: pulumi.Input[Sequence[pulumi.Input[str]]],
     actions: Sequence[str],

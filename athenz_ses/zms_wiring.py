@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from athenz_ses.names import content_hash
@@ -129,6 +130,9 @@ class ZmsWiringArgs:
     """IRSA: the ServiceAccount to create and run ZMS as."""
     role_arn: pulumi.Input[str] | None = None
     """IRSA: the role the ServiceAccount is annotated with."""
+    pod_identity: aws.eks.PodIdentityAssociation | None = None
+    """EKS Pod Identity: the ServiceAccount's association (instead of role_arn; no
+    annotation). The patch waits for it: EKS equips only pods created after it exists."""
     aws_region: str | None = None
     """Built-in notifier: AWS_REGION for the AWS SDK in ZMS (the SES Region; the SDK's
     region chain otherwise ends at us-east-1)."""
@@ -157,8 +161,11 @@ class ZmsWiring(pulumi.ComponentResource):
     def __init__(self, name: str, args: ZmsWiringArgs, opts: pulumi.ResourceOptions | None = None):
         jar = args.plugin_jar.read_bytes() if args.plugin_jar else None
         problems = limit_problems(args.name_prefix, len(jar) if jar is not None else None)
-        if args.service_account and args.role_arn is None:
-            problems.append("service_account needs role_arn (the IRSA role it is annotated with)")
+        if args.service_account and (args.role_arn is None) == (args.pod_identity is None):
+            problems.append(
+                "service_account needs either role_arn (IRSA: the role it is annotated with) "
+                "or pod_identity (its EKS Pod Identity association)"
+            )
         taken = sorted(set(PATCH_ENV) & set(args.base_env))
         if taken:
             problems.append(f"base_env sets {taken}: the patch would take them over")
@@ -178,9 +185,17 @@ class ZmsWiring(pulumi.ComponentResource):
 
         self.service_account_name = args.service_account
         if args.service_account:
-            assert args.role_arn is not None  # checked above
             account_meta = meta(args.service_account)
-            account_meta["annotations"] = {ROLE_ARN_ANNOTATION: args.role_arn}
+            if args.role_arn is not None:
+                account_meta["annotations"] = {ROLE_ARN_ANNOTATION: args.role_arn}
+                fingerprint.update(role_arn=args.role_arn)
+            else:
+                assert args.pod_identity is not None  # checked above
+                mounted.append(args.pod_identity)
+                fingerprint.update(
+                    pod_identity_role=args.pod_identity.role_arn,
+                    pod_identity_target=args.pod_identity.target_role_arn.apply(lambda arn: arn or ""),
+                )
             mounted.append(
                 k8s.core.v1.ServiceAccount(
                     f"{name}-service-account",
@@ -192,7 +207,7 @@ class ZmsWiring(pulumi.ComponentResource):
             # and an alias nobody owns would bring the name back after destroy
             # (kubernetes/kubernetes#72519), pointing ZMS at a deleted ServiceAccount.
             pod.update(service_account_name=args.service_account, service_account=args.service_account)
-            fingerprint.update(service_account=args.service_account, role_arn=args.role_arn)
+            fingerprint.update(service_account=args.service_account)
         if args.aws_region:
             env.append({"name": "AWS_REGION", "value": args.aws_region})
             fingerprint.update(region=args.aws_region)

@@ -66,6 +66,7 @@ def component_args(settings: Settings, provider: aws.Provider | None) -> AthenzS
         zms_container=settings.zms_container,
         notifier=settings.notifier,
         credentials=settings.credentials,
+        eks_cluster_name=settings.eks_cluster_name,
         oidc_issuer_url=settings.oidc_issuer_url,
         create_oidc_provider=settings.create_oidc_provider_setting,
         service_account_name=settings.service_account_name,

@@ -34,6 +34,7 @@ from athenz_ses.notifications import (
     FEDERATED_ROLE,
     IRSA,
     PLUGIN,
+    POD_IDENTITY,
     SENDING_AUTHORIZATION,
     SMTP,
 )
@@ -76,7 +77,7 @@ RETIRED: dict[str, str] = {
 # Config keys whose value may be a Pulumi secret: they only reach provider settings, which
 # the program passes on as secrets. Every other value names resources, lands in ARNs or
 # in the ZMS pod spec, where Pulumi cannot hide it, so a secret there is refused.
-SECRET_CAPABLE = frozenset({f"{PROJECT}:sesRoleArn", f"{PROJECT}:sesProfile", "aws:profile"})
+SECRET_CAPABLE = frozenset({f"{PROJECT}:sesRoleArn", f"{PROJECT}:sesProfile", "aws:profile", "kubernetes:context"})
 SECRET_SHOWN = "[secret]"
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -207,6 +208,8 @@ class Settings:
     plugin_jar: Path | None
     plugin_factory_class: str | None
     email_domain_to: str | None
+    eks_cluster_name: str | None = None
+    """The EKS cluster of ZMS (credentials=pod-identity)."""
     sender_service_accounts: tuple[tuple[str, str], ...] = ()
     """Other workloads that send as the sender identity: (namespace, name), IRSA each."""
     smoke_test: bool = False
@@ -247,9 +250,14 @@ class Settings:
         return self.credentials == IRSA
 
     @property
+    def pod_identity(self) -> bool:
+        """ZMS and the delegated senders get their roles through EKS Pod Identity."""
+        return self.credentials == POD_IDENTITY
+
+    @property
     def irsa_roles(self) -> bool:
         """Does the stack create any IRSA role (ZMS's or a delegated sender's)?"""
-        return self.zms_uses_irsa or bool(self.sender_service_accounts)
+        return not self.pod_identity and (self.zms_uses_irsa or bool(self.sender_service_accounts))
 
     @property
     def role_in_ses_account(self) -> bool:
@@ -300,6 +308,13 @@ class Settings:
             how = (
                 f"ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount "
                 f"{self.namespace}/{self.service_account_name} through IRSA (role in account {self.role_account_id})"
+            )
+        elif self.pod_identity:
+            chain = f", chained into a target role in account {self.ses_account_id}" if self.cross_account else ""
+            how = (
+                f"ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount "
+                f"{self.namespace}/{self.service_account_name} through EKS Pod Identity on cluster "
+                f"{self.eks_cluster_name} (role in account {self.cluster_account_id}{chain})"
             )
         else:
             how = (
@@ -369,14 +384,18 @@ class Settings:
         unused = []
         if "createOidcProvider" in self.configured and not self.irsa_roles:
             unused.append(("createOidcProvider", "here: the stack builds no IRSA role"))
-        if "serviceAccountName" in self.configured and self.credentials != IRSA:
+        if "eksClusterName" in self.configured and not self.pod_identity:
+            unused.append(("eksClusterName", f"with credentials={self.credentials}: it names the Pod Identity cluster"))
+        if "serviceAccountName" in self.configured and self.credentials not in (IRSA, POD_IDENTITY):
             unused.append(
                 (
                     "serviceAccountName",
                     f"with credentials={self.credentials}: ZMS runs with no ServiceAccount of the stack",
                 )
             )
-        if "crossAccountMode" in self.configured and not (self.cross_account and self.irsa_roles):
+        if "crossAccountMode" in self.configured and not (
+            self.cross_account and (self.irsa_roles or self.pod_identity)
+        ):
             unused.append(("crossAccountMode", "here: it places IRSA roles when SES is in another account"))
         return unused
 
@@ -393,6 +412,8 @@ def read_stack_config() -> Mapping[str, str | None]:
     }
     raw["aws:region"] = aws.get("region")
     raw["aws:profile"] = aws.get("profile")
+    # Only to refuse EKS Pod Identity on a stack that says it runs on kind.
+    raw["kubernetes:context"] = pulumi.Config("kubernetes").get("context")
     return raw
 
 
@@ -451,8 +472,19 @@ def _load_settings(
     ses_account = check(_account_id, "sesAccountId", get("sesAccountId"))
 
     issuer = check(_issuer, get("oidcIssuerUrl"))
+    cluster_name = check(
+        _optional_match,
+        "eksClusterName",
+        get("eksClusterName"),
+        patterns.EKS_CLUSTER_NAME,
+        "an EKS cluster name (letters, digits, '-' and '_', at most 100)",
+    )
     notifier = check(_choice, "notifier", get("notifier"), (BUILTIN, PLUGIN))
-    credentials = check(_credentials, get("credentials"), notifier, issuer) if ok(notifier, issuer) else BAD
+    credentials = (
+        check(_credentials, get("credentials"), notifier, issuer, cluster_name, raw.get("kubernetes:context"))
+        if ok(notifier, issuer, cluster_name)
+        else BAD
+    )
     mode = check(_choice, "crossAccountMode", get("crossAccountMode"), (FEDERATED_ROLE, SENDING_AUTHORIZATION))
     create_oidc = get("createOidcProvider")
     create_oidc_setting = None if create_oidc is None else check(_bool, "createOidcProvider", create_oidc)
@@ -487,8 +519,14 @@ def _load_settings(
     service_account = check(
         _dns_subdomain, "serviceAccountName", stack_prefix(stack) if configured_account is None else configured_account
     )
-    zms = (namespace, service_account) if credentials == IRSA and ok(namespace, service_account) else None
-    senders = check(_sender_service_accounts, get("senderServiceAccounts"), issuer, zms) if ok(issuer) else BAD
+    zms = (
+        (namespace, service_account) if credentials in (IRSA, POD_IDENTITY) and ok(namespace, service_account) else None
+    )
+    senders = (
+        check(_sender_service_accounts, get("senderServiceAccounts"), issuer, zms, credentials == POD_IDENTITY)
+        if ok(issuer, credentials)
+        else BAD
+    )
 
     role_arn = check(
         _optional_match,
@@ -590,6 +628,7 @@ def _load_settings(
         plugin_jar_smtp_hosts=hosts,
         plugin_jar_senders=addresses,
         email_domain_to=domain_to,
+        eks_cluster_name=cluster_name,
         smoke_test=flags["smokeTest"],
         retain_identities=flags["retainIdentities"],
         secrets=dict(secrets),
@@ -640,12 +679,18 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
             f"a role (or {PROJECT}:sesProfile) that reaches SES account {bound.ses_account_id} "
             f"from the cluster account {cluster}",
         )
-    if bound.cross_account and bound.credentials == IRSA and bound.cross_account_mode == SENDING_AUTHORIZATION:
+    if (
+        bound.cross_account
+        and bound.credentials in (IRSA, POD_IDENTITY)
+        and bound.cross_account_mode == SENDING_AUTHORIZATION
+    ):
+        where = "live in" if bound.credentials == IRSA else "chain into a target role of"
         raise ConfigError(
             "crossAccountMode",
             bound.cross_account_mode,
-            f"{FEDERATED_ROLE} with notifier={BUILTIN} and credentials={IRSA}: the built-in notifier cannot name "
-            "a source identity ARN, so its role must live in the SES account (or use credentials=access-key)",
+            f"{FEDERATED_ROLE} with notifier={BUILTIN} and credentials={bound.credentials}: the built-in notifier "
+            f"cannot name a source identity ARN, so its role must {where} the SES account "
+            "(or use credentials=access-key)",
         )
     return bound
 
@@ -764,9 +809,12 @@ def _unknown_key_hint(name: str) -> str:
     return f"a key this project knows (README.md, Configuration){suggestion}"
 
 
-def _credentials(value: str | None, notifier: str, issuer: str | None) -> str:
+def _credentials(
+    value: str | None, notifier: str, issuer: str | None, cluster_name: str | None, context: str | None
+) -> str:
     """How ZMS authenticates: the plugin only speaks SMTP; the built-in notifier takes
-    IRSA (default with an issuer) or a static access key (default without, e.g. kind)."""
+    IRSA (default with an issuer), EKS Pod Identity (default with an EKS cluster name) or
+    a static access key (default without either, e.g. kind)."""
     if notifier == PLUGIN:
         if value not in (None, SMTP):
             raise ConfigError(
@@ -776,8 +824,22 @@ def _credentials(value: str | None, notifier: str, issuer: str | None) -> str:
             )
         return SMTP
     if value is None:
-        return IRSA if issuer else ACCESS_KEY
-    credentials = _choice("credentials", value, (IRSA, ACCESS_KEY))
+        return IRSA if issuer else POD_IDENTITY if cluster_name else ACCESS_KEY
+    credentials = _choice("credentials", value, (IRSA, POD_IDENTITY, ACCESS_KEY))
+    if credentials == POD_IDENTITY:
+        if context is not None and context.startswith("kind-"):
+            raise ConfigError(
+                "credentials",
+                value,
+                f"{IRSA} or {ACCESS_KEY}: kubernetes:context {context!r} is a kind cluster, and EKS Pod Identity "
+                "only exists on EKS (no kind, EKS Anywhere, Fargate or Windows nodes)",
+            )
+        if cluster_name is None:
+            raise ConfigError(
+                "eksClusterName",
+                None,
+                f"the EKS cluster ZMS runs on with credentials={POD_IDENTITY} (the association names it)",
+            )
     if credentials == IRSA and issuer is None:
         raise ConfigError(
             "oidcIssuerUrl",
@@ -789,7 +851,7 @@ def _credentials(value: str | None, notifier: str, issuer: str | None) -> str:
 
 
 def _sender_service_accounts(
-    value: str | None, issuer: str | None, zms: tuple[str, str] | None
+    value: str | None, issuer: str | None, zms: tuple[str, str] | None, pod_identity: bool = False
 ) -> tuple[tuple[str, str], ...]:
     key = "senderServiceAccounts"
     expected = 'a list of "namespace/name" ServiceAccounts of other workloads, such as ["mailer/reports"]'
@@ -805,9 +867,12 @@ def _sender_service_accounts(
     collisions = colliding_senders(parsed)
     if collisions:
         raise ConfigError(key, collisions[0], "ServiceAccounts whose roles get distinct names (these would share one)")
-    if found and issuer is None:
+    if found and issuer is None and not pod_identity:
         raise ConfigError(
-            "oidcIssuerUrl", None, f"the cluster's OIDC issuer with {PROJECT}:{key}: delegated senders get IRSA roles"
+            "oidcIssuerUrl",
+            None,
+            f"the cluster's OIDC issuer with {PROJECT}:{key}: delegated senders get IRSA roles "
+            f"(or EKS Pod Identity with credentials={POD_IDENTITY})",
         )
     return tuple(found)
 

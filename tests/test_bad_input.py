@@ -79,7 +79,7 @@ CASES = {
         "kind-access-key",
         {"athenz-ses:credentials": "password"},
         "credentials",
-        "irsa, access-key",
+        "irsa, pod-identity, access-key",
     ),
     "plugin with other credentials": (
         "kind-smtp",

@@ -144,6 +144,7 @@ VALID = {
     "aws:profile": "cluster-admin",
     "clusterAccountId": CLUSTER,
     "oidcIssuerUrl": ISSUER,
+    "eksClusterName": "prod-cluster",
     "createOidcProvider": "false",
     "credentials": "smtp",
     "sesAccountId": SES,
@@ -179,6 +180,7 @@ NAME_CHARS = {
     "zmsDeployment": r"[a-z0-9.-]",
     "sesProfile": r"[A-Za-z0-9._+=@-]",
     "aws:profile": r"[A-Za-z0-9._+=@-]",
+    "eksClusterName": r"[A-Za-z0-9_-]",
 }
 
 

@@ -264,7 +264,7 @@ def test_every_problem_is_reported_at_once(mocks):
         build(args)
     message = str(error.value)
     assert "email_domain_to: required with the built-in notifier" in message
-    assert "credentials 'smtp': expected one of irsa, access-key with notifier=builtin" in message
+    assert "credentials 'smtp': expected one of irsa, pod-identity, access-key with notifier=builtin" in message
     assert "sender_service_accounts: 'Bad/Name' is not namespace/name" in message
     assert "oidc_issuer_url: required" in message
     assert mocks.resources == []  # refused before anything is registered

@@ -194,7 +194,7 @@ def test_irsa_runs_zms_as_a_service_account_annotated_with_the_role(mocks):
 
 
 def test_a_service_account_without_a_role_is_refused(mocks):
-    with pytest.raises(ValueError, match="service_account needs role_arn"):
+    with pytest.raises(ValueError, match="service_account needs either role_arn"):
         build(service_account="zms-sa")
     assert mocks.of_type(SERVICE_ACCOUNT) == [] and mocks.of_type(PATCH) == []
 
