@@ -824,15 +824,18 @@ def _credentials(
             )
         return SMTP
     if value is None:
-        return IRSA if issuer else POD_IDENTITY if cluster_name else ACCESS_KEY
-    credentials = _choice("credentials", value, (IRSA, POD_IDENTITY, ACCESS_KEY))
+        credentials = IRSA if issuer else POD_IDENTITY if cluster_name else ACCESS_KEY
+    else:
+        credentials = _choice("credentials", value, (IRSA, POD_IDENTITY, ACCESS_KEY))
     if credentials == POD_IDENTITY:
         if context is not None and context.startswith("kind-"):
+            # The key that chose Pod Identity: credentials, or eksClusterName by default.
             raise ConfigError(
-                "credentials",
-                value,
-                f"{IRSA} or {ACCESS_KEY}: kubernetes:context {context!r} is a kind cluster, and EKS Pod Identity "
-                "only exists on EKS (no kind, EKS Anywhere, Fargate or Windows nodes)",
+                "credentials" if value else "eksClusterName",
+                value or cluster_name,
+                f"no EKS Pod Identity here: kubernetes:context {context!r} is a kind cluster, and Pod Identity "
+                f"only exists on EKS (not on kind, EKS Anywhere, Fargate or Windows nodes); use "
+                f"credentials={ACCESS_KEY} on kind",
             )
         if cluster_name is None:
             raise ConfigError(

@@ -98,6 +98,32 @@ def scenario_configs(jar: Path) -> dict[str, dict[str, str]]:
             senderEmail="zms@example.com",
             senderServiceAccounts=["mailer/reports", "billing/invoices"],
         ),
+        # EKS Pod Identity, SES in the cluster account: ZMS's role and one delegated
+        # sender's, each trusted by EKS for its own ServiceAccount of this cluster only.
+        "same-account-pod-identity": cfg(
+            aws_region="eu-west-1",
+            clusterAccountId=CLUSTER,
+            eksClusterName="prod",
+            emailDomainTo="example.com",
+            senderEmail="zms@example.com",
+            recipientEmails=["alice@example.com"],
+            senderServiceAccounts=["mailer/reports"],
+        ),
+        # EKS Pod Identity, SES in another account: the association roles stay in the
+        # cluster account and chain into target roles of the SES account; no OIDC
+        # provider, no identity policy, in the sandbox.
+        "cross-pod-identity": cfg(
+            aws_region="eu-west-1",
+            clusterAccountId=CLUSTER,
+            credentials="pod-identity",
+            eksClusterName="prod",
+            sesAccountId=SES,
+            sesRoleArn=SES_ROLE,
+            emailDomainTo="example.com",
+            senderEmail="zms@example.com",
+            recipientEmails=["alice@example.com"],
+            senderServiceAccounts=["mailer/reports"],
+        ),
         # kind, one account: built-in notifier with an IAM user's access key.
         "kind-access-key": cfg(
             aws_region="ap-northeast-1",
@@ -115,7 +141,15 @@ def scenario_configs(jar: Path) -> dict[str, dict[str, str]]:
     }
 
 
-SCENARIOS = ("same-account-irsa", "cross-federated-irsa", "cross-sending-authorization", "kind-access-key", "kind-smtp")
+SCENARIOS = (
+    "same-account-irsa",
+    "cross-federated-irsa",
+    "cross-sending-authorization",
+    "same-account-pod-identity",
+    "cross-pod-identity",
+    "kind-access-key",
+    "kind-smtp",
+)
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ OTHER_SES_ACTIONS = ("ses:SendBulkEmail", "ses:SendTemplatedEmail", "ses:DeleteE
 ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
 USER, USER_POLICY = "aws:iam/user:User", "aws:iam/userPolicy:UserPolicy"
 IDENTITY_POLICY = "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy"
+ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 SA = "kubernetes:core/v1:ServiceAccount"
 PROVIDER = re.compile(r"arn:aws:iam::(?P<account>\d{12}):oidc-provider/(?P<host>.+)")
 
@@ -180,6 +181,9 @@ def test_each_role_is_assumed_by_its_own_service_account_only(every_plan, name):
     for sa in plan.of_type(SA):
         meta = sa.inputs["metadata"]
         namespace, account_name = meta["namespace"], meta["name"]
+        if "annotations" not in meta:  # EKS Pod Identity: see the next test
+            assert association_of(plan, namespace, account_name) is not None, meta
+            continue
         role, _ = role_and_policies(plan, meta["annotations"]["eks.amazonaws.com/role-arn"])
         trust = document(role, "assumeRolePolicy")
         (statement,) = trust["Statement"]
@@ -210,8 +214,152 @@ def test_each_role_is_assumed_by_its_own_service_account_only(every_plan, name):
         ]
         allowed.add(f"{label}: itself")
     if not requests:
-        assert plan.of_type(ROLE) == []  # no ServiceAccount, no role
+        assert plan.of_type(ROLE) == [] or plan.of_type(ASSOCIATION)  # no ServiceAccount, no IRSA role
         return
+    results = run(requests)
+    for request in requests:
+        if request.name in allowed:
+            assert_decision(results[request.name], ALLOWED)
+        else:
+            assert not results[request.name].allowed, results[request.name].explain()
+
+
+def association_of(plan: Plan, namespace: str, name: str) -> PlannedResource | None:
+    found = [
+        a for a in plan.of_type(ASSOCIATION) if (a.inputs["namespace"], a.inputs["serviceAccount"]) == (namespace, name)
+    ]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def pod_tags(cluster_arn: str, namespace: str, name: str) -> dict[str, str]:
+    """The session tags EKS Pod Identity sets when it assumes a role for a pod (AWS EKS
+    user guide, "Enable or disable session tags")."""
+    return {
+        "aws:RequestTag/eks-cluster-arn": cluster_arn,
+        "aws:RequestTag/kubernetes-namespace": namespace,
+        "aws:RequestTag/kubernetes-service-account": name,
+    }
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_each_pod_identity_role_is_assumed_for_its_own_service_account_only(every_plan, name):
+    """EKS assumes the association role (pods.eks.amazonaws.com) with the pod's session
+    tags; across accounts it then chains, as the association role, into the target role.
+    Either step admits this cluster's ServiceAccount only, and nobody else chains in."""
+    plan = every_plan[name]
+    associations = plan.of_type(ASSOCIATION)
+    if not associations:
+        return
+    cluster = "arn:aws:eks:eu-west-1:111111111111:cluster/prod"  # the plan's getCluster answer
+    other_cluster = cluster.rsplit("/", 1)[0] + "/staging"
+    requests, allowed = [], set()
+    for association in associations:
+        namespace, account_name = association.inputs["namespace"], association.inputs["serviceAccount"]
+        assert association.inputs["clusterName"] == "prod" and association.inputs.get("disableSessionTags") is False
+        role, role_policies = role_and_policies(plan, association.inputs["roleArn"])
+        trust = document(role, "assumeRolePolicy")
+        label = f"{namespace}/{account_name}"
+        tags = pod_tags(cluster, namespace, account_name)
+        for action in ("sts:AssumeRole", "sts:TagSession"):
+            cases = {
+                f"{label}: EKS {action} for itself": tags,
+                f"{label}: EKS {action} for another ServiceAccount": {
+                    **tags,
+                    "aws:RequestTag/kubernetes-service-account": "default",
+                },
+                f"{label}: EKS {action} for its name in another namespace": {
+                    **tags,
+                    "aws:RequestTag/kubernetes-namespace": "kube-system",
+                },
+                f"{label}: EKS {action} for another cluster": {**tags, "aws:RequestTag/eks-cluster-arn": other_cluster},
+                f"{label}: EKS {action} without session tags": {},
+            }
+            for case, context in cases.items():
+                requests.append(
+                    AccessRequest(
+                        case,
+                        "pods.eks.amazonaws.com",
+                        action,
+                        role.outputs["arn"],
+                        account_of(role.outputs["arn"]),
+                        resource_policy=trust,
+                        context=context,
+                    )
+                )
+            allowed.add(f"{label}: EKS {action} for itself")
+        target_arn = association.inputs.get("targetRoleArn")
+        if not target_arn:
+            continue
+        target, _ = role_and_policies(plan, target_arn)
+        target_trust = document(target, "assumeRolePolicy")
+        assert account_of(target_arn) != account_of(role.outputs["arn"])
+        cluster_account = account_of(role.outputs["arn"])
+        session = f"arn:aws:sts::{cluster_account}:assumed-role/{role.outputs['name']}/eks-session"
+        stranger = f"arn:aws:sts::{cluster_account}:assumed-role/stranger/eks-session"
+        # The evaluator does not derive aws:PrincipalArn; for a role session AWS sets it
+        # to the role's ARN (IAM user guide, global condition context keys).
+        as_role = {"aws:PrincipalArn": role.outputs["arn"]}
+        as_stranger = {"aws:PrincipalArn": f"arn:aws:iam::{cluster_account}:role/stranger"}
+        for action in ("sts:AssumeRole", "sts:TagSession"):
+            chain = {
+                f"{label}: chains {action} into its target role": (session, role_policies, {**tags, **as_role}),
+                f"{label}: chains {action} for another ServiceAccount": (
+                    session,
+                    role_policies,
+                    {**tags, **as_role, "aws:RequestTag/kubernetes-service-account": "default"},
+                ),
+                f"{label}: chains {action} for another cluster": (
+                    session,
+                    role_policies,
+                    {**tags, **as_role, "aws:RequestTag/eks-cluster-arn": other_cluster},
+                ),
+                f"{label}: another role of the cluster account {action} with the same grant": (
+                    stranger,
+                    role_policies,
+                    {**tags, **as_stranger},
+                ),
+                f"{label}: the association role {action} without its chain grant": (session, [], {**tags, **as_role}),
+            }
+            for case, (principal, policies, context) in chain.items():
+                requests.append(
+                    AccessRequest(
+                        case,
+                        principal,
+                        action,
+                        target_arn,
+                        account_of(target_arn),
+                        identity_policies=policies,
+                        resource_policy=target_trust,
+                        context=context,
+                    )
+                )
+            allowed.add(f"{label}: chains {action} into its target role")
+            # EKS itself cannot skip the association role.
+            requests.append(
+                AccessRequest(
+                    f"{label}: EKS {action} straight into the target role",
+                    "pods.eks.amazonaws.com",
+                    action,
+                    target_arn,
+                    account_of(target_arn),
+                    resource_policy=target_trust,
+                    context=tags,
+                )
+            )
+        # The association role may do nothing but chain: it cannot send itself.
+        sender = plan.outputs["senderIdentityArn"]
+        requests.append(
+            AccessRequest(
+                f"{label}: the association role sends",
+                session,
+                "ses:SendEmail",
+                sender,
+                account_of(sender),
+                identity_policies=role_policies,
+                context=as_role,
+            )
+        )
     results = run(requests)
     for request in requests:
         if request.name in allowed:
@@ -232,3 +380,6 @@ def test_the_proof_covers_every_path(every_plan):
         for grant in (p.outputs.get("senderServiceAccounts") or {}).values()
     }
     assert modes == {True, False}
+    # EKS Pod Identity in one account, and across accounts through a target role.
+    targets = {bool(a.inputs.get("targetRoleArn")) for p in every_plan.values() for a in p.of_type(ASSOCIATION)}
+    assert targets == {True, False}

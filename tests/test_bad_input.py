@@ -57,6 +57,36 @@ CASES = {
     "not a boolean": ("kind-smtp", {"athenz-ses:sandbox": "yes"}, "sandbox", "true or false"),
     "missing jar": ("kind-smtp", {"athenz-ses:pluginJar": "plugin/target/missing.jar"}, "pluginJar", "no such file"),
     "missing sender": ("kind-smtp", {"athenz-ses:senderEmail": None}, "senderEmail", "email address"),
+    "pod identity without a cluster": (
+        "same-account-pod-identity",
+        {"athenz-ses:eksClusterName": None, "athenz-ses:credentials": "pod-identity"},
+        "eksClusterName",
+        "the EKS cluster ZMS runs on",
+    ),
+    "pod identity by default on kind": (
+        "same-account-pod-identity",
+        {"kubernetes:context": "kind-athenz"},
+        "eksClusterName",
+        "only exists on EKS",
+    ),
+    "pod identity on kind": (
+        "cross-pod-identity",
+        {"kubernetes:context": "kind-athenz"},
+        "credentials",
+        "only exists on EKS",
+    ),
+    "cluster name not an EKS name": (
+        "same-account-pod-identity",
+        {"athenz-ses:eksClusterName": "-prod"},
+        "eksClusterName",
+        "EKS cluster name",
+    ),
+    "pod identity with sending authorization": (
+        "cross-pod-identity",
+        {"athenz-ses:crossAccountMode": "sending-authorization"},
+        "crossAccountMode",
+        "chain into a target role of the SES account",
+    ),
     "builtin IRSA with sending authorization": (
         "cross-federated-irsa",
         {"athenz-ses:crossAccountMode": "sending-authorization"},

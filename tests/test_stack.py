@@ -93,6 +93,7 @@ ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
 USER, USER_POLICY = "aws:iam/user:User", "aws:iam/userPolicy:UserPolicy"
 IDENTITY_POLICY = "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy"
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 SA = "kubernetes:core/v1:ServiceAccount"
 
 
@@ -302,6 +303,8 @@ def test_each_service_account_is_annotated_with_its_own_role_and_matches_its_tru
     for plan in plans.values():
         for sa in plan.of_type(SA):
             meta = sa.inputs["metadata"]
+            if plan.of_type(ASSOCIATION):
+                continue  # EKS Pod Identity: the next test
             role_arn = meta["annotations"]["eks.amazonaws.com/role-arn"]
             (role,) = [r for r in plan.of_type(ROLE) if r.outputs["arn"] == role_arn]
             sub = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"][
@@ -313,6 +316,34 @@ def test_each_service_account_is_annotated_with_its_own_role_and_matches_its_tru
     assert plans["same-account-irsa"].outputs["serviceAccount"] == f"athenz/{zms_sa('same-account-irsa')}"
     for name in ("kind-access-key", "kind-smtp"):
         assert plans[name].of_type(SA) == []
+
+
+def test_pod_identity_service_accounts_have_no_annotation_and_one_association_each(plans):
+    """No IRSA annotation (it would put web-identity credentials ahead of Pod Identity's in
+    the SDK's chain); an association per ServiceAccount, to the role its tags trust; ZMS's
+    pods wait for ZMS's association (EKS equips only pods created after it); no OIDC provider."""
+    for name in ("same-account-pod-identity", "cross-pod-identity"):
+        plan = plans[name]
+        accounts = {(sa.inputs["metadata"]["namespace"], sa.inputs["metadata"]["name"]) for sa in plan.of_type(SA)}
+        assert accounts == {("athenz", zms_sa(name)), ("mailer", "reports")}
+        assert all("annotations" not in sa.inputs["metadata"] for sa in plan.of_type(SA))
+        associations = {(a.inputs["namespace"], a.inputs["serviceAccount"]): a for a in plan.of_type(ASSOCIATION)}
+        assert set(associations) == accounts
+        for (namespace, account), association in associations.items():
+            (role,) = [r for r in plan.of_type(ROLE) if r.outputs["arn"] == association.inputs["roleArn"]]
+            assert role.location.account == "111111111111"  # EKS passes it in the cluster account
+            tags = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+            assert (tags["aws:RequestTag/kubernetes-namespace"], tags["aws:RequestTag/kubernetes-service-account"]) == (
+                namespace,
+                account,
+            )
+            target = association.inputs.get("targetRoleArn")
+            assert (target is not None) == (name == "cross-pod-identity")
+        assert associations[("athenz", zms_sa(name))].urn in plan.one(PATCH).dependencies
+        assert plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+        assert plan.outputs["serviceAccount"] == f"athenz/{zms_sa(name)}"
+        _, pod, _ = patch_parts(plan)
+        assert pod["serviceAccountName"] == pod["serviceAccount"] == zms_sa(name)
 
 
 def patch_parts(plan):

@@ -54,9 +54,46 @@ def test_kubernetes_objects_match_the_strict_schema(every_plan, name):
         kubernetes_validate.validate(reveal(r.inputs), KUBERNETES_VERSION, strict=True)
 
 
+POD_TAGS = {
+    "aws:RequestTag/eks-cluster-arn",
+    "aws:RequestTag/kubernetes-namespace",
+    "aws:RequestTag/kubernetes-service-account",
+}
+CLUSTER_ARN = re.compile(r"arn:aws:eks:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]+")
+ROLE_ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}):role/[A-Za-z0-9+=,.@_-]+")
+
+
+def _pod_identity_problem(name: str, statement: dict, account: str) -> str | None:
+    """EKS Pod Identity: pods.eks.amazonaws.com, or (a target role) one role of another
+    account, may AssumeRole and TagSession only with the three session tags of one
+    cluster, namespace and ServiceAccount."""
+    principal = statement.get("Principal", {})
+    if statement.get("Effect") != "Allow" or sorted(statement.get("Action", [])) != [
+        "sts:AssumeRole",
+        "sts:TagSession",
+    ]:
+        return f"{name}: expected Allow sts:AssumeRole and sts:TagSession"
+    condition = statement.get("Condition", {})
+    tags = condition.get("StringEquals", {})
+    if set(tags) != POD_TAGS or not all(isinstance(v, str) for v in tags.values()):
+        return f"{name}: expected one value of each Pod Identity session tag, got {tags}"
+    if not CLUSTER_ARN.fullmatch(tags["aws:RequestTag/eks-cluster-arn"]):
+        return f"{name}: eks-cluster-arn is not a cluster ARN"
+    if principal == {"Service": "pods.eks.amazonaws.com"}:
+        return None if set(condition) == {"StringEquals"} else f"{name}: unexpected conditions {condition}"
+    root = re.fullmatch(r"arn:aws:iam::(\d{12}):root", str(principal.get("AWS")))
+    chained = ROLE_ARN.fullmatch(str(condition.get("ArnEquals", {}).get("aws:PrincipalARN")))
+    if set(principal) != {"AWS"} or root is None or set(condition) != {"StringEquals", "ArnEquals"}:
+        return f"{name}: expected pods.eks.amazonaws.com, or an account root with aws:PrincipalARN, got {principal}"
+    if chained is None or chained["account"] != root[1] or root[1] == account:
+        return f"{name}: a target role admits one role of the cluster account only, got {condition}"
+    return None
+
+
 def _trust_problems(plan: Plan) -> list[str]:
     """Each role's trust policy: one Allow statement, AssumeRoleWithWebIdentity from the
-    cluster's OIDC provider in the role's own account, StringEquals on :sub and :aud only."""
+    cluster's OIDC provider in the role's own account, StringEquals on :sub and :aud only;
+    or EKS Pod Identity's (see _pod_identity_problem)."""
     problems = []
     for role in plan.of_type("aws:iam/role:Role"):
         document = policy_documents(role)["assumeRolePolicy"]
@@ -65,6 +102,10 @@ def _trust_problems(plan: Plan) -> list[str]:
             problems.append(f"{role.name}: expected Version 2012-10-17 and one statement")
             continue
         statement = statements[0]
+        if "Federated" not in statement.get("Principal", {}):
+            problem = _pod_identity_problem(role.name, statement, role.location.account)
+            problems += [problem] if problem else []
+            continue
         provider = OIDC_PROVIDER.fullmatch(str(statement.get("Principal", {}).get("Federated")))
         if set(statement) - {"Sid"} != {"Effect", "Action", "Principal", "Condition"} or set(
             statement["Principal"]
@@ -106,6 +147,25 @@ def test_the_trust_checks_see_a_weakened_trust_policy(plans):
     weakened = Plan(stack=plan.stack, config=plan.config, resources=[weakened_role])
     assert _trust_problems(Plan(stack=plan.stack, config=plan.config, resources=[role])) == []
     assert len(_trust_problems(weakened)) == 1
+
+
+@pytest.mark.parametrize(
+    ("role_name", "weaken"),
+    [
+        ("zms-pod-identity-role", lambda st: st["Condition"]["StringEquals"].pop("aws:RequestTag/eks-cluster-arn")),
+        ("zms-pod-identity-role", lambda st: st.update(Action="sts:AssumeRole")),  # no TagSession: tags refused
+        ("zms-pod-identity-ses", lambda st: st["Condition"].pop("ArnEquals")),
+        ("zms-pod-identity-ses", lambda st: st.update(Principal={"AWS": "arn:aws:iam::222222222222:root"})),
+    ],
+)
+def test_the_trust_checks_see_a_weakened_pod_identity_trust(plans, role_name, weaken):
+    plan = plans["cross-pod-identity"]
+    (role,) = [r for r in plan.of_type("aws:iam/role:Role") if r.name == role_name]
+    document = policy_documents(role)["assumeRolePolicy"]
+    weaken(document["Statement"][0])
+    weakened_role = dataclasses.replace(role, inputs={**role.inputs, "assumeRolePolicy": json.dumps(document)})
+    assert _trust_problems(Plan(stack=plan.stack, config=plan.config, resources=[role])) == []
+    assert len(_trust_problems(Plan(stack=plan.stack, config=plan.config, resources=[weakened_role]))) == 1
 
 
 def test_parliament_and_kubernetes_validate_find_real_faults():

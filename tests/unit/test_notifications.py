@@ -128,6 +128,55 @@ def test_builtin_access_key_gives_zms_a_users_key_in_a_secret_and_no_role(mocks)
     assert patch_env(mocks) == {"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "JDK_JAVA_OPTIONS"}
 
 
+ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+CLUSTER_LOOKUP = "aws:eks/getCluster:getCluster"
+
+
+def test_builtin_pod_identity_gives_zms_a_role_an_association_and_a_plain_service_account(mocks):
+    out = build(base(credentials="pod-identity", eks_cluster_name=pulumi.Output.from_input("prod")))
+    # No OIDC provider (not even looked up), no user, no annotation.
+    assert mocks.types() == {IDENTITY, ROLE, ROLE_POLICY, ASSOCIATION, SERVICE_ACCOUNT, PATCH}
+    assert mocks.calls_of(OIDC_LOOKUP) == [] and mocks.calls_of(CLUSTER_LOOKUP) == [{"name": "prod"}]
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname('zms-pod-identity-role')}"
+    assert out["zms_principal_arn"] == out["role_arn"] == role_arn
+    assert out["service_account"] == "athenz/athenz-ses-unit"
+    assert "annotations" not in mocks.one(SERVICE_ACCOUNT).inputs["metadata"]
+    association = mocks.one(ASSOCIATION).inputs
+    assert (association["clusterName"], association["namespace"], association["serviceAccount"]) == (
+        "prod",
+        "athenz",
+        "athenz-ses-unit",
+    )
+    tags = statement(mocks.one(ROLE).inputs["assumeRolePolicy"])["Condition"]["StringEquals"]
+    assert tags["aws:RequestTag/eks-cluster-arn"] == f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/prod"
+    send = statement(mocks.one(ROLE_POLICY).inputs["policy"])
+    assert sorted(as_list(send["Resource"])) == sorted([ses_arn("zms@example.com"), ses_arn("alice@example.com")])
+    assert patch_env(mocks) == {"AWS_REGION", "JDK_JAVA_OPTIONS"}  # no key: the SDK's chain finds Pod Identity
+
+
+def test_pod_identity_is_the_default_with_a_cluster_name_and_refused_without_one(mocks):
+    assert build(base(eks_cluster_name="prod"))["role_arn"] is not None
+    mocks.resources.clear()
+    with pytest.raises(ValueError, match="eks_cluster_name: required with credentials=pod-identity"):
+        build(base(credentials="pod-identity"))
+    with pytest.raises(ValueError, match="eks_cluster_name: only with credentials=pod-identity"):
+        build(base(credentials="access-key", eks_cluster_name="prod"))
+    with pytest.raises(ValueError, match="credentials pod-identity with sending-authorization"):
+        build(
+            base(eks_cluster_name="prod", cross_account_mode="sending-authorization"),
+            ses_provider=True,
+        )
+    assert mocks.of_type(ROLE) == []
+
+
+def test_delegated_senders_use_pod_identity_without_an_issuer_with_pod_identity(mocks):
+    out = build(base(eks_cluster_name="prod", sender_service_accounts=["mailer/reports"]))
+    associations = {(a.inputs["namespace"], a.inputs["serviceAccount"]) for a in mocks.of_type(ASSOCIATION)}
+    assert associations == {("athenz", "athenz-ses-unit"), ("mailer", "reports")}
+    assert set(out["sender_service_account_roles"]) == {"mailer/reports"}
+    assert mocks.calls_of(OIDC_LOOKUP) == []
+
+
 def test_builtin_defaults_to_access_key_without_an_issuer_and_to_irsa_with_one(mocks):
     assert build(base())["role_arn"] is None
     mocks.resources.clear()

@@ -67,6 +67,9 @@ class UnitMocks(pulumi.runtime.Mocks):
         if args.token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
             host = args.args["url"].removeprefix("https://")
             return {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}", "url": host, "id": host}
+        if args.token == "aws:eks/getCluster:getCluster":
+            name = args.args["name"]
+            return {"name": name, "id": name, "arn": f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{name}"}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT,
