@@ -95,6 +95,9 @@ def build(plan: Plan) -> SendGraph:
                     if principal in principals and arn in identities and _sends(statement):
                         graph.edge(principals[principal], "sending authorization (identity policy)", identities[arn])
 
+    for association in plan.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation"):
+        _pod_identity(graph, plan, association, principals, cluster)
+
     for patch in plan.of_type("kubernetes:apps/v1:DeploymentPatch"):
         _zms(graph, plan, patch, principals, cluster)
     _jobs(graph, plan, principals, cluster)
@@ -113,6 +116,42 @@ def _trust(graph: SendGraph, role: PlannedResource, role_key: str, cluster: str)
                 if subject.startswith(SUBJECT_PREFIX) and namespace and name:
                     account = graph.add(Node(f"sa:{namespace}/{name}", f"ServiceAccount {namespace}/{name}", cluster))
                     graph.edge(account, "assumes (IRSA)", role_key)
+
+
+def _trusted_tags(role: PlannedResource | None) -> list[dict]:
+    """The StringEquals blocks of a role's Allow statements that EKS Pod Identity matches."""
+    if role is None:
+        return []
+    return [
+        (statement.get("Condition") or {})
+        for statement in _statements(_document(role.inputs.get("assumeRolePolicy")))
+        if "sts:AssumeRole" in _as_list(statement.get("Action"))
+    ]
+
+
+def _pod_identity(
+    graph: SendGraph, plan: Plan, association: PlannedResource, principals: dict[str, str], cluster: str
+) -> None:
+    """An association's ServiceAccount gets its role when the role's trust names that
+    namespace and ServiceAccount; across accounts the role chains into the target role
+    when the target's trust admits it (aws:PrincipalARN)."""
+    inputs = reveal(association.inputs)
+    namespace, name = str(inputs.get("namespace")), str(inputs.get("serviceAccount"))
+    roles = {str(reveal(r.outputs.get("arn"))): r for r in plan.of_type("aws:iam/role:Role")}
+    role_arn, target_arn = str(inputs.get("roleArn")), inputs.get("targetRoleArn")
+    for condition in _trusted_tags(roles.get(role_arn)):
+        tags = condition.get("StringEquals", {})
+        if (tags.get("aws:RequestTag/kubernetes-namespace"), tags.get("aws:RequestTag/kubernetes-service-account")) != (
+            namespace,
+            name,
+        ) or role_arn not in principals:
+            continue
+        account = graph.add(Node(f"sa:{namespace}/{name}", f"ServiceAccount {namespace}/{name}", cluster))
+        graph.edge(account, f"assumes (EKS Pod Identity, cluster {inputs.get('clusterName')})", principals[role_arn])
+        if target_arn and str(target_arn) in principals:
+            for target_condition in _trusted_tags(roles.get(str(target_arn))):
+                if role_arn in _as_list(target_condition.get("ArnEquals", {}).get("aws:PrincipalARN")):
+                    graph.edge(principals[role_arn], "chains into (target role)", principals[str(target_arn)])
 
 
 def _zms(graph: SendGraph, plan: Plan, patch: PlannedResource, principals: dict[str, str], cluster: str) -> None:

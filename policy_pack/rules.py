@@ -164,6 +164,52 @@ def _check_oidc_conditions(where: str, issuer: str, conditions: Mapping[str, Any
     return found
 
 
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+POD_TAGS = (
+    "aws:RequestTag/eks-cluster-arn",
+    "aws:RequestTag/kubernetes-namespace",
+    "aws:RequestTag/kubernetes-service-account",
+)
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+")
+
+
+def pod_identity_trust_is_one_service_account(resource_type: str, props: Props) -> list[str]:
+    """A role that EKS Pod Identity assumes (principal pods.eks.amazonaws.com), or that a
+    Pod Identity role chains into (conditions on its session tags), pins the cluster, the
+    namespace and the ServiceAccount with StringEquals, one value each; a target role
+    trusts one role ARN (aws:PrincipalARN), not a whole account."""
+    if resource_type != ROLE:
+        return []
+    found = []
+    for field, document in policy_documents(resource_type, props):
+        for n, statement in enumerate(statements(document)):
+            principal = statement.get("Principal")
+            services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+            conditions = statement.get("Condition") or {}
+            tagged = any(key in POD_TAGS for keys in conditions.values() if isinstance(keys, Mapping) for key in keys)
+            if POD_IDENTITY_SERVICE not in services and not tagged:
+                continue
+            where = f"{field} statement {n}"
+            equals = conditions.get("StringEquals") or {}
+            for tag in POD_TAGS:
+                values = _as_list(equals.get(tag))
+                if len(values) != 1 or not isinstance(values[0], str) or "*" in values[0]:
+                    found.append(f"{where} must have StringEquals {tag} = one value, has {values!r}")
+            found += [
+                f"{where} constrains {key} with {operator}; only StringEquals pins it"
+                for operator, keys in conditions.items()
+                if operator != "StringEquals" and isinstance(keys, Mapping)
+                for key in keys
+                if key in POD_TAGS
+            ]
+            accounts = _as_list(principal.get("AWS")) if isinstance(principal, Mapping) else []
+            if accounts:
+                chained = _as_list((conditions.get("ArnEquals") or {}).get("aws:PrincipalARN"))
+                if len(chained) != 1 or not _ROLE_ARN.fullmatch(str(chained[0])):
+                    found.append(f"{where} must admit one role with ArnEquals aws:PrincipalARN, has {chained!r}")
+    return found
+
+
 def ses_send_only_on_identities(resource_type: str, props: Props) -> list[str]:
     """ses:SendEmail / ses:SendRawEmail are allowed only on SES identity ARNs."""
     found = []
@@ -220,6 +266,11 @@ RULES: dict[str, tuple[str, Rule]] = {
         "A role trusting an OIDC provider pins :sub to one service account and :aud to sts.amazonaws.com "
         "with StringEquals.",
         oidc_trust_is_one_service_account,
+    ),
+    "pod-identity-trust-one-service-account": (
+        "A role EKS Pod Identity assumes or chains into pins eks-cluster-arn, kubernetes-namespace and "
+        "kubernetes-service-account with StringEquals; a target role admits one role (aws:PrincipalARN).",
+        pod_identity_trust_is_one_service_account,
     ),
     "ses-send-only-on-identities": (
         "ses:SendEmail/SendRawEmail only name SES identity ARNs.",

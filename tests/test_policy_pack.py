@@ -185,6 +185,33 @@ DOCUMENT_MUTATIONS = {
         rules.oidc_trust_is_one_service_account,
         "one system:serviceaccount",
     ),
+    "pod identity for any ServiceAccount": (
+        rules.ROLE,
+        "assumeRolePolicy",
+        lambda s: s["Condition"]["StringEquals"].pop("aws:RequestTag/kubernetes-service-account"),
+        rules.pod_identity_trust_is_one_service_account,
+        "kubernetes-service-account = one value",
+    ),
+    "pod identity namespace widened with StringLike": (
+        rules.ROLE,
+        "assumeRolePolicy",
+        lambda s: s["Condition"].update(
+            StringLike={
+                "aws:RequestTag/kubernetes-namespace": s["Condition"]["StringEquals"].pop(
+                    "aws:RequestTag/kubernetes-namespace"
+                )
+            }
+        ),
+        rules.pod_identity_trust_is_one_service_account,
+        "with StringLike",
+    ),
+    "target role open to the whole cluster account": (
+        rules.ROLE,
+        "assumeRolePolicy",
+        lambda s: s["Condition"].pop("ArnEquals"),
+        rules.pod_identity_trust_is_one_service_account,
+        "aws:PrincipalARN",
+    ),
     "send on a configuration set": (
         ROLE_POLICY,
         "policy",
@@ -202,10 +229,17 @@ DOCUMENT_MUTATIONS = {
 }
 
 
+# The Pod Identity mutations edit the target role of ZMS (its trust has all three kinds).
+POD_IDENTITY_MUTATIONS = {m for m in DOCUMENT_MUTATIONS if "pod identity" in m or "target role" in m}
+
+
 @pytest.mark.parametrize("mutation", DOCUMENT_MUTATIONS)
 def test_a_weakened_policy_document_is_reported(plans, mutation):
     type_, field, edit, rule, expected = DOCUMENT_MUTATIONS[mutation]
-    resource = plans["cross-sending-authorization"].of_type(type_)[0]
+    if mutation in POD_IDENTITY_MUTATIONS:
+        resource = next(r for r in plans["cross-pod-identity"].of_type(type_) if r.name == "zms-pod-identity-ses")
+    else:
+        resource = plans["cross-sending-authorization"].of_type(type_)[0]
     assert rule(type_, policy_inputs(resource)) == []
     found = rule(type_, _edit_document(resource, field, edit))
     assert any(expected in message for message in found), found

@@ -100,3 +100,18 @@ def test_the_smoke_test_jobs_are_drawn_with_the_credentials_they_really_get(conf
     edges = {(a.split(" ")[0:2][0], label, b.split(" ")[0]) for a, label, b in labelled(build(plan))}
     assert ("smoke-test", "access key (Secret)", "IAM") in edges
     assert ("smoke-test", "runs as", "ServiceAccount") in edges
+
+
+def test_pod_identity_across_accounts_reaches_the_identity_through_the_target_role(plans):
+    graph = build(plans["cross-pod-identity"])
+    zms = reachable(graph, "zms")
+    assert "SES identity zms@example.com (eu-west-1)" in zms
+    edges = {(a.split(" ")[0] + " " + a.split(" ")[1], label) for a, label, _ in labelled(graph)}
+    assert ("ServiceAccount athenz/athenz-ses-cross-pod-identity", "assumes (EKS Pod Identity, cluster prod)") in edges
+    chains = [(a, b) for a, label, b in graph.edges if label == "chains into (target role)"]
+    assert len(chains) == 2  # ZMS's role and the delegated sender's
+    for a, b in chains:
+        assert (graph.nodes[a].group, graph.nodes[b].group) == ("account 111111111111", "account 222222222222")
+    # Only the target roles may send: the association roles hold nothing but the chain.
+    senders = {graph.nodes[a].group for a, label, _ in graph.edges if label.startswith("may send as")}
+    assert senders == {"account 222222222222"}
