@@ -329,6 +329,15 @@ class Settings:
         steps = [
             f"Amazon SES (account {self.ses_account_id}, {self.ses_region}) has mailed a verification "
             f"link to: {addresses}. Each must click it before ZMS can send.",
+            *(
+                [
+                    f"EKS Pod Identity needs the Pod Identity Agent on cluster {self.eks_cluster_name} "
+                    "(the eks-pod-identity-agent add-on; built into EKS Auto Mode): without it ZMS gets no "
+                    "credentials. Check with: kubectl get daemonset eks-pod-identity-agent -n kube-system"
+                ]
+                if self.pod_identity
+                else []
+            ),
             "ZMS restarts with the new settings (the patch waits for the rollout).",
             "Trigger a notification: add a member to a self-serve or review-enabled Athenz role; "
             "ZMS mails the approvers at once. ZMS writes its log to a file in the pod, not to kubectl logs.",

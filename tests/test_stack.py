@@ -684,6 +684,19 @@ def test_outputs_tell_what_was_made_and_what_to_do_next(plans):
     assert kind["senderServiceAccounts"] == {}
 
 
+def test_pod_identity_outputs_say_how_zms_sends_and_what_the_cluster_needs(plans):
+    out = plans["cross-pod-identity"].outputs
+    assert out["sendPath"] == (
+        "ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount "
+        "athenz/athenz-ses-cross-pod-identity through EKS Pod Identity on cluster prod "
+        f"(role in account {CLUSTER}, chained into a target role in account {SES}), "
+        f"as identity zms@example.com of account {SES} in eu-west-1"
+    )
+    assert out["roleArn"] == out["zmsPrincipalArn"] == role_arn_of(plans["cross-pod-identity"], "zms-pod-identity-ses")
+    assert "Pod Identity Agent on cluster prod" in out["nextSteps"]
+    assert "Pod Identity" not in plans["same-account-irsa"].outputs["nextSteps"]
+
+
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_the_stack_says_how_to_destroy_once_zms_is_gone(plans, name):
     """Destroying a patch whose Deployment is gone fails (the provider's relinquish apply
