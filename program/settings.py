@@ -393,6 +393,8 @@ class Settings:
         unused = []
         if "createOidcProvider" in self.configured and not self.irsa_roles:
             unused.append(("createOidcProvider", "here: the stack builds no IRSA role"))
+        if "oidcIssuerUrl" in self.configured and self.pod_identity:
+            unused.append(("oidcIssuerUrl", f"with credentials={POD_IDENTITY}: no role uses IRSA"))
         if "eksClusterName" in self.configured and not self.pod_identity:
             unused.append(("eksClusterName", f"with credentials={self.credentials}: it names the Pod Identity cluster"))
         if "serviceAccountName" in self.configured and self.credentials not in (IRSA, POD_IDENTITY):

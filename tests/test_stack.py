@@ -10,6 +10,7 @@ import pytest
 from conftest import (
     BUILTIN_CLASS,
     CLUSTER,
+    ISSUER,
     ISSUER_HOST,
     PLUGIN_CLASS,
     SCENARIOS,
@@ -621,6 +622,16 @@ def test_every_scenario_plans_without_a_warning(plans):
             "same-account-irsa",
             {"athenz-ses:crossAccountMode": "sending-authorization"},
             "crossAccountMode has no effect here",
+        ),
+        (
+            "same-account-irsa",
+            {"athenz-ses:eksClusterName": "prod"},
+            "eksClusterName has no effect with credentials=irsa",
+        ),
+        (
+            "same-account-pod-identity",
+            {"athenz-ses:oidcIssuerUrl": ISSUER, "athenz-ses:credentials": "pod-identity"},
+            "oidcIssuerUrl has no effect with credentials=pod-identity",
         ),
     ],
 )
