@@ -63,9 +63,15 @@ def build(**kwargs: Any) -> dict[str, Any]:
 
 
 def refusal(**kwargs: Any) -> str:
-    """The message of the ValueError the component raises for these args."""
-    with pytest.raises(ValueError) as raised:
+    """The message of the ValueError the component raises for these args (under the mock
+    engine, so that a registration made before the refusal would be recorded)."""
+
+    @pulumi.runtime.test
+    def run():
         BounceHandling("bounces", BounceHandlingArgs(**{"configuration_set_name": SET_NAME, **kwargs}))
+
+    with pytest.raises(ValueError) as raised:
+        run()
     return str(raised.value)
 
 
