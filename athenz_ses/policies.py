@@ -171,3 +171,40 @@ def send_as(
         )
 
     return _document(pulumi.Output.all(identity_arns, principal_arns).apply(statement), parent)
+
+
+# SES event publishing to SNS: the topic's access policy (SES developer guide, "Set up an
+# Amazon SNS event destination for event publishing").
+SES_SERVICE = "ses.amazonaws.com"
+SNS_PUBLISH = "SNS:Publish"
+SOURCE_ACCOUNT = "AWS:SourceAccount"
+SOURCE_ARN = "AWS:SourceArn"
+
+
+def ses_events_topic_policy(
+    topic_arn: pulumi.Input[str], configuration_set_arn: pulumi.Input[str], parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """The access policy of the SNS topic SES publishes a configuration set's events to:
+    only SES (ses.amazonaws.com) may publish to it, for the configuration set's own
+    account (AWS:SourceAccount, taken from the set's ARN) and for that configuration set
+    alone (AWS:SourceArn), both StringEquals as the SES developer guide writes them."""
+
+    def statement(values: list[str]) -> aws.iam.GetPolicyDocumentStatementArgs:
+        topic, configuration_set = values
+        account = configuration_set.split(":")[4]
+        return aws.iam.GetPolicyDocumentStatementArgs(
+            effect="Allow",
+            actions=[SNS_PUBLISH],
+            resources=[topic],
+            principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="Service", identifiers=[SES_SERVICE])],
+            conditions=[
+                aws.iam.GetPolicyDocumentStatementConditionArgs(
+                    test="StringEquals", variable=SOURCE_ACCOUNT, values=[account]
+                ),
+                aws.iam.GetPolicyDocumentStatementConditionArgs(
+                    test="StringEquals", variable=SOURCE_ARN, values=[configuration_set]
+                ),
+            ],
+        )
+
+    return _document(pulumi.Output.all(topic_arn, configuration_set_arn).apply(statement), parent)

@@ -39,6 +39,26 @@ def plausible_outputs(typ: str, name: str, inputs: dict[str, Any], where: Locati
             meta = {**meta, "name": autoname(name)}
         return f"{meta.get('namespace', '')}/{meta['name']}", {**inputs, "metadata": meta}
     iam = f"arn:aws:iam::{where.account}"
+    if typ == "aws:sesv2/configurationSet:ConfigurationSet":
+        set_name = inputs["configurationSetName"]
+        arn = f"arn:aws:ses:{where.region}:{where.account}:configuration-set/{set_name}"
+        return set_name, {**inputs, "arn": arn}
+    if typ == "aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination":
+        # The provider's id: <configuration set name>|<event destination name>.
+        return f"{inputs['configurationSetName']}|{inputs['eventDestinationName']}", inputs
+    if typ == "aws:sesv2/accountSuppressionAttributes:AccountSuppressionAttributes":
+        return where.account, inputs  # one per account (and Region): its id is the account
+    if typ == "aws:sns/topic:Topic":
+        topic = inputs.get("name") or autoname(name)
+        arn = f"arn:aws:sns:{where.region}:{where.account}:{topic}"
+        return arn, {**inputs, "name": topic, "arn": arn}
+    if typ == "aws:sns/topicPolicy:TopicPolicy":
+        return inputs["arn"], inputs
+    if typ == "aws:sns/topicSubscription:TopicSubscription":
+        # An email subscription waits for its recipient's click (SNS's `pending confirmation`).
+        arn = f"{inputs['topic']}:{hashlib.sha256(name.encode()).hexdigest()[:8]}-mock"
+        pending = inputs.get("protocol") in ("email", "email-json")
+        return arn, {**inputs, "arn": arn, "pendingConfirmation": pending}
     if typ == "aws:iam/role:Role":
         role = inputs.get("name") or autoname(name)
         return role, {**inputs, "name": role, "arn": f"{iam}:role/{role}"}
