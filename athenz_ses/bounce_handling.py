@@ -23,7 +23,8 @@ What it creates:
   principals of the topic's own account keep what their IAM policies give them;
 * the set's event destination to the topic for BOUNCE, COMPLAINT, DELIVERY and REJECT,
   enabled, created after the topic policy so SES may publish from its first event on;
-* one email subscription per address of `notify_emails`;
+* one email subscription per address of `notify_emails`, filtered to bounces, complaints
+  and rejects (the `eventType` of the event JSON; a delivery mails nobody);
 * with `account_suppression` (the default), the account's suppression attributes.
 
 Email subscriptions stay "pending confirmation" until their recipient follows the link
@@ -60,6 +61,7 @@ whose policy already lets ses.amazonaws.com use it; alias/aws/sns is refused.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,6 +75,9 @@ from athenz_ses.policies import ses_events_topic_policy
 
 EVENT_TYPES = ["BOUNCE", "COMPLAINT", "DELIVERY", "REJECT"]
 """The SES events published to the topic."""
+NOTIFIED_EVENTS = ["Bounce", "Complaint", "Reject"]
+"""The events mailed to `notify_emails`: the `eventType` of SES's event JSON, which SNS
+filters on (a filter policy on the message body); deliveries only reach the topic."""
 SUPPRESSED_REASONS = ["BOUNCE", "COMPLAINT"]
 """What puts an address on the account-level suppression list."""
 EVENT_DESTINATION_NAME = "sns-feedback"
@@ -194,9 +199,16 @@ class BounceHandling(pulumi.ComponentResource):
         )
         # The logical name carries the address: reordering the list replaces nothing (a
         # replaced subscription would need a new confirmation).
+        # People get the problems only: every delivered mail would be one more mail to them.
         self.subscriptions = [
             aws.sns.TopicSubscription(
-                f"{name}-notify-{email}", topic=self.topic.arn, protocol="email", endpoint=email, opts=child
+                f"{name}-notify-{email}",
+                topic=self.topic.arn,
+                protocol="email",
+                endpoint=email,
+                filter_policy=json.dumps({"eventType": NOTIFIED_EVENTS}),
+                filter_policy_scope="MessageBody",
+                opts=child,
             )
             for email in args.notify_emails
         ]

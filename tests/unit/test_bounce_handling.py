@@ -8,6 +8,7 @@ options, so a unit test cannot observe it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -134,6 +135,9 @@ def test_one_email_subscription_per_address(mocks):
     assert sorted(s.inputs["endpoint"] for s in subscriptions) == emails
     for s in subscriptions:
         assert (s.inputs["protocol"], s.inputs["topic"]) == ("email", TOPIC_ARN)
+        # Only the problems are mailed: SNS filters on the eventType of SES's event JSON.
+        assert s.inputs["filterPolicyScope"] == "MessageBody"
+        assert json.loads(s.inputs["filterPolicy"]) == {"eventType": ["Bounce", "Complaint", "Reject"]}
 
 
 def test_no_subscription_without_addresses(mocks):
