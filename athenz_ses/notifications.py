@@ -42,6 +42,7 @@ import pulumi
 import pulumi_aws as aws
 
 from athenz_ses import patterns
+from athenz_ses.bounce_handling import BounceHandling, BounceHandlingArgs
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
 from athenz_ses.names import colliding_senders, content_hash, delegated_sender_name, stack_prefix
@@ -140,6 +141,12 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     """Send one mail the way ZMS does on `pulumi up` (and one as the first delegated sender)."""
     retain_identities: bool | None
     """Keep the SES identities on `pulumi destroy`."""
+    bounce_handling: bool | None
+    """A configuration set, the default of the sender identity, that publishes bounces,
+    complaints, deliveries and rejects to an SNS topic, and the account-level suppression
+    list on for bounces and complaints; default: on out of the sandbox."""
+    bounce_notification_emails: Sequence[str] | None
+    """Addresses subscribed to the topic (bounces, complaints and rejects only)."""
     name_prefix: str | None
     """Kubernetes names and the patch's field manager; default `athenz-ses-<stack>`."""
 
@@ -174,6 +181,8 @@ class _Args:
     smoke_test_sender: str | None
     smoke_test: bool
     retain_identities: bool
+    bounce_handling: bool | None
+    bounce_notification_emails: tuple[str, ...]
     name_prefix: str | None
 
 
@@ -187,6 +196,7 @@ DEFAULTS: dict[str, Any] = {
     "sender_service_accounts": (),
     "smoke_test": False,
     "retain_identities": False,
+    "bounce_notification_emails": (),
 }
 
 
@@ -216,6 +226,9 @@ def with_defaults(args: Mapping[str, Any]) -> _Args:
         )
     values["recipient_emails"] = tuple(values["recipient_emails"])
     values["sender_service_accounts"] = tuple(values["sender_service_accounts"])
+    values["bounce_notification_emails"] = tuple(values["bounce_notification_emails"])
+    if values["bounce_handling"] is None:
+        values["bounce_handling"] = not values["sandbox"]
     if values["plugin_jar"] is not None:
         values["plugin_jar"] = str(values["plugin_jar"])
     return _Args(**values)
@@ -237,6 +250,10 @@ def check_args(args: _Args) -> list[str]:
     shapes: list[tuple[str, str | None, re.Pattern[str], str]] = [
         ("sender_email", args.sender_email, patterns.EMAIL, "an email address"),
         *(("recipient_emails", r, patterns.EMAIL, "an email address") for r in args.recipient_emails),
+        *(
+            ("bounce_notification_emails", r, patterns.EMAIL, "an email address")
+            for r in args.bounce_notification_emails
+        ),
         ("smoke_test_sender", args.smoke_test_sender, patterns.EMAIL, "an email address"),
         ("email_domain_to", args.email_domain_to, patterns.DOMAIN, "a mail domain"),
         ("plugin_factory_class", args.plugin_factory_class, patterns.JAVA_CLASS, "a Java class name"),
@@ -310,6 +327,8 @@ def check_args(args: _Args) -> list[str]:
             )
             if value is not None
         ]
+    if args.bounce_notification_emails and not args.bounce_handling:
+        problems.append("bounce_notification_emails: only with bounce_handling (there is no topic to subscribe to)")
     if args.oidc_provider_arn is not None and args.create_oidc_provider:
         problems.append("create_oidc_provider: not with oidc_provider_arn (the given provider is used as is)")
     if isinstance(args.oidc_issuer_url, str) and not ISSUER.fullmatch(args.oidc_issuer_url):
@@ -350,6 +369,10 @@ class AthenzSesNotifications(pulumi.ComponentResource):
     """The first delegated sender's smoke-test Job's name."""
     zms_patch_urn: pulumi.Output[str]
     """The URN of the server-side-apply patch of the ZMS Deployment."""
+    configuration_set_name: pulumi.Output[str | None]
+    """The configuration set of the sender identity (bounce_handling)."""
+    bounce_topic_arn: pulumi.Output[str | None]
+    """The SNS topic SES publishes bounces, complaints, deliveries and rejects to (bounce_handling)."""
 
     def __init__(self, name: str, args: AthenzSesNotificationsArgs, opts: pulumi.ResourceOptions | None = None):
         # `args` is the TypedDict (a plain dict from the component provider host, with
@@ -378,7 +401,18 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 providers=[args.ses_provider] if ses and args.ses_provider else None,
             )
 
-        # 1. The SES identities, and ZMS's credentials for its one send path.
+        # 1. Bounce handling, the SES identities, and ZMS's credentials for its one send path.
+        bounces: BounceHandling | None = None
+        if args.bounce_handling:
+            bounces = BounceHandling(
+                "bounces",
+                BounceHandlingArgs(
+                    # The stack's prefix: letters, digits and '-', unique per stack.
+                    configuration_set_name=prefix,
+                    notify_emails=args.bounce_notification_emails,
+                ),
+                opts=child(ses=True),
+            )
         identities = SesIdentities(
             "ses",
             SesIdentitiesArgs(
@@ -607,6 +641,8 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         self.smoke_test_job = pulumi.Output.from_input(smoke_test_job)
         self.sender_smoke_test_job = pulumi.Output.from_input(sender_smoke_test_job)
         self.zms_patch_urn = zms.patch.urn
+        self.configuration_set_name = pulumi.Output.from_input(bounces.configuration_set_name if bounces else None)
+        self.bounce_topic_arn = pulumi.Output.from_input(bounces.topic_arn if bounces else None)
         self.register_outputs(
             {
                 "zmsPrincipalArn": self.zms_principal_arn,
@@ -620,5 +656,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 "smokeTestJob": self.smoke_test_job,
                 "senderSmokeTestJob": self.sender_smoke_test_job,
                 "zmsPatchUrn": self.zms_patch_urn,
+                "configurationSetName": self.configuration_set_name,
+                "bounceTopicArn": self.bounce_topic_arn,
             }
         )

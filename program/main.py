@@ -80,6 +80,8 @@ def component_args(settings: Settings, provider: aws.Provider | None) -> AthenzS
         smoke_test_sender=settings.smoke_test_sender if plugin else None,
         smoke_test=settings.smoke_test,
         retain_identities=settings.retain_identities,
+        bounce_handling=settings.bounce_handling,
+        bounce_notification_emails=settings.bounce_notification_emails,
         name_prefix=settings.name_prefix,
     )
 
@@ -116,6 +118,8 @@ def main(project_dir: Path | None = None) -> None:
     pulumi.export("zmsSystemProperties", notifications.zms_system_properties)
     pulumi.export("smokeTestJob", notifications.smoke_test_job)
     pulumi.export("senderSmokeTestJob", notifications.sender_smoke_test_job)
+    pulumi.export("configurationSetName", notifications.configuration_set_name)
+    pulumi.export("bounceTopicArn", notifications.bounce_topic_arn)
     pulumi.export("nextSteps", settings.next_steps())
     # Destroying the patch gives its fields up with a server-side apply; when the ZMS
     # Deployment is already gone, that apply fails (it would create a Deployment from

@@ -214,6 +214,10 @@ class Settings:
     """Other workloads that send as the sender identity: (namespace, name), IRSA each."""
     smoke_test: bool = False
     retain_identities: bool = False
+    bounce_handling: bool = False
+    """A configuration set publishes the sender's bounces, complaints, deliveries and
+    rejects to an SNS topic; the account suppresses bounced and complaining addresses."""
+    bounce_notification_emails: tuple[str, ...] = ()
     plugin_jar_findings: tuple[str, ...] = ()
     """Where the plugin jar ignores the config (hard-coded SMTP endpoint or From address)."""
     plugin_jar_smtp_hosts: tuple[str, ...] = ()
@@ -342,6 +346,8 @@ class Settings:
             "Trigger a notification: add a member to a self-serve or review-enabled Athenz role; "
             "ZMS mails the approvers at once. ZMS writes its log to a file in the pod, not to kubectl logs.",
         ]
+        if self.bounce_handling:
+            steps.append(self.production_access_request())
         if self.sender_service_accounts:
             how = (
                 (
@@ -356,6 +362,33 @@ class Settings:
                 f"run as their ServiceAccount and {how}: see the output senderServiceAccounts."
             )
         return "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
+
+    def production_access_request(self) -> str:
+        """The SES production-access request this stack supports: reviewers ask how
+        bounces and complaints are handled, and the stack's answer is in it."""
+        users = f"users of {self.email_domain_to}" if self.email_domain_to else "its users"
+        operators = (
+            f", which mails {', '.join(self.bounce_notification_emails)}" if self.bounce_notification_emails else ""
+        )
+        use_case = (
+            f"Athenz ZMS, our role-based access control server, sends transactional notification mails from "
+            f"{self.sender_email} to {users} who must approve or review role memberships. Only Athenz users "
+            "are mailed; no marketing, no purchased or rented lists. Every mail goes through configuration set "
+            f"{self.name_prefix} (the default configuration set of the sending identity), which publishes "
+            f"bounces, complaints, deliveries and rejects to an Amazon SNS topic{operators}; the account-level "
+            "suppression list stops mail to addresses that bounced or complained."
+        )
+        where = f"account {self.ses_account_id} in {self.ses_region}"
+        state = (
+            f"If {where} is still in the SES sandbox, request production access"
+            if not self.sandbox
+            else f"To leave the SES sandbox ({where}), request production access, then set {PROJECT}:sandbox to false"
+        )
+        return (
+            f"{state} (bounce topic: output bounceTopicArn): aws sesv2 put-account-details --region "
+            f"{self.ses_region} --production-access-enabled --mail-type TRANSACTIONAL --website-url "
+            f"https://<your Athenz UI> --use-case-description '{use_case}'"
+        )
 
     def warnings(self) -> list[str]:
         found = []
@@ -554,6 +587,23 @@ def _load_settings(
     )
 
     flags = {key: check(_bool, key, get(key)) for key in ("sandbox", "smokeTest", "retainIdentities")}
+    configured_bounces = get("bounceHandling")
+    bounce_handling = (
+        check(_bool, "bounceHandling", configured_bounces)
+        if configured_bounces is not None
+        else (not flags["sandbox"] if ok(flags["sandbox"]) else BAD)
+    )
+    operators = check(
+        _addresses, "bounceNotificationEmails", get("bounceNotificationEmails"), 'such as ["mail-admins@example.com"]'
+    )
+    if ok(bounce_handling, operators) and operators and not bounce_handling:
+        check.add(
+            ConfigError(
+                "bounceNotificationEmails",
+                get("bounceNotificationEmails"),
+                f"to be empty while {PROJECT}:bounceHandling is false: there is no bounce topic to subscribe to",
+            )
+        )
     jar: object = None
     factory: object = None
     jar_findings: object = ((), (), ())
@@ -642,6 +692,8 @@ def _load_settings(
         eks_cluster_name=cluster_name,
         smoke_test=flags["smokeTest"],
         retain_identities=flags["retainIdentities"],
+        bounce_handling=bounce_handling,
+        bounce_notification_emails=operators,
         secrets=dict(secrets),
         stack=stack,
         # Keys set to something else than their static default (the CLI passes the
@@ -759,6 +811,18 @@ def _string_list(key: str, value: str | None, expected: str) -> list[str]:
     if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
         raise ConfigError(key, value, expected)
     return parsed
+
+
+def _addresses(key: str, value: str | None, example: str) -> tuple[str, ...]:
+    """A list of distinct email addresses."""
+    parsed = _string_list(key, value, f"a list of email addresses, {example}")
+    seen: set[str] = set()
+    for item in parsed:
+        _email(key, item)
+        if item.lower() in seen:
+            raise ConfigError(key, item, "each address once")
+        seen.add(item.lower())
+    return tuple(parsed)
 
 
 def _recipients(value: str | None, sender: str | None) -> tuple[str, ...]:

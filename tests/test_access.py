@@ -368,6 +368,56 @@ def test_each_pod_identity_role_is_assumed_for_its_own_service_account_only(ever
             assert not results[request.name].allowed, results[request.name].explain()
 
 
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+CONFIGURATION_SET = "aws:sesv2/configurationSet:ConfigurationSet"
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_only_ses_publishes_to_the_bounce_topic_for_this_configuration_set(every_plan, name):
+    """The topic policy lets SES publish this set's events, in its account: another
+    configuration set, another account's SES, and anyone else are denied."""
+    plan = every_plan[name]
+    policies = plan.of_type(TOPIC_POLICY)
+    assert len(policies) == (1 if plan.outputs.get("bounceTopicArn") else 0)
+    if not policies:
+        return
+    (policy,) = policies
+    topic = plan.outputs["bounceTopicArn"]
+    assert reveal(policy.inputs["arn"]) == topic
+    (configuration_set,) = plan.of_type(CONFIGURATION_SET)
+    set_arn = configuration_set.outputs["arn"]
+    account = account_of(topic)
+    assert account_of(set_arn) == account
+    document_ = document(policy)
+    source = {"aws:SourceAccount": account, "aws:SourceArn": set_arn}
+    cases = {
+        "SES for this set": ("ses.amazonaws.com", source, True),
+        "SES for another set": (
+            "ses.amazonaws.com",
+            {**source, "aws:SourceArn": set_arn.rsplit("/", 1)[0] + "/other"},
+            False,
+        ),
+        "SES for another account": (
+            "ses.amazonaws.com",
+            {"aws:SourceAccount": "333333333333", "aws:SourceArn": set_arn.replace(account, "333333333333")},
+            False,
+        ),
+        "SES without a source": ("ses.amazonaws.com", {}, False),
+        "another service": ("sns.amazonaws.com", source, False),
+        "a role of another account": ("arn:aws:iam::333333333333:role/intruder", source, False),
+    }
+    requests = [
+        AccessRequest(label, principal, "sns:Publish", topic, account, resource_policy=document_, context=context)
+        for label, (principal, context, _) in cases.items()
+    ]
+    results = run(requests)
+    for label, (_, _, allowed) in cases.items():
+        if allowed:
+            assert_decision(results[label], ALLOWED)
+        else:
+            assert not results[label].allowed, results[label].explain()
+
+
 def test_the_proof_covers_every_path(every_plan):
     """Each send path of the decision table, and delegated senders both ways, are proven."""
     paths = {
@@ -383,3 +433,4 @@ def test_the_proof_covers_every_path(every_plan):
     # EKS Pod Identity in one account, and across accounts through a target role.
     targets = {bool(a.inputs.get("targetRoleArn")) for p in every_plan.values() for a in p.of_type(ASSOCIATION)}
     assert targets == {True, False}
+    assert any(p.of_type(TOPIC_POLICY) for p in every_plan.values())  # bounce handling

@@ -163,6 +163,7 @@ VALID = {
     "pluginFactoryClass": PLUGIN_CLASS,
     "emailDomainTo": "example.org",
     "retainIdentities": "true",
+    "bounceHandling": "true",
     "smokeTest": "true",
 }
 KEYS = sorted([*DEFAULTS, "aws:region", "aws:profile"])
@@ -201,11 +202,13 @@ def injected(valid: str) -> st.SearchStrategy[str]:
 
 
 def invalid_values(key: str, jar: str) -> st.SearchStrategy[str]:
-    if key in ("recipientEmails", "senderServiceAccounts"):
-        item = injected("alice@example.com" if key == "recipientEmails" else "mailer/reports").map(
+    if key in ("recipientEmails", "senderServiceAccounts", "bounceNotificationEmails"):
+        item = injected("mailer/reports" if key == "senderServiceAccounts" else "alice@example.com").map(
             lambda e: json.dumps([e])
         )
-        return st.one_of(item, st.sampled_from(JSON_ODDITIES + [v for v in YAML_ODDITIES if v != "[]"]), st.just(""))
+        # The sender may be an operator too; only recipients must not repeat it.
+        oddities = [v for v in JSON_ODDITIES if key != "bounceNotificationEmails" or v != '["zms@example.com"]']
+        return st.one_of(item, st.sampled_from(oddities + [v for v in YAML_ODDITIES if v != "[]"]), st.just(""))
     valid = jar if key == "pluginJar" else VALID[key]
     families = [
         st.just(""),

@@ -252,6 +252,29 @@ def test_every_aws_resource_is_in_the_right_account_and_region(plans):
         "sender-billing-invoices-role": (CLUSTER, EU),
         "sender-billing-invoices-send": (CLUSTER, EU),
         "sender-authorization-policy": (SES, EU),
+        # Out of the sandbox: bounce handling, all of it in the SES account and Region.
+        "bounces-set": (SES, EU),
+        "bounces-events": (SES, EU),
+        "bounces-publish": (SES, EU),
+        "bounces-destination": (SES, EU),
+        "bounces-account-suppression": (SES, EU),
+    }
+    # EKS Pod Identity: every role and association in the cluster account, but the target
+    # roles (and their send policies) in the SES account.
+    assert locations(plans["cross-pod-identity"]) == {
+        "ses": (SES, EU),
+        "ses-sender": (SES, EU),
+        "ses-recipient-alice@example.com": (SES, EU),
+        "zms-pod-identity-role": (CLUSTER, EU),
+        "zms-pod-identity-chain": (CLUSTER, EU),
+        "zms-pod-identity-association": (CLUSTER, EU),
+        "zms-pod-identity-ses": (SES, EU),
+        "zms-pod-identity-send": (SES, EU),
+        "sender-mailer-reports-role": (CLUSTER, EU),
+        "sender-mailer-reports-chain": (CLUSTER, EU),
+        "sender-mailer-reports-association": (CLUSTER, EU),
+        "sender-mailer-reports-ses": (SES, EU),
+        "sender-mailer-reports-send": (SES, EU),
     }
     assert locations(plans["kind-access-key"]) == {
         "ses-sender": (CLUSTER, AP),
@@ -714,3 +737,44 @@ def test_the_stack_says_how_to_destroy_once_zms_is_gone(plans, name):
     would create it); the output names the one command that lets destroy go on."""
     plan = plans[name]
     assert plan.outputs["ifZmsIsGoneBeforeDestroy"] == f"pulumi state delete --yes '{plan.one(PATCH).urn}'"
+
+
+def test_bounce_handling_is_on_out_of_the_sandbox_and_off_in_it_unless_asked(configs, plans):
+    """Out of the sandbox (cross-sending-authorization) the sender identity's default
+    configuration set publishes to a topic the outputs name; in the sandbox nothing of it
+    exists unless bounceHandling is set, and then the operators' subscriptions too."""
+    out = plans["cross-sending-authorization"].outputs
+    assert out["configurationSetName"] == "athenz-ses-cross-sending-authorization"
+    assert out["bounceTopicArn"].startswith(f"arn:aws:sns:{EU}:{SES}:")
+    assert "--production-access-enabled --mail-type TRANSACTIONAL" in out["nextSteps"]
+    assert "configuration set athenz-ses-cross-sending-authorization" in out["nextSteps"]
+    assert "bounceTopicArn" in out["nextSteps"]
+    for name in ("same-account-irsa", "kind-smtp"):
+        sandboxed = plans[name]
+        assert sandboxed.outputs.get("bounceTopicArn") is None and sandboxed.outputs.get("configurationSetName") is None
+        assert sandboxed.of_type("aws:sesv2/configurationSet:ConfigurationSet") == []
+        assert "production access" not in sandboxed.outputs["nextSteps"]
+    asked = run_program(
+        "asked",
+        {
+            **configs["same-account-irsa"],
+            "athenz-ses:bounceHandling": "true",
+            "athenz-ses:bounceNotificationEmails": '["mail-admins@example.com"]',
+        },
+    )
+    assert asked.error is None, asked.error
+    (subscription,) = asked.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert (subscription.inputs["protocol"], subscription.inputs["endpoint"]) == ("email", "mail-admins@example.com")
+    assert "then set athenz-ses:sandbox to false" in asked.outputs["nextSteps"]
+    assert "which mails mail-admins@example.com" in asked.outputs["nextSteps"]
+    off = run_program("off", {**configs["cross-sending-authorization"], "athenz-ses:bounceHandling": "false"})
+    assert off.error is None and off.of_type("aws:sns/topic:Topic") == []
+
+
+def test_operators_without_bounce_handling_are_refused(configs):
+    plan = run_program(
+        "operators",
+        {**configs["same-account-irsa"], "athenz-ses:bounceNotificationEmails": '["mail-admins@example.com"]'},
+    )
+    error = config_error(plan)
+    assert error.key == "athenz-ses:bounceNotificationEmails" and "no bounce topic" in str(error)
