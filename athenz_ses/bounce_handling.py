@@ -105,6 +105,9 @@ class BounceHandlingArgs:
     kms_master_key_id: pulumi.Input[str] | None = None
     """A customer managed KMS key for the topic, whose key policy lets ses.amazonaws.com
     kms:GenerateDataKey* and kms:Decrypt (never alias/aws/sns: SES cannot use it)."""
+    retain_configuration_set: bool = False
+    """Keep the configuration set on `pulumi destroy` (pass it when identities that have
+    the set as their default are retained: they would name a set that is gone)."""
 
 
 def configuration_set_name_problems(value: str) -> list[str]:
@@ -174,7 +177,9 @@ class BounceHandling(pulumi.ComponentResource):
         self.event_types = list(EVENT_TYPES)
 
         self.configuration_set = aws.sesv2.ConfigurationSet(
-            f"{name}-set", configuration_set_name=args.configuration_set_name, opts=child
+            f"{name}-set",
+            configuration_set_name=args.configuration_set_name,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_configuration_set),
         )
         self.topic = aws.sns.Topic(f"{name}{TOPIC_SUFFIX}", kms_master_key_id=args.kms_master_key_id, opts=child)
         self.topic_policy = aws.sns.TopicPolicy(

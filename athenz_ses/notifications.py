@@ -9,7 +9,8 @@ emails through Amazon SES, for the one send path its args choose.
 | plugin | smtp | an IAM user's SES SMTP password, in a Secret, and the plugin jar in a ConfigMap |
 
 Across accounts, Pod Identity's role chains into a target role of the SES account.
-Plus: the SES identities (the sender, and the recipients while in the sandbox), other
+Plus: the SES identities (the sender's address, or with `sender_domain` its domain with
+Easy DKIM and a custom MAIL FROM domain, and the recipients while in the sandbox), other
 workloads that send as the sender (`sender_service_accounts`, one IRSA role each), the
 server-side-apply patch of the existing ZMS Deployment, and optional smoke-test Jobs
 that send the way ZMS does.
@@ -50,6 +51,8 @@ from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArg
 from athenz_ses.pod_identity import PodIdentityRole, PodIdentityRoleArgs
 from athenz_ses.policies import SEND_ACTIONS, send_as
 from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
+from athenz_ses.sender_domain import SenderDomainDns, SenderDomainDnsArgs
+from athenz_ses.sender_domain import as_output as records_output
 from athenz_ses.sending_user import SMTP_PORT, SendingUser, SendingUserArgs
 from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
 from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
@@ -147,6 +150,17 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     list on for bounces and complaints; default: on out of the sandbox."""
     bounce_notification_emails: Sequence[str] | None
     """Addresses subscribed to the topic (bounces, complaints and rejects only)."""
+    sender_domain: str | None
+    """Send as this domain (sender_email must be one of its addresses): a domain identity
+    with Easy DKIM and a custom MAIL FROM domain instead of an identity of the address;
+    the send policies name the domain identity."""
+    mail_from_subdomain: str | None
+    """The MAIL FROM domain is <mail_from_subdomain>.<sender_domain>; default `mail`."""
+    hosted_zone_id: pulumi.Input[str] | None
+    """The Route 53 hosted zone of sender_domain: the DKIM, MX and SPF records are created
+    there. Unset: the `sender_dns_records` output lists them for another DNS."""
+    dns_provider: aws.Provider | None
+    """The AWS provider of the hosted zone's account; default: the SES account's."""
     name_prefix: str | None
     """Kubernetes names and the patch's field manager; default `athenz-ses-<stack>`."""
 
@@ -183,6 +197,10 @@ class _Args:
     retain_identities: bool
     bounce_handling: bool | None
     bounce_notification_emails: tuple[str, ...]
+    sender_domain: str | None
+    mail_from_subdomain: str
+    hosted_zone_id: pulumi.Input[str] | None
+    dns_provider: aws.Provider | None
     name_prefix: str | None
 
 
@@ -197,6 +215,7 @@ DEFAULTS: dict[str, Any] = {
     "smoke_test": False,
     "retain_identities": False,
     "bounce_notification_emails": (),
+    "mail_from_subdomain": "mail",
 }
 
 
@@ -264,6 +283,8 @@ def check_args(args: _Args) -> list[str]:
         ("zms_deployment", args.zms_deployment, patterns.DNS_SUBDOMAIN, "an object name (DNS subdomain)"),
         ("service_account_name", args.service_account_name, patterns.DNS_SUBDOMAIN, "an object name (DNS subdomain)"),
         ("name_prefix", args.name_prefix, patterns.DNS_LABEL, "a DNS label"),
+        ("sender_domain", args.sender_domain, patterns.DOMAIN, "a domain"),
+        ("mail_from_subdomain", args.mail_from_subdomain, patterns.DNS_LABEL, "a DNS label"),
     ]
     problems += [
         f"{key}: {value!r} is not {expected}"
@@ -329,6 +350,19 @@ def check_args(args: _Args) -> list[str]:
         ]
     if args.bounce_notification_emails and not args.bounce_handling:
         problems.append("bounce_notification_emails: only with bounce_handling (there is no topic to subscribe to)")
+    sender_domain = args.sender_email.rpartition("@")[2].lower()
+    if args.sender_domain is not None and args.sender_domain.lower() != sender_domain:
+        problems.append(
+            f"sender_email: {args.sender_email!r} is not an address of sender_domain {args.sender_domain!r}"
+        )
+    if args.sender_domain is None:
+        problems += [
+            f"{key}: only with sender_domain"
+            for key, value in (("hosted_zone_id", args.hosted_zone_id), ("dns_provider", args.dns_provider))
+            if value is not None
+        ]
+    if args.dns_provider is not None and args.hosted_zone_id is None:
+        problems.append("dns_provider: only with hosted_zone_id (no record is created without a zone)")
     if args.oidc_provider_arn is not None and args.create_oidc_provider:
         problems.append("create_oidc_provider: not with oidc_provider_arn (the given provider is used as is)")
     if isinstance(args.oidc_issuer_url, str) and not ISSUER.fullmatch(args.oidc_issuer_url):
@@ -373,6 +407,9 @@ class AthenzSesNotifications(pulumi.ComponentResource):
     """The configuration set of the sender identity (bounce_handling)."""
     bounce_topic_arn: pulumi.Output[str | None]
     """The SNS topic SES publishes bounces, complaints, deliveries and rejects to (bounce_handling)."""
+    sender_dns_records: pulumi.Output[list[dict[str, str]]]
+    """sender_domain: the records SES needs, [{name, type, value}] (three DKIM CNAMEs, the
+    MAIL FROM MX and SPF TXT); created in hosted_zone_id when given."""
 
     def __init__(self, name: str, args: AthenzSesNotificationsArgs, opts: pulumi.ResourceOptions | None = None):
         # `args` is the TypedDict (a plain dict from the component provider host, with
@@ -410,6 +447,8 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     # The stack's prefix: letters, digits and '-', unique per stack.
                     configuration_set_name=prefix,
                     notify_emails=args.bounce_notification_emails,
+                    # A retained identity must not name a set that is gone.
+                    retain_configuration_set=args.retain_identities,
                 ),
                 opts=child(ses=True),
             )
@@ -421,9 +460,27 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 region=args.ses_region,
                 account_id=args.ses_account_id,
                 retain_on_delete=args.retain_identities,
+                domain=args.sender_domain,
+                mail_from_subdomain=args.mail_from_subdomain,
+                # SES applies it to ZMS's sends, which name no configuration set.
+                configuration_set_name=bounces.configuration_set_name if bounces else None,
             ),
             opts=child(ses=True),
         )
+        if args.hosted_zone_id is not None:
+            dns_provider = args.dns_provider or args.ses_provider  # the zone's account
+            SenderDomainDns(
+                "sender-dns",
+                SenderDomainDnsArgs(
+                    zone_id=args.hosted_zone_id,
+                    records=identities.dns_records,
+                    retain_on_delete=args.retain_identities,  # a retained domain stays verified
+                ),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    providers=[dns_provider] if dns_provider else None,
+                ),
+            )
 
         oidc_arn: pulumi.Input[str] | None = args.oidc_provider_arn
         if (
@@ -643,6 +700,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         self.zms_patch_urn = zms.patch.urn
         self.configuration_set_name = pulumi.Output.from_input(bounces.configuration_set_name if bounces else None)
         self.bounce_topic_arn = pulumi.Output.from_input(bounces.topic_arn if bounces else None)
+        self.sender_dns_records = records_output(identities.dns_records)
         self.register_outputs(
             {
                 "zmsPrincipalArn": self.zms_principal_arn,
@@ -658,5 +716,6 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 "zmsPatchUrn": self.zms_patch_urn,
                 "configurationSetName": self.configuration_set_name,
                 "bounceTopicArn": self.bounce_topic_arn,
+                "senderDnsRecords": self.sender_dns_records,
             }
         )

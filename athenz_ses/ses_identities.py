@@ -1,4 +1,5 @@
-"""SES email identities: the sender, plus every recipient while the account is in the sandbox."""
+"""SES identities: the sender (its address, or its domain with Easy DKIM and a custom MAIL
+FROM domain), plus every recipient while the account is in the sandbox."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from athenz_ses.policies import identity_arn
+from athenz_ses.sender_domain import DnsRecord, sender_domain_records
 
 
 @dataclass
@@ -22,6 +24,15 @@ class SesIdentitiesArgs:
     recipients: Sequence[str] = field(default_factory=tuple)
     """Recipients to verify (only while in the sandbox; pass none otherwise)."""
     retain_on_delete: bool = False
+    domain: str | None = None
+    """Send as this domain: one domain identity with Easy DKIM (2048-bit keys) and a custom
+    MAIL FROM domain, instead of an identity of the sender's address (which must be of this
+    domain). Recipients of the domain need no identity of their own."""
+    mail_from_subdomain: str = "mail"
+    """With `domain`: the MAIL FROM domain is <mail_from_subdomain>.<domain>."""
+    configuration_set_name: pulumi.Input[str] | None = None
+    """The sender identity's default configuration set: SES applies it to every send that
+    names none (ZMS's notifier names none)."""
 
 
 class SesIdentities(pulumi.ComponentResource):
@@ -33,29 +44,67 @@ class SesIdentities(pulumi.ComponentResource):
     recipient_arns: pulumi.Output[list[str]]
     send_arns: pulumi.Output[list[str]]
     """The ARNs a sender must be allowed on: the sender, then every verified recipient."""
+    dns_records: list[DnsRecord]
+    """With `domain`: the DKIM, MAIL FROM MX and SPF records SES needs (else empty)."""
 
     def __init__(self, name: str, args: SesIdentitiesArgs, opts: pulumi.ResourceOptions | None = None):
+        if args.domain is not None and args.domain.lower() != args.sender.rpartition("@")[2].lower():
+            raise ValueError(f"SesIdentities {name}: sender {args.sender!r} is not an address of {args.domain!r}")
         super().__init__("athenz-ses:index:SesIdentities", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete)
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
 
-        def identity(logical: str, email: str) -> aws.sesv2.EmailIdentity:
-            return aws.sesv2.EmailIdentity(logical, email_identity=email, opts=child)
+        def identity(logical: str, email: str, **extra) -> aws.sesv2.EmailIdentity:
+            return aws.sesv2.EmailIdentity(logical, email_identity=email, opts=child, **extra)
 
         # The logical name carries the address, so reordering recipients replaces nothing
         # (a replaced identity would need a new verification click).
-        self.sender_identity = identity(f"{name}-sender", args.sender)
+        self.dns_records = []
+        if args.domain is None:
+            self.sender_identity = identity(
+                f"{name}-sender", args.sender, configuration_set_name=args.configuration_set_name
+            )
+            sender = args.sender
+            covered = {args.sender.lower()}
+        else:
+            # An identity of the sender's address would win over the domain's (SES uses the
+            # most specific identity), with its own settings: so there is none.
+            self.sender_identity = identity(
+                f"{name}-sender-domain",
+                args.domain,
+                configuration_set_name=args.configuration_set_name,
+                dkim_signing_attributes=aws.sesv2.EmailIdentityDkimSigningAttributesArgs(
+                    next_signing_key_length="RSA_2048_BIT"
+                ),
+            )
+            mail_from = f"{args.mail_from_subdomain}.{args.domain}"
+            aws.sesv2.EmailIdentityMailFromAttributes(
+                f"{name}-sender-mail-from",
+                email_identity=self.sender_identity.email_identity,
+                mail_from_domain=mail_from,
+                # Until its MX record resolves, SES sends from amazonses.com: mail still goes.
+                behavior_on_mx_failure="USE_DEFAULT_VALUE",
+                opts=child,
+            )
+            self.dns_records = sender_domain_records(
+                args.domain,
+                mail_from,
+                args.region,
+                self.sender_identity.dkim_signing_attributes.apply(lambda dkim: (dkim.tokens if dkim else None) or []),
+            )
+            sender = args.domain
+            covered = {args.domain.lower()}
         # One identity per address (SES keeps one per address, case-insensitively): the
-        # sender among the recipients, or a recipient listed twice, adds nothing.
-        seen = {args.sender.lower()}
+        # sender among the recipients, a recipient listed twice, or one of the sender's
+        # domain, adds nothing.
         recipients = []
         for email in args.recipients:
-            if email.lower() not in seen:
-                seen.add(email.lower())
+            if email.lower() not in covered and email.rpartition("@")[2].lower() not in covered:
+                covered.add(email.lower())
                 recipients.append(email)
         for email in recipients:
             identity(f"{name}-recipient-{email}", email)
-        self.sender_arn = identity_arn(partition, args.region, args.account_id, args.sender)
+        self.sender_arn = identity_arn(partition, args.region, args.account_id, sender)
         self.recipient_arns = pulumi.Output.all(
             *[identity_arn(partition, args.region, args.account_id, email) for email in recipients]
         )

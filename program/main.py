@@ -49,7 +49,31 @@ def ses_provider(settings: Settings) -> aws.Provider | None:
     )
 
 
-def component_args(settings: Settings, provider: aws.Provider | None) -> AthenzSesNotificationsArgs:
+def dns_provider(settings: Settings) -> aws.Provider | None:
+    """An explicit provider for the hosted zone's account when the SES provider does not
+    reach it: the cluster account's credentials, through hostedZoneRoleArn if set."""
+    if not settings.needs_dns_provider:
+        return None
+    assert settings.hosted_zone_account_id is not None
+    return aws.Provider(
+        "dns",
+        region=settings.region,  # Route 53 is global; the provider still needs a Region
+        allowed_account_ids=[settings.hosted_zone_account_id],
+        assume_roles=[
+            aws.ProviderAssumeRoleArgs(
+                role_arn=settings.secret_if_configured("hostedZoneRoleArn", settings.hosted_zone_role_arn),
+                session_name=PROJECT,
+            )
+        ]
+        if settings.hosted_zone_role_arn
+        else None,
+        profile=settings.secret_if_configured("aws:profile", settings.aws_profile),
+    )
+
+
+def component_args(
+    settings: Settings, provider: aws.Provider | None, zone_provider: aws.Provider | None = None
+) -> AthenzSesNotificationsArgs:
     """The validated config, as the component's args."""
     plugin = settings.notifier == PLUGIN
     assert settings.ses_account_id is not None
@@ -82,6 +106,10 @@ def component_args(settings: Settings, provider: aws.Provider | None) -> AthenzS
         retain_identities=settings.retain_identities,
         bounce_handling=settings.bounce_handling,
         bounce_notification_emails=settings.bounce_notification_emails,
+        sender_domain=settings.sender_domain,
+        mail_from_subdomain=settings.mail_from_subdomain,
+        hosted_zone_id=settings.hosted_zone_id,
+        dns_provider=zone_provider,
         name_prefix=settings.name_prefix,
     )
 
@@ -102,7 +130,9 @@ def main(project_dir: Path | None = None) -> None:
         pulumi.log.warn(warning)
 
     # 2. Providers, 3. the component.
-    notifications = AthenzSesNotifications(PROJECT, component_args(settings, ses_provider(settings)))
+    notifications = AthenzSesNotifications(
+        PROJECT, component_args(settings, ses_provider(settings), dns_provider(settings))
+    )
 
     # 4. Outputs.
     pulumi.export("sendPath", settings.send_path())
@@ -120,6 +150,7 @@ def main(project_dir: Path | None = None) -> None:
     pulumi.export("senderSmokeTestJob", notifications.sender_smoke_test_job)
     pulumi.export("configurationSetName", notifications.configuration_set_name)
     pulumi.export("bounceTopicArn", notifications.bounce_topic_arn)
+    pulumi.export("senderDnsRecords", notifications.sender_dns_records)
     pulumi.export("nextSteps", settings.next_steps())
     # Destroying the patch gives its fields up with a server-side apply; when the ZMS
     # Deployment is already gone, that apply fails (it would create a Deployment from

@@ -77,7 +77,15 @@ RETIRED: dict[str, str] = {
 # Config keys whose value may be a Pulumi secret: they only reach provider settings, which
 # the program passes on as secrets. Every other value names resources, lands in ARNs or
 # in the ZMS pod spec, where Pulumi cannot hide it, so a secret there is refused.
-SECRET_CAPABLE = frozenset({f"{PROJECT}:sesRoleArn", f"{PROJECT}:sesProfile", "aws:profile", "kubernetes:context"})
+SECRET_CAPABLE = frozenset(
+    {
+        f"{PROJECT}:sesRoleArn",
+        f"{PROJECT}:sesProfile",
+        f"{PROJECT}:hostedZoneRoleArn",
+        "aws:profile",
+        "kubernetes:context",
+    }
+)
 SECRET_SHOWN = "[secret]"
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -89,6 +97,8 @@ _ROLE_ARN = re.compile(
     r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/(?=.{1,576}\Z)([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}"
 )
 _PROFILE = re.compile(r"[A-Za-z0-9._+=@-]{1,128}")
+# A Route 53 hosted zone id as the console and API show it (Z and upper-case letters and digits).
+_HOSTED_ZONE_ID = re.compile(r"Z[A-Z0-9]{1,31}")
 # IAM accepts OIDC provider URLs of at most 255 characters.
 _ISSUER = re.compile(r"(?=.{1,255}\Z)https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._-]+)*")
 _SHOWN_VALUE_CHARS = 80
@@ -218,6 +228,15 @@ class Settings:
     """A configuration set publishes the sender's bounces, complaints, deliveries and
     rejects to an SNS topic; the account suppresses bounced and complaining addresses."""
     bounce_notification_emails: tuple[str, ...] = ()
+    sender_domain: str | None = None
+    """Send as this domain (domain identity, Easy DKIM, MAIL FROM <mail_from_subdomain>.<domain>)."""
+    mail_from_subdomain: str = "mail"
+    hosted_zone_id: str | None = None
+    """The Route 53 zone of sender_domain, where the stack creates the records SES needs."""
+    hosted_zone_account_id: str | None = None
+    """The zone's account (bound: default the SES account)."""
+    hosted_zone_role_arn: str | None = None
+    """A role Pulumi assumes to reach the zone's account."""
     plugin_jar_findings: tuple[str, ...] = ()
     """Where the plugin jar ignores the config (hard-coded SMTP endpoint or From address)."""
     plugin_jar_smtp_hosts: tuple[str, ...] = ()
@@ -248,6 +267,13 @@ class Settings:
     @property
     def needs_ses_provider(self) -> bool:
         return self.cross_account or self.ses_region != self.region
+
+    @property
+    def needs_dns_provider(self) -> bool:
+        """The hosted zone is in another account than SES's (or is reached through a role)."""
+        return self.hosted_zone_id is not None and (
+            self.hosted_zone_account_id != self.ses_account_id or self.hosted_zone_role_arn is not None
+        )
 
     @property
     def zms_uses_irsa(self) -> bool:
@@ -302,7 +328,12 @@ class Settings:
 
     def send_path(self) -> str:
         """One line: who sends, with which credentials, as which identity."""
-        where = f"identity {self.smoke_test_sender} of account {self.ses_account_id} in {self.ses_region}"
+        identity = (
+            f"{self.smoke_test_sender} (domain identity {self.sender_domain})"
+            if self.sender_domain
+            else self.smoke_test_sender
+        )
+        where = f"identity {identity} of account {self.ses_account_id} in {self.ses_region}"
         if self.notifier == PLUGIN:
             how = (
                 f"ZMS sends with the plugin {self.plugin_factory_class} over SMTP ({self.smtp_host}:{SMTP_PORT}) "
@@ -329,10 +360,30 @@ class Settings:
 
     def next_steps(self) -> str:
         """What the user still does after `pulumi up`, for this send path only."""
-        addresses = ", ".join([self.sender_email, *self.verified_recipients])
+        addresses = ", ".join(self.addresses_to_verify)
+        verify = (
+            [
+                f"Amazon SES (account {self.ses_account_id}, {self.ses_region}) has mailed a verification "
+                f"link to: {addresses}. Each must click it before ZMS can send."
+            ]
+            if addresses
+            else []
+        )
+        if self.sender_domain:
+            where = (
+                f"the stack created them in hosted zone {self.hosted_zone_id}"
+                if self.hosted_zone_id
+                else "create them in the domain's DNS"
+            )
+            verify.insert(
+                0,
+                f"Domain {self.sender_domain} is verified once SES finds its DKIM records (output "
+                f"senderDnsRecords; {where}): usually minutes, at most 72 hours. Until then SES refuses "
+                f"to send from it. Check: aws sesv2 get-email-identity --region {self.ses_region} "
+                f"--email-identity {self.sender_domain} (VerifiedForSendingStatus true).",
+            )
         steps = [
-            f"Amazon SES (account {self.ses_account_id}, {self.ses_region}) has mailed a verification "
-            f"link to: {addresses}. Each must click it before ZMS can send.",
+            *verify,
             *(
                 [
                     f"EKS Pod Identity needs the Pod Identity Agent on cluster {self.eks_cluster_name} "
@@ -362,6 +413,19 @@ class Settings:
                 f"run as their ServiceAccount and {how}: see the output senderServiceAccounts."
             )
         return "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
+
+    @property
+    def addresses_to_verify(self) -> tuple[str, ...]:
+        """The address identities SES mails a link to: the sender (unless its domain is the
+        identity) and the sandbox recipients outside the sender domain."""
+        domain = (self.sender_domain or "").lower()
+        return tuple(
+            dict.fromkeys(
+                address
+                for address in (*(() if domain else (self.sender_email,)), *self.verified_recipients)
+                if address.split("@")[1].lower() != domain
+            )
+        )
 
     def production_access_request(self) -> str:
         """The SES production-access request this stack supports: reviewers ask how
@@ -404,7 +468,11 @@ class Settings:
                 f"{PROJECT}:recipientEmails is ignored while {PROJECT}:sandbox is false: "
                 "out of the sandbox recipients need no verification"
             )
-        if self.sandbox and not self.verified_recipients:
+        # A verified domain may be mailed in the sandbox: ZMS's users are, when they are all of it.
+        users_in_sender_domain = bool(
+            self.sender_domain and self.email_domain_to and self.sender_domain.lower() == self.email_domain_to.lower()
+        )
+        if self.sandbox and not self.verified_recipients and not users_in_sender_domain:
             found.append(
                 f"{PROJECT}:sandbox is true and {PROJECT}:recipientEmails lists nobody: in the SES sandbox ZMS "
                 "can only mail verified addresses, so its notifications will be rejected; list your approvers' "
@@ -430,6 +498,8 @@ class Settings:
             unused.append(("oidcIssuerUrl", f"with credentials={POD_IDENTITY}: no role uses IRSA"))
         if "eksClusterName" in self.configured and not self.pod_identity:
             unused.append(("eksClusterName", f"with credentials={self.credentials}: it names the Pod Identity cluster"))
+        if "mailFromSubdomain" in self.configured and not self.sender_domain:
+            unused.append(("mailFromSubdomain", f"without {PROJECT}:senderDomain: it names the domain's MAIL FROM"))
         if "serviceAccountName" in self.configured and self.credentials not in (IRSA, POD_IDENTITY):
             unused.append(
                 (
@@ -604,6 +674,46 @@ def _load_settings(
                 f"to be empty while {PROJECT}:bounceHandling is false: there is no bounce topic to subscribe to",
             )
         )
+    sender_domain = check(
+        _optional_match, "senderDomain", get("senderDomain"), _DOMAIN, "a mail domain such as example.com"
+    )
+    if ok(sender_domain, sender) and sender_domain and sender.split("@")[1].lower() != sender_domain.lower():
+        check.add(
+            ConfigError(
+                "senderDomain",
+                sender_domain,
+                f"the domain of {PROJECT}:senderEmail ({sender.split('@')[1]}): SES sends as the domain identity",
+            )
+        )
+    mail_from = check(
+        _required_match,
+        "mailFromSubdomain",
+        get("mailFromSubdomain"),
+        _DNS_LABEL,
+        "a DNS label (lower case letters, digits and '-'), such as mail",
+    )
+    zone = check(
+        _optional_match,
+        "hostedZoneId",
+        get("hostedZoneId"),
+        _HOSTED_ZONE_ID,
+        "a Route 53 hosted zone id such as Z0EXAMPLE",
+    )
+    zone_account = check(_account_id, "hostedZoneAccountId", get("hostedZoneAccountId"))
+    zone_role = check(
+        _optional_match,
+        "hostedZoneRoleArn",
+        get("hostedZoneRoleArn"),
+        _ROLE_ARN,
+        "an IAM role ARN such as arn:aws:iam::333333333333:role/pulumi-dns",
+    )
+    for key, needs in (
+        ("hostedZoneId", "senderDomain"),
+        ("hostedZoneAccountId", "hostedZoneId"),
+        ("hostedZoneRoleArn", "hostedZoneId"),
+    ):
+        if get(key) is not None and get(needs) is None:
+            check.add(ConfigError(key, get(key), f"to be unset without {PROJECT}:{needs}"))
     jar: object = None
     factory: object = None
     jar_findings: object = ((), (), ())
@@ -694,6 +804,11 @@ def _load_settings(
         retain_identities=flags["retainIdentities"],
         bounce_handling=bounce_handling,
         bounce_notification_emails=operators,
+        sender_domain=sender_domain,
+        mail_from_subdomain=mail_from,
+        hosted_zone_id=zone,
+        hosted_zone_account_id=zone_account,
+        hosted_zone_role_arn=zone_role,
         secrets=dict(secrets),
         stack=stack,
         # Keys set to something else than their static default (the CLI passes the
@@ -734,6 +849,23 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
                 bound.ses_role_arn,
                 f"a role in the SES account {bound.ses_account_id} "
                 f"(set {PROJECT}:sesAccountId when SES lives elsewhere)",
+            )
+    if bound.hosted_zone_id is not None:
+        zone_account = bound.hosted_zone_account_id or bound.ses_account_id
+        bound = dataclasses.replace(bound, hosted_zone_account_id=zone_account)
+        zone_role = _ROLE_ARN.fullmatch(bound.hosted_zone_role_arn or "")
+        if zone_role and zone_role.group("account") != zone_account:
+            raise ConfigError(
+                "hostedZoneRoleArn",
+                bound.hosted_zone_role_arn,
+                f"a role in the hosted zone's account {zone_account} (set {PROJECT}:hostedZoneAccountId "
+                "when the zone lives elsewhere)",
+            )
+        if zone_role is None and zone_account not in (cluster, bound.ses_account_id):
+            raise ConfigError(
+                "hostedZoneRoleArn",
+                None,
+                f"a role that reaches the hosted zone's account {zone_account} from the cluster account {cluster}",
             )
     if bound.cross_account and not (bound.ses_role_arn or bound.ses_profile):
         raise ConfigError(

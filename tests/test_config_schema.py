@@ -16,7 +16,7 @@ from program.settings import DEFAULTS, config_schema
 SCHEMA = config_schema()
 # Keys that configure the program's AWS providers, not the component (which takes the
 # providers themselves).
-PROVIDER_KEYS = {"clusterAccountId", "sesRoleArn", "sesProfile"}
+PROVIDER_KEYS = {"clusterAccountId", "sesRoleArn", "sesProfile", "hostedZoneAccountId", "hostedZoneRoleArn"}
 README_ROW = re.compile(r"^\| `(?P<key>[A-Za-z:]+)` \| (?P<type>[^|]+) \| (?P<default>[^|]+) \|", re.M)
 
 

@@ -148,7 +148,15 @@ def test_outputs_of_other_programs_fit_where_the_python_args_take_inputs(schema)
     ${resource.output}); what decides which resources exist is plain."""
     inputs = schema["resources"][TOKEN]["inputProperties"]
     not_plain = {key for key, spec in inputs.items() if not spec.get("plain")}
-    assert not_plain == {"sesAccountId", "oidcIssuerUrl", "oidcProviderArn", "eksClusterName", "sesProvider"}
+    assert not_plain == {
+        "sesAccountId",
+        "oidcIssuerUrl",
+        "oidcProviderArn",
+        "eksClusterName",
+        "sesProvider",
+        "hostedZoneId",
+        "dnsProvider",
+    }
     assert inputs["sesProvider"]["$ref"].endswith("#/resources/pulumi:providers:aws")
 
 

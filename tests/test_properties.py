@@ -165,11 +165,25 @@ VALID = {
     "retainIdentities": "true",
     "bounceHandling": "true",
     "smokeTest": "true",
+    "senderDomain": "example.com",
+    "mailFromSubdomain": "bounce",
+    "hostedZoneId": "Z0EXAMPLE1234567890",
+    "hostedZoneAccountId": "333333333333",
+    "hostedZoneRoleArn": "arn:aws:iam::333333333333:role/pulumi-dns",
 }
 KEYS = sorted([*DEFAULTS, "aws:region", "aws:profile"])
 BASE = "cross-sending-authorization"
 # Every key in play at once: the base scenario's delegated senders with ZMS on the plugin.
-BASE_CHANGES = {"notifier": "plugin", "credentials": "smtp", "pluginFactoryClass": PLUGIN_CLASS}
+BASE_CHANGES = {
+    "notifier": "plugin",
+    "credentials": "smtp",
+    "pluginFactoryClass": PLUGIN_CLASS,
+    # A sender domain whose records go into a zone of a third account.
+    "senderDomain": "example.com",
+    "hostedZoneId": "Z0EXAMPLE1234567890",
+    "hostedZoneAccountId": "333333333333",
+    "hostedZoneRoleArn": "arn:aws:iam::333333333333:role/pulumi-dns",
+}
 
 
 # Free-form names: a YAML word such as `on` is a valid name once quoted, so only oddities
@@ -182,6 +196,7 @@ NAME_CHARS = {
     "sesProfile": r"[A-Za-z0-9._+=@-]",
     "aws:profile": r"[A-Za-z0-9._+=@-]",
     "eksClusterName": r"[A-Za-z0-9_-]",
+    "mailFromSubdomain": r"[a-z0-9-]",
 }
 
 
@@ -384,7 +399,16 @@ def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, 
     retain = config.get(f"{PROJECT}:retainIdentities") == "true"
     identities = plan.of_type("aws:sesv2/emailIdentity:EmailIdentity")
     assert identities and all(r.retain_on_delete == retain for r in identities)
-    assert not any(r.retain_on_delete for r in plan.resources if r not in identities)
+    # With them, what they rest on: the sender domain's MAIL FROM and DNS records, and the
+    # configuration set the sender identity names as its default.
+    kept_with = [
+        *identities,
+        *plan.of_type("aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes"),
+        *plan.of_type("aws:route53/record:Record"),
+        *plan.of_type("aws:sesv2/configurationSet:ConfigurationSet"),
+    ]
+    assert all(r.retain_on_delete == retain for r in kept_with)
+    assert not any(r.retain_on_delete for r in plan.resources if r not in kept_with)
 
 
 @settings(max_examples=100)

@@ -16,6 +16,15 @@ from program.settings import SECRET_CAPABLE, ConfigError
 PATCH = "kubernetes:apps/v1:DeploymentPatch"
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity"
+# What retainIdentities keeps: the identities and what they rest on. A domain's MAIL FROM
+# setting and DNS records (SES keeps checking its DKIM records), and the configuration set
+# the sender identity names as its default (a retained identity must not name a set that is gone).
+RETAINED_WITH_IDENTITIES = (
+    IDENTITY,
+    "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes",
+    "aws:route53/record:Record",
+    "aws:sesv2/configurationSet:ConfigurationSet",
+)
 CREDENTIALS = ("mock-smtp-password", "mock-secret-access-key")
 BASE_DEPLOYMENTS = {
     "distribution": Path(__file__).parent / "fixtures" / "athenz-zms-server.yaml",
@@ -118,10 +127,11 @@ def test_by_default_destroy_deletes_everything_the_stack_made(plans, name):
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_retain_identities_keeps_exactly_the_ses_identities(configs, name):
+def test_retain_identities_keeps_exactly_the_identities_and_what_they_rest_on(configs, name):
     plan = run_program(name, {**configs[name], "athenz-ses:retainIdentities": "true"})
     retained = sorted(r.name for r in plan.resources if r.retain_on_delete)
-    assert retained and retained == sorted(r.name for r in plan.of_type(IDENTITY))
+    assert plan.of_type(IDENTITY) and {r.name for r in plan.of_type(IDENTITY)} <= set(retained)
+    assert retained == sorted(r.name for kind in RETAINED_WITH_IDENTITIES for r in plan.of_type(kind))
 
 
 @pytest.mark.parametrize("name", ["same-account-irsa", "cross-sending-authorization", "cross-federated-irsa"])
