@@ -3,7 +3,8 @@
     venv/bin/python .github/stack_target.py preview|teardown STACK >> "$GITHUB_OUTPUT"
 
 Prints `suffix=<SUFFIX>` and `cluster=<eks|none>`. Exits 1 with one line on stderr for a
-stack with no entry, and for `teardown` of a stack whose cluster CI cannot reach.
+stack with no entry, and for `teardown` of a stack whose cluster CI cannot reach or whose
+entry says `teardown: false`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def target(action: str, stack: str, mapping: dict[str, dict[str, str]]) -> dict[
                 raise ValueError(
                     f"{MAPPING.name}: the entry {pattern} needs suffix (A-Z, 0-9, _) and cluster (eks or none)"
                 )
+            if action == "teardown" and entry.get("teardown", "true").lower() == "false":
+                raise ValueError(f"stack {stack} is marked teardown: false: destroy it by hand, on purpose")
             if action == "teardown" and entry["cluster"] == "none":
                 raise ValueError(
                     f"stack {stack} runs on a kind cluster CI cannot reach: destroy it where its cluster runs"

@@ -397,6 +397,11 @@ class Settings:
             "Trigger a notification: add a member to a self-serve or review-enabled Athenz role; "
             "ZMS mails the approvers at once. ZMS writes its log to a file in the pod, not to kubectl logs.",
         ]
+        if self.bounce_notification_emails:
+            steps.append(
+                f"Amazon SNS has mailed a subscription confirmation to: {', '.join(self.bounce_notification_emails)}. "
+                "Each must confirm it to be mailed bounces, complaints and rejects."
+            )
         if self.bounce_handling:
             steps.append(self.production_access_request())
         if self.sender_service_accounts:

@@ -251,12 +251,14 @@ def test_each_pod_identity_role_is_assumed_for_its_own_service_account_only(ever
     associations = plan.of_type(ASSOCIATION)
     if not associations:
         return
-    cluster = "arn:aws:eks:eu-west-1:111111111111:cluster/prod"  # the plan's getCluster answer
+    cluster_name = plan.config["athenz-ses:eksClusterName"]
+    cluster = f"arn:aws:eks:eu-west-1:111111111111:cluster/{cluster_name}"  # the plan's getCluster answer
     other_cluster = cluster.rsplit("/", 1)[0] + "/staging"
     requests, allowed = [], set()
     for association in associations:
         namespace, account_name = association.inputs["namespace"], association.inputs["serviceAccount"]
-        assert association.inputs["clusterName"] == "prod" and association.inputs.get("disableSessionTags") is False
+        assert association.inputs["clusterName"] == cluster_name
+        assert association.inputs.get("disableSessionTags") is False
         role, role_policies = role_and_policies(plan, association.inputs["roleArn"])
         trust = document(role, "assumeRolePolicy")
         label = f"{namespace}/{account_name}"

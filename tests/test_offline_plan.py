@@ -63,7 +63,10 @@ def test_every_committed_stack_renders(stack, tmp_path):
     for path in (out / "kubernetes").glob("*.yaml"):
         assert yaml.safe_load(path.read_text())["metadata"]["namespace"] == "athenz"
     outputs = yaml.safe_load((out / "outputs.yaml").read_text())
-    assert outputs["senderIdentityArn"].endswith(":identity/zms@example.com")
+    # The sender identity: the domain of the sender when the stack sends as its domain.
+    stack_config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+    identity = stack_config.get("athenz-ses:senderDomain") or stack_config["athenz-ses:senderEmail"]
+    assert outputs["senderIdentityArn"].endswith(f":identity/{identity}")
 
 
 def test_dev_plan_shows_every_policy_and_the_send_path(tmp_path):

@@ -91,7 +91,8 @@ def test_pull_request_tests_then_previews_every_stack_with_a_comment():
     assert LINT in runs and LINT in CI_RUN.replace("\n", " && ")
     assert runs.index(LINT) < runs.index("venv/bin/python -m pytest")
     assert any(
-        all(f"venv/bin/python -m offline_plan {stack}" in r for stack in ("dev", "local", "plugin")) for r in runs
+        all(f"venv/bin/python -m offline_plan {stack}" in r for stack in ("dev", "local", "plugin", "prod"))
+        for r in runs
     )
     assert preview["needs"] == ["test", "plugin-jar"]
     # Third-party code (the plugin's Maven build) runs in a job with no secret and no token.
@@ -100,7 +101,7 @@ def test_pull_request_tests_then_previews_every_stack_with_a_comment():
     assert not any("mvn" in s.get("run", "") for s in preview["steps"])
     assert preview["permissions"] == {"contents": "read", "pull-requests": "write", "id-token": "write"}
     stacks = preview["strategy"]["matrix"]["stack"]
-    assert stacks == ["dev", "local", "plugin"] and all((PROJECT_DIR / f"Pulumi.{s}.yaml").is_file() for s in stacks)
+    assert stacks == ["dev", "local", "plugin", "prod"] and all((PROJECT_DIR / f"Pulumi.{s}.yaml").is_file() for s in stacks)
     (pulumi,) = [s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
     assert pulumi["with"]["command"] == "preview" and pulumi["with"]["comment-on-pr"] is True
     assert "matrix.stack" in pulumi["with"]["stack-name"]
@@ -141,6 +142,7 @@ def test_every_committed_stack_and_review_stacks_have_a_mapping():
     assert target.target("teardown", "pr-42", mapping) == {"suffix": "PR", "cluster": "eks"}
     for stack in ("local", "plugin"):
         assert target.target("preview", stack, mapping)["cluster"] == "none"
+    assert target.target("preview", "prod", mapping) == {"suffix": "PROD", "cluster": "eks"}
     for stack in golden_stacks():  # the committed stacks (a stack file of your own needs an entry only for CI)
         assert target.target("preview", stack, mapping)["suffix"]
 
@@ -148,8 +150,9 @@ def test_every_committed_stack_and_review_stacks_have_a_mapping():
 @pytest.mark.parametrize(
     "action,stack,expected",
     [
-        ("preview", "prod", "has no entry in .github/stacks.yml"),
-        ("teardown", "prod", "has no entry in .github/stacks.yml"),
+        ("preview", "staging", "has no entry in .github/stacks.yml"),
+        ("teardown", "staging", "has no entry in .github/stacks.yml"),
+        ("teardown", "prod", "teardown: false"),
         ("teardown", "local", "kind cluster CI cannot reach"),
         ("teardown", "plugin", "kind cluster CI cannot reach"),
         ("teardown", "pr-1;rm", "not a stack name"),
