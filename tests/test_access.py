@@ -436,3 +436,6 @@ def test_the_proof_covers_every_path(every_plan):
     targets = {bool(a.inputs.get("targetRoleArn")) for p in every_plan.values() for a in p.of_type(ASSOCIATION)}
     assert targets == {True, False}
     assert any(p.of_type(TOPIC_POLICY) for p in every_plan.values())  # bounce handling
+    # A sender domain (stack prod): SES authorizes a send from an address of it against
+    # the domain identity, so that is the identity the proof sends as.
+    assert any("@" not in p.outputs["senderIdentityArn"].rsplit("/", 1)[1] for p in every_plan.values())

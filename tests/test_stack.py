@@ -778,3 +778,143 @@ def test_operators_without_bounce_handling_are_refused(configs):
     )
     error = config_error(plan)
     assert error.key == "athenz-ses:bounceNotificationEmails" and "no bounce topic" in str(error)
+
+
+# --- a sender domain (our own mock: what the program registers, not what AWS does) ------------
+
+IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity"
+MAIL_FROM = "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes"
+RECORD = "aws:route53/record:Record"
+CONFIGURATION_SET = "aws:sesv2/configurationSet:ConfigurationSet"
+ZONE = "Z0EXAMPLE1234567890"
+DNS_ROLE = "arn:aws:iam::333333333333:role/pulumi-dns"
+
+
+def domain_config(configs, **changes: str) -> dict[str, str]:
+    """cross-pod-identity sending as its domain, records in a zone (of the SES account by default)."""
+    return {
+        **configs["cross-pod-identity"],
+        "athenz-ses:senderDomain": "example.com",
+        "athenz-ses:hostedZoneId": ZONE,
+        **{f"athenz-ses:{key}": value for key, value in changes.items()},
+    }
+
+
+def test_a_sender_domain_is_the_identity_zms_sends_as_with_dkim_mail_from_and_the_bounce_set(stack_plans):
+    plan = stack_plans["prod"]
+    (sender,) = plan.of_type(IDENTITY)  # no identity of the address: it would win over the domain's
+    assert sender.name == "ses-sender-domain" and sender.inputs["emailIdentity"] == "example.com"
+    assert sender.inputs["dkimSigningAttributes"] == {"nextSigningKeyLength": "RSA_2048_BIT"}
+    # The bounce configuration set is the identity's default: ZMS's sends name none.
+    assert sender.inputs["configurationSetName"] == plan.one(CONFIGURATION_SET).inputs["configurationSetName"]
+    assert plan.outputs["configurationSetName"] == "athenz-ses-prod"
+    mail_from = plan.one(MAIL_FROM).inputs
+    assert mail_from == {
+        "emailIdentity": "example.com",
+        "mailFromDomain": "mail.example.com",
+        "behaviorOnMxFailure": "USE_DEFAULT_VALUE",
+    }
+    domain_arn = identity(SES, EU, "example.com")
+    assert plan.outputs["senderIdentityArn"] == domain_arn
+    # ZMS's target role may send as the domain identity, and as nothing else.
+    (send,) = [r for r in plan.of_type(ROLE_POLICY) if r.name == "zms-pod-identity-send"]
+    assert doc(send) == allow(SEND, [domain_arn])
+
+
+def test_the_domain_records_are_output_and_created_in_the_zone_through_the_ses_provider(stack_plans):
+    plan = stack_plans["prod"]
+    records = plan.outputs["senderDnsRecords"]
+    tokens = [r["name"].split(".")[0] for r in records if r["type"] == "CNAME"]
+    assert len(tokens) == 3 and len(set(tokens)) == 3
+    assert records == [
+        *({"name": f"{t}._domainkey.example.com", "type": "CNAME", "value": f"{t}.dkim.amazonses.com"} for t in tokens),
+        {"name": "mail.example.com", "type": "MX", "value": f"10 feedback-smtp.{EU}.amazonses.com"},
+        {"name": "mail.example.com", "type": "TXT", "value": "v=spf1 include:amazonses.com ~all"},
+    ]
+    created = {(r.inputs["name"], r.inputs["type"], tuple(r.inputs["records"])) for r in plan.of_type(RECORD)}
+    assert created == {(r["name"], r["type"], (r["value"],)) for r in records}
+    ses_provider = plan.one("pulumi:providers:aws")
+    for record in plan.of_type(RECORD):
+        assert record.inputs["zoneId"] == ZONE and record.inputs["ttl"] == 1800
+        assert record.provider.startswith(ses_provider.urn) and record.location.account == SES
+        assert "allowOverwrite" not in record.inputs  # the provider's default: never overwrite a record
+    assert "hosted zone Z0EXAMPLE1234567890" in plan.outputs["nextSteps"]
+
+
+def test_without_a_zone_the_records_are_only_output(configs):
+    config = domain_config(configs)
+    del config["athenz-ses:hostedZoneId"]
+    plan = run_program("no-zone", config)
+    assert plan.error is None, plan.error
+    assert plan.of_type(RECORD) == [] and len(plan.outputs["senderDnsRecords"]) == 5
+    assert "create them in the domain's DNS" in plan.outputs["nextSteps"]
+
+
+@pytest.mark.parametrize(
+    "changes,account,role",
+    [
+        ({"hostedZoneAccountId": CLUSTER}, CLUSTER, None),  # the cluster account's own credentials
+        ({"hostedZoneAccountId": "333333333333", "hostedZoneRoleArn": DNS_ROLE}, "333333333333", DNS_ROLE),
+    ],
+)
+def test_a_zone_of_another_account_gets_a_provider_pinned_to_that_account(configs, changes, account, role):
+    plan = run_program("zone", {**domain_config(configs, **changes), "aws:profile": "cluster-admin"})
+    assert plan.error is None, plan.error
+    (dns,) = [p for p in plan.of_type("pulumi:providers:aws") if p.name == "dns"]
+    assert json.loads(dns.inputs["allowedAccountIds"]) == [account] and dns.inputs["profile"] == "cluster-admin"
+    assumed = [r["roleArn"] for r in json.loads(dns.inputs.get("assumeRoles") or "[]")]
+    assert assumed == ([role] if role else [])
+    assert {r.provider.rsplit("::", 1)[0] for r in plan.of_type(RECORD)} == {dns.urn}
+    assert {r.location.account for r in plan.of_type(RECORD)} == {account}
+    # The identity stays in the SES account.
+    assert plan.one(IDENTITY).location.account == SES
+
+
+@pytest.mark.parametrize(
+    "changes,key,expected",
+    [
+        ({"senderEmail": "zms@example.org"}, "senderDomain", "the domain of athenz-ses:senderEmail (example.org)"),
+        (
+            {"hostedZoneAccountId": "333333333333"},
+            "hostedZoneRoleArn",
+            "reaches the hosted zone's account 333333333333",
+        ),
+        ({"hostedZoneRoleArn": DNS_ROLE}, "hostedZoneRoleArn", "a role in the hosted zone's account 222222222222"),
+        ({"hostedZoneId": "zone-1"}, "hostedZoneId", "a Route 53 hosted zone id"),
+    ],
+)
+def test_a_domain_setup_that_cannot_work_is_refused_before_any_resource(configs, changes, key, expected):
+    plan = run_program("bad-domain", domain_config(configs, **changes))
+    error = config_error(plan)
+    assert plan.resources == []
+    assert error.key == f"athenz-ses:{key}" and expected in str(error), str(error)
+
+
+def test_zone_keys_without_a_sender_domain_are_refused(configs):
+    plan = run_program("zone-only", {**configs["same-account-irsa"], "athenz-ses:hostedZoneId": ZONE})
+    error = config_error(plan)
+    assert error.key == "athenz-ses:hostedZoneId" and "without athenz-ses:senderDomain" in str(error)
+
+
+def test_in_the_sandbox_the_domain_covers_its_own_recipients(configs):
+    """A verified domain may be mailed in the sandbox: recipients of it need no identity of
+    their own and no verification click; others still do."""
+    config = {
+        **domain_config(configs),
+        "athenz-ses:recipientEmails": '["alice@example.com", "carol@example.org"]',
+    }
+    plan = run_program("sandbox-domain", config)
+    assert plan.error is None, plan.error
+    assert sorted(r.inputs["emailIdentity"] for r in plan.of_type(IDENTITY)) == ["carol@example.org", "example.com"]
+    assert "link to: carol@example.org." in plan.outputs["nextSteps"]
+    assert not any("recipientEmails lists nobody" in w for w in plan.warnings)
+
+
+def test_an_address_sender_also_takes_the_bounce_set_as_its_default(plans):
+    plan = plans["cross-sending-authorization"]  # out of the sandbox: bounce handling on
+    (sender,) = plan.of_type(IDENTITY)
+    assert sender.inputs["emailIdentity"] == "zms@example.com"
+    assert sender.inputs["configurationSetName"] == "athenz-ses-cross-sending-authorization"
+    assert "dkimSigningAttributes" not in sender.inputs and plan.of_type(MAIL_FROM) == []
+    for name in ("same-account-irsa", "kind-smtp"):  # in the sandbox: no set, none named
+        assert all("configurationSetName" not in r.inputs for r in plans[name].of_type(IDENTITY))

@@ -101,7 +101,9 @@ def test_pull_request_tests_then_previews_every_stack_with_a_comment():
     assert not any("mvn" in s.get("run", "") for s in preview["steps"])
     assert preview["permissions"] == {"contents": "read", "pull-requests": "write", "id-token": "write"}
     stacks = preview["strategy"]["matrix"]["stack"]
-    assert stacks == ["dev", "local", "plugin", "prod"] and all((PROJECT_DIR / f"Pulumi.{s}.yaml").is_file() for s in stacks)
+    assert stacks == ["dev", "local", "plugin", "prod"] and all(
+        (PROJECT_DIR / f"Pulumi.{s}.yaml").is_file() for s in stacks
+    )
     (pulumi,) = [s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
     assert pulumi["with"]["command"] == "preview" and pulumi["with"]["comment-on-pr"] is True
     assert "matrix.stack" in pulumi["with"]["stack-name"]
