@@ -29,6 +29,9 @@ OUTPUTS = (
     "smoke_test_job",
     "sender_smoke_test_job",
     "zms_patch_urn",
+    "configuration_set_name",
+    "bounce_topic_arn",
+    "sender_dns_records",
 )
 
 ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
@@ -470,4 +473,93 @@ def test_the_helm_layout_patches_the_charts_deployment_and_container(mocks):
 def test_an_unknown_layout_is_refused(mocks):
     with pytest.raises(ValueError, match="zms_layout 'kustomize': expected one of distribution, helm"):
         build(base(credentials="access-key", zms_layout="kustomize"))
+    assert mocks.resources == []
+
+
+# --- a sender domain, and the bounce set as the sender identity's default -----------------------
+
+RECORD, MAIL_FROM = (
+    "aws:route53/record:Record",
+    "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes",
+)
+CONFIGURATION_SET = "aws:sesv2/configurationSet:ConfigurationSet"
+
+
+def test_a_sender_domain_replaces_the_address_identity_and_its_records_go_to_the_zone(mocks):
+    out = build(
+        base(
+            credentials="access-key",
+            sender_domain="example.com",
+            hosted_zone_id="Z0EXAMPLE",
+            recipient_emails=["alice@example.com", "carol@example.org"],
+        )
+    )
+    # The domain, and only the recipient outside it (the verified domain covers alice).
+    assert sorted(r.inputs["emailIdentity"] for r in mocks.of_type(IDENTITY)) == ["carol@example.org", "example.com"]
+    assert mocks.one(MAIL_FROM).inputs["mailFromDomain"] == "mail.example.com"
+    assert out["sender_identity_arn"] == ses_arn("example.com")
+    send = statement(mocks.one(USER_POLICY).inputs["policy"])
+    assert sorted(as_list(send["Resource"])) == sorted([ses_arn("example.com"), ses_arn("carol@example.org")])
+    records = mocks.of_type(RECORD)
+    assert len(records) == len(out["sender_dns_records"]) == 5
+    assert {r.inputs["zoneId"] for r in records} == {"Z0EXAMPLE"}
+    assert {(r.inputs["name"], r.inputs["type"]) for r in records} == {
+        (record["name"], record["type"]) for record in out["sender_dns_records"]
+    }
+
+
+def test_without_a_zone_the_records_are_only_an_output(mocks):
+    out = build(base(credentials="access-key", sender_domain="example.com", mail_from_subdomain="bounce"))
+    assert mocks.of_type(RECORD) == []
+    assert [r["name"] for r in out["sender_dns_records"] if r["type"] != "CNAME"] == ["bounce.example.com"] * 2
+    assert mocks.one(MAIL_FROM).inputs["mailFromDomain"] == "bounce.example.com"
+
+
+def test_records_go_through_the_dns_provider_when_one_is_given(mocks):
+    out: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def run():
+        dns = aws.Provider("dns", region="us-east-1")
+        AthenzSesNotifications(
+            "athenz-ses",
+            AthenzSesNotificationsArgs(
+                **base(credentials="access-key", sender_domain="example.com", hosted_zone_id="Z0EXAMPLE"),
+                dns_provider=dns,
+            ),
+        )
+        return dns.urn.apply(lambda urn: out.update(urn=urn))
+
+    run()
+    assert {r.provider.rsplit("::", 1)[0] for r in mocks.of_type(RECORD)} == {out["urn"]}
+    assert all(not r.provider for r in mocks.of_type(IDENTITY))  # SES stays on its own (default) provider
+
+
+def test_out_of_the_sandbox_the_bounce_set_is_the_sender_identitys_default(mocks):
+    out = build(base(credentials="access-key", sandbox=False))
+    (sender,) = mocks.of_type(IDENTITY)
+    assert sender.inputs["configurationSetName"] == "athenz-ses-unit" == out["configuration_set_name"]
+    assert mocks.one(CONFIGURATION_SET).inputs["configurationSetName"] == "athenz-ses-unit"
+    assert out["bounce_topic_arn"].startswith("arn:aws:sns:")
+
+
+def test_in_the_sandbox_no_identity_names_a_set(mocks):
+    out = build(base(credentials="access-key"))
+    assert all("configurationSetName" not in r.inputs for r in mocks.of_type(IDENTITY))
+    assert out["configuration_set_name"] is None and out["sender_dns_records"] == []
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (dict(sender_domain="example.net"), "sender_email: 'zms@example.com' is not an address of sender_domain"),
+        (dict(hosted_zone_id="Z0EXAMPLE"), "hosted_zone_id: only with sender_domain"),
+        (dict(sender_domain="example.com", mail_from_subdomain="Mail From"), "mail_from_subdomain: 'Mail From'"),
+        (dict(sender_domain="example .com"), "sender_domain: 'example .com' is not a domain"),
+    ],
+    ids=["other-domain", "zone-without-domain", "bad-mail-from", "bad-domain"],
+)
+def test_a_domain_setup_that_cannot_work_is_refused_before_anything_is_registered(mocks, change, problem):
+    with pytest.raises(ValueError, match=problem):
+        build(base(credentials="access-key", **change))
     assert mocks.resources == []
