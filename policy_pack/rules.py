@@ -39,7 +39,10 @@ POLICY_FIELDS: dict[str, tuple[str, ...]] = {
     "aws:iam/policy:Policy": ("policy",),
     "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy": ("policy",),
     "aws:ses/identityPolicy:IdentityPolicy": ("policy",),
+    "aws:sns/topicPolicy:TopicPolicy": ("policy",),
 }
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+DNS_RECORD = "aws:route53/record:Record"
 SEND_ACTIONS = frozenset({"ses:sendemail", "ses:sendrawemail"})
 STS_AUDIENCE = "sts.amazonaws.com"
 PATCH_FORCE = "pulumi.com/patchForce"
@@ -227,6 +230,45 @@ def ses_send_only_on_identities(resource_type: str, props: Props) -> list[str]:
     return found
 
 
+def service_principals_are_pinned(resource_type: str, props: Props) -> list[str]:
+    """A topic policy that lets an AWS service publish (SES's event destination) pins the
+    source account (StringEquals AWS:SourceAccount) and the source ARN (AWS:SourceArn,
+    StringEquals or ArnEquals), one value each: otherwise any account's configuration set
+    could publish to the topic (the confused deputy)."""
+    if resource_type != TOPIC_POLICY:
+        return []
+    found = []
+    for field, document in policy_documents(resource_type, props):
+        for n, statement in enumerate(statements(document)):
+            principal = statement.get("Principal")
+            if statement.get("Effect") != "Allow" or not isinstance(principal, Mapping) or "Service" not in principal:
+                continue
+            conditions = {
+                operator: {key.lower(): value for key, value in keys.items()}
+                for operator, keys in (statement.get("Condition") or {}).items()
+                if isinstance(keys, Mapping)
+            }
+            account = _as_list((conditions.get("StringEquals") or {}).get("aws:sourceaccount"))
+            source = _as_list(
+                (conditions.get("StringEquals") or {}).get("aws:sourcearn")
+                or (conditions.get("ArnEquals") or {}).get("aws:sourcearn")
+            )
+            where = f"{field} statement {n}"
+            if len(account) != 1 or not re.fullmatch(r"\d{12}", str(account[0])):
+                found.append(f"{where} lets a service in without StringEquals AWS:SourceAccount = one account")
+            if len(source) != 1 or "*" in str(source[0]):
+                found.append(f"{where} lets a service in without AWS:SourceArn = one ARN")
+    return found
+
+
+def dns_records_never_overwrite(resource_type: str, props: Props) -> list[str]:
+    """A Route 53 record of the stack is created, never upserted over one that exists:
+    `allowOverwrite` would take a record someone else manages, and destroy would delete it."""
+    if resource_type != DNS_RECORD or props.get("allowOverwrite") is not True:
+        return []
+    return [f"the record {props.get('name')!r} sets allowOverwrite: true, taking over an existing record"]
+
+
 def patch_leaves_base_alone(resource_type: str, props: Props) -> list[str]:
     """The ZMS DeploymentPatch sets no env var of the base Deployment and never forces
     ownership: destroy would remove a force-owned field and break ZMS."""
@@ -275,6 +317,14 @@ RULES: dict[str, tuple[str, Rule]] = {
     "ses-send-only-on-identities": (
         "ses:SendEmail/SendRawEmail only name SES identity ARNs.",
         ses_send_only_on_identities,
+    ),
+    "service-principals-pinned": (
+        "A topic policy that lets an AWS service publish pins AWS:SourceAccount and AWS:SourceArn to one value each.",
+        service_principals_are_pinned,
+    ),
+    "dns-records-never-overwrite": (
+        "A Route 53 record never sets allowOverwrite: it is created, not taken over.",
+        dns_records_never_overwrite,
     ),
     "zms-patch-leaves-base-alone": (
         "The ZMS DeploymentPatch sets no base env var (JAVA_OPTS, ...) and never sets pulumi.com/patchForce.",

@@ -59,7 +59,15 @@ def test_the_rules_are_not_vacuous(plans):
     """Each rule has something to check in the scenarios (else passing proves nothing)."""
     checked = [r for plan in plans.values() for r in plan.resources]
     types = {r.type for r in checked}
-    assert {rules.ROLE, ROLE_POLICY, USER_POLICY, IDENTITY_POLICY, rules.DEPLOYMENT_PATCH, rules.K8S_SECRET} <= types
+    assert {
+        rules.ROLE,
+        ROLE_POLICY,
+        USER_POLICY,
+        IDENTITY_POLICY,
+        rules.DEPLOYMENT_PATCH,
+        rules.K8S_SECRET,
+        rules.TOPIC_POLICY,
+    } <= types
     assert any(dict(rules.policy_documents(r.type, policy_inputs(r))) for r in checked if r.type == rules.ROLE)
 
 
@@ -219,6 +227,20 @@ DOCUMENT_MUTATIONS = {
         rules.ses_send_only_on_identities,
         "not an SES identity ARN",
     ),
+    "topic open to SES of any account": (
+        rules.TOPIC_POLICY,
+        "policy",
+        lambda s: s["Condition"]["StringEquals"].pop("AWS:SourceAccount"),
+        rules.service_principals_are_pinned,
+        "AWS:SourceAccount",
+    ),
+    "topic open to any configuration set": (
+        rules.TOPIC_POLICY,
+        "policy",
+        lambda s: s["Condition"]["StringEquals"].update({"AWS:SourceArn": ["arn:aws:ses:eu-west-1:222222222222:*"]}),
+        rules.service_principals_are_pinned,
+        "AWS:SourceArn = one ARN",
+    ),
     "send on an S3 bucket": (
         IDENTITY_POLICY,
         "policy",
@@ -257,6 +279,13 @@ def test_a_patch_that_sets_a_base_env_var_is_reported(plans, name):
     assert rules.patch_leaves_base_alone(rules.DEPLOYMENT_PATCH, inputs) == [
         f"the patch sets {name} in containers 'athenz-zms-server'; the base Deployment owns it"
     ]
+
+
+def test_a_dns_record_that_overwrites_is_reported(stack_plans):
+    record = stack_plans["prod"].of_type(rules.DNS_RECORD)[0]
+    assert rules.dns_records_never_overwrite(record.type, policy_inputs(record)) == []
+    found = rules.dns_records_never_overwrite(record.type, {**policy_inputs(record), "allowOverwrite": True})
+    assert found and "allowOverwrite" in found[0]
 
 
 @pytest.mark.parametrize("value", ["true", "True"])
