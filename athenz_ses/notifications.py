@@ -150,6 +150,10 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     list on for bounces and complaints; default: on out of the sandbox."""
     bounce_notification_emails: Sequence[str] | None
     """Addresses subscribed to the topic (bounces, complaints and rejects only)."""
+    account_suppression: bool | None
+    """With bounce_handling: set the SES account's suppression list to bounces and
+    complaints (an account-wide setting `pulumi destroy` leaves; let one stack per
+    account and Region own it); default true."""
     sender_domain: str | None
     """Send as this domain (sender_email must be one of its addresses): a domain identity
     with Easy DKIM and a custom MAIL FROM domain instead of an identity of the address;
@@ -197,6 +201,7 @@ class _Args:
     retain_identities: bool
     bounce_handling: bool | None
     bounce_notification_emails: tuple[str, ...]
+    account_suppression: bool
     sender_domain: str | None
     mail_from_subdomain: str
     hosted_zone_id: pulumi.Input[str] | None
@@ -215,6 +220,7 @@ DEFAULTS: dict[str, Any] = {
     "smoke_test": False,
     "retain_identities": False,
     "bounce_notification_emails": (),
+    "account_suppression": True,
     "mail_from_subdomain": "mail",
 }
 
@@ -447,6 +453,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     # The stack's prefix: letters, digits and '-', unique per stack.
                     configuration_set_name=prefix,
                     notify_emails=args.bounce_notification_emails,
+                    account_suppression=args.account_suppression,
                     # A retained identity must not name a set that is gone.
                     retain_configuration_set=args.retain_identities,
                 ),

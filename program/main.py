@@ -106,6 +106,7 @@ def component_args(
         retain_identities=settings.retain_identities,
         bounce_handling=settings.bounce_handling,
         bounce_notification_emails=settings.bounce_notification_emails,
+        account_suppression=settings.account_suppression,
         sender_domain=settings.sender_domain,
         mail_from_subdomain=settings.mail_from_subdomain,
         hosted_zone_id=settings.hosted_zone_id,

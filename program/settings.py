@@ -228,6 +228,8 @@ class Settings:
     """A configuration set publishes the sender's bounces, complaints, deliveries and
     rejects to an SNS topic; the account suppresses bounced and complaining addresses."""
     bounce_notification_emails: tuple[str, ...] = ()
+    account_suppression: bool = True
+    """With bounce_handling: the account-level suppression list (bounces, complaints)."""
     sender_domain: str | None = None
     """Send as this domain (domain identity, Easy DKIM, MAIL FROM <mail_from_subdomain>.<domain>)."""
     mail_from_subdomain: str = "mail"
@@ -444,8 +446,12 @@ class Settings:
             f"{self.sender_email} to {users} who must approve or review role memberships. Only Athenz users "
             "are mailed; no marketing, no purchased or rented lists. Every mail goes through configuration set "
             f"{self.name_prefix} (the default configuration set of the sending identity), which publishes "
-            f"bounces, complaints, deliveries and rejects to an Amazon SNS topic{operators}; the account-level "
-            "suppression list stops mail to addresses that bounced or complained."
+            f"bounces, complaints, deliveries and rejects to an Amazon SNS topic{operators}"
+            + (
+                "; the account-level suppression list stops mail to addresses that bounced or complained."
+                if self.account_suppression
+                else "."
+            )
         )
         where = f"account {self.ses_account_id} in {self.ses_region}"
         state = (
@@ -503,6 +509,8 @@ class Settings:
             unused.append(("oidcIssuerUrl", f"with credentials={POD_IDENTITY}: no role uses IRSA"))
         if "eksClusterName" in self.configured and not self.pod_identity:
             unused.append(("eksClusterName", f"with credentials={self.credentials}: it names the Pod Identity cluster"))
+        if "accountSuppression" in self.configured and not self.bounce_handling:
+            unused.append(("accountSuppression", f"without {PROJECT}:bounceHandling: only bounce handling sets it"))
         if "mailFromSubdomain" in self.configured and not self.sender_domain:
             unused.append(("mailFromSubdomain", f"without {PROJECT}:senderDomain: it names the domain's MAIL FROM"))
         if "serviceAccountName" in self.configured and self.credentials not in (IRSA, POD_IDENTITY):
@@ -661,7 +669,9 @@ def _load_settings(
         _optional_match, "emailDomainTo", get("emailDomainTo"), _DOMAIN, "a mail domain such as example.com"
     )
 
-    flags = {key: check(_bool, key, get(key)) for key in ("sandbox", "smokeTest", "retainIdentities")}
+    flags = {
+        key: check(_bool, key, get(key)) for key in ("sandbox", "smokeTest", "retainIdentities", "accountSuppression")
+    }
     configured_bounces = get("bounceHandling")
     bounce_handling = (
         check(_bool, "bounceHandling", configured_bounces)
@@ -809,6 +819,7 @@ def _load_settings(
         retain_identities=flags["retainIdentities"],
         bounce_handling=bounce_handling,
         bounce_notification_emails=operators,
+        account_suppression=flags["accountSuppression"],
         sender_domain=sender_domain,
         mail_from_subdomain=mail_from,
         hosted_zone_id=zone,

@@ -165,6 +165,7 @@ VALID = {
     "retainIdentities": "true",
     "bounceHandling": "true",
     "smokeTest": "true",
+    "accountSuppression": "false",
     "senderDomain": "example.com",
     "mailFromSubdomain": "bounce",
     "hostedZoneId": "Z0EXAMPLE1234567890",

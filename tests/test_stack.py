@@ -918,3 +918,16 @@ def test_an_address_sender_also_takes_the_bounce_set_as_its_default(plans):
     assert "dkimSigningAttributes" not in sender.inputs and plan.of_type(MAIL_FROM) == []
     for name in ("same-account-irsa", "kind-smtp"):  # in the sandbox: no set, none named
         assert all("configurationSetName" not in r.inputs for r in plans[name].of_type(IDENTITY))
+
+
+def test_account_suppression_can_be_left_to_another_stack(configs, plans):
+    """One stack per account and Region should own the account's suppression list."""
+    suppression = "aws:sesv2/accountSuppressionAttributes:AccountSuppressionAttributes"
+    owner = plans["cross-sending-authorization"]  # out of the sandbox: bounce handling on
+    assert owner.one(suppression).inputs["suppressedReasons"] == ["BOUNCE", "COMPLAINT"]
+    assert "the account-level suppression list stops mail" in owner.outputs["nextSteps"]
+    other = run_program("other", {**configs["cross-sending-authorization"], "athenz-ses:accountSuppression": "false"})
+    assert other.error is None and other.of_type(suppression) == []
+    assert other.of_type("aws:sns/topic:Topic") and "suppression list" not in other.outputs["nextSteps"]
+    unused = run_program("unused", {**configs["same-account-irsa"], "athenz-ses:accountSuppression": "false"})
+    assert any("accountSuppression has no effect" in w for w in unused.warnings)
