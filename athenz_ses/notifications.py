@@ -361,6 +361,16 @@ def check_args(args: _Args) -> list[str]:
         problems.append(
             f"sender_email: {args.sender_email!r} is not an address of sender_domain {args.sender_domain!r}"
         )
+    if (
+        args.sender_domain is not None
+        and args.cross_account_mode == SENDING_AUTHORIZATION
+        and args.sender_service_accounts
+    ):
+        problems.append(
+            "sender_domain with delegated senders by sending authorization: the SES guide counts delegate sending "
+            "from an address its domain covers as advanced sending that needs an identity of the address itself; "
+            "use cross_account_mode federated-role"
+        )
     if args.sender_domain is None:
         problems += [
             f"{key}: only with sender_domain"

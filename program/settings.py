@@ -890,6 +890,14 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
             f"a role (or {PROJECT}:sesProfile) that reaches SES account {bound.ses_account_id} "
             f"from the cluster account {cluster}",
         )
+    if bound.sender_domain and bound.sending_authorization:
+        raise ConfigError(
+            "crossAccountMode",
+            bound.cross_account_mode,
+            f"{FEDERATED_ROLE} with {PROJECT}:senderDomain and {PROJECT}:senderServiceAccounts: the SES guide counts "
+            "delegate sending from an address that only its domain verifies as advanced sending, which needs an "
+            "identity of the address itself (https://docs.aws.amazon.com/ses/latest/dg/creating-identities.html)",
+        )
     if (
         bound.cross_account
         and bound.credentials in (IRSA, POD_IDENTITY)

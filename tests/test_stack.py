@@ -931,3 +931,16 @@ def test_account_suppression_can_be_left_to_another_stack(configs, plans):
     assert other.of_type("aws:sns/topic:Topic") and "suppression list" not in other.outputs["nextSteps"]
     unused = run_program("unused", {**configs["same-account-irsa"], "athenz-ses:accountSuppression": "false"})
     assert any("accountSuppression has no effect" in w for w in unused.warnings)
+
+
+def test_a_sender_domain_with_sending_authorization_is_refused(configs):
+    """The SES guide counts delegate sending from an address only its domain verifies as
+    advanced sending, which needs an identity of the address: the stack would look
+    complete and its delegated senders might be refused."""
+    plan = run_program(
+        "domain-delegates",
+        {**configs["cross-sending-authorization"], "athenz-ses:senderDomain": "example.com"},
+    )
+    error = config_error(plan)
+    assert plan.resources == []
+    assert error.key == "athenz-ses:crossAccountMode" and "identity of the address itself" in str(error)

@@ -563,3 +563,18 @@ def test_a_domain_setup_that_cannot_work_is_refused_before_anything_is_registere
     with pytest.raises(ValueError, match=problem):
         build(base(credentials="access-key", **change))
     assert mocks.resources == []
+
+
+def test_a_sender_domain_with_delegated_senders_by_sending_authorization_is_refused(mocks):
+    with pytest.raises(ValueError, match="sender_domain with delegated senders by sending authorization"):
+        build(
+            base(
+                credentials="access-key",
+                sender_domain="example.com",
+                oidc_issuer_url=ISSUER,
+                cross_account_mode="sending-authorization",
+                sender_service_accounts=["mailer/reports"],
+            ),
+            ses_provider=True,
+        )
+    assert [r.typ for r in mocks.resources] == ["pulumi:providers:aws"]  # only the test's own provider
