@@ -89,14 +89,31 @@ def _dump_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False, width=120)
 
 
+# What `pulumi destroy` does to resources whose provider does not really delete them.
+NOT_DELETED = {
+    # terraform-provider-aws: framework.WithNoOpDelete, the account keeps the setting.
+    "aws:sesv2/accountSuppressionAttributes:AccountSuppressionAttributes": (
+        "kept (an account setting; delete is a no-op)"
+    ),
+}
+PENDING_SUBSCRIPTION = "deleted (if still pending confirmation: with its topic)"
+
+
+def on_destroy(r: PlannedResource) -> str:
+    if r.retain_on_delete:
+        return "retained"
+    if r.type.endswith("Patch"):
+        return "fields given up"
+    if r.type == "aws:sns/topicSubscription:TopicSubscription" and r.inputs.get("protocol") == "email":
+        return PENDING_SUBSCRIPTION
+    return NOT_DELETED.get(r.type, "deleted")
+
+
 def summary(plan: Plan, notes: Sequence[str] = ()) -> str:
     rows = ["| resource | type | account | Region | on destroy |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(plan.resources, key=lambda r: (r.type, r.name)):
         if r.custom:
-            on_destroy = (
-                "retained" if r.retain_on_delete else "fields given up" if r.type.endswith("Patch") else "deleted"
-            )
-            rows.append(f"| {r.name} | {r.type} | {r.location.account} | {r.location.region} | {on_destroy} |")
+            rows.append(f"| {r.name} | {r.type} | {r.location.account} | {r.location.region} | {on_destroy(r)} |")
     lines = [
         f"# Offline plan of stack `{plan.stack}`",
         "",

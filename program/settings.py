@@ -381,8 +381,9 @@ class Settings:
                 0,
                 f"Domain {self.sender_domain} is verified once SES finds its DKIM records (output "
                 f"senderDnsRecords; {where}): usually minutes, at most 72 hours. Until then SES refuses "
-                f"to send from it. Check: aws sesv2 get-email-identity --region {self.ses_region} "
-                f"--email-identity {self.sender_domain} (VerifiedForSendingStatus true).",
+                f"to send from it. Check, with credentials of account {self.ses_account_id}: aws sesv2 "
+                f"get-email-identity --region {self.ses_region} --email-identity {self.sender_domain} "
+                "(VerifiedForSendingStatus true).",
             )
         steps = [
             *verify,
@@ -395,17 +396,20 @@ class Settings:
                 if self.pod_identity
                 else []
             ),
+            *(
+                [
+                    f"Amazon SNS has mailed a subscription confirmation to: "
+                    f"{', '.join(self.bounce_notification_emails)}. Each must confirm it to be mailed bounces, "
+                    "complaints and rejects."
+                ]
+                if self.bounce_notification_emails
+                else []
+            ),
+            *([self.production_access_request()] if self.bounce_handling else []),
             "ZMS restarts with the new settings (the patch waits for the rollout).",
             "Trigger a notification: add a member to a self-serve or review-enabled Athenz role; "
             "ZMS mails the approvers at once. ZMS writes its log to a file in the pod, not to kubectl logs.",
         ]
-        if self.bounce_notification_emails:
-            steps.append(
-                f"Amazon SNS has mailed a subscription confirmation to: {', '.join(self.bounce_notification_emails)}. "
-                "Each must confirm it to be mailed bounces, complaints and rejects."
-            )
-        if self.bounce_handling:
-            steps.append(self.production_access_request())
         if self.sender_service_accounts:
             how = (
                 (

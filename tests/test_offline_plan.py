@@ -301,3 +301,19 @@ def test_a_stack_file_that_is_not_a_mapping_is_one_clear_error(tmp_path):
     own_stack(tmp_path, "config:\n  - not a mapping\n")
     with pytest.raises(StackFileError, match="expected a mapping"):
         plan_stack("prod", stack_dir=tmp_path)
+
+
+def test_the_summary_says_what_destroy_really_does(stack_plans):
+    """The account suppression setting survives destroy (its provider's delete is a no-op),
+    an email subscription still pending goes with its topic, the patch gives its fields up."""
+    from offline_plan.render import summary
+
+    rows = {
+        line.split(" | ")[0].removeprefix("| "): line.rsplit(" | ", 1)[1].removesuffix(" |")
+        for line in summary(stack_plans["prod"]).splitlines()
+        if line.startswith("| ") and " | " in line
+    }
+    assert rows["bounces-account-suppression"] == "kept (an account setting; delete is a no-op)"
+    assert rows["bounces-notify-mail-admins@example.com"].startswith("deleted (if still pending confirmation")
+    assert rows["zms-deployment-patch"] == "fields given up"
+    assert rows["ses-sender-domain"] == rows["sender-dns-dkim-1"] == "deleted"
