@@ -23,6 +23,16 @@ def identity_arn(
     return pulumi.Output.concat("arn:", partition, ":ses:", region, ":", account_id, ":identity/", identity)
 
 
+def configuration_set_arn(
+    partition: pulumi.Input[str], region: pulumi.Input[str], account_id: pulumi.Input[str], name: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """arn:<partition>:ses:<region>:<account>:configuration-set/<name>. SES authorizes a
+    send on the configuration set it applies too, the identity's default included: a
+    sender needs ses:SendEmail/SendRawEmail on it (SES's service authorization reference
+    lists `configuration-set` as a resource of both actions)."""
+    return pulumi.Output.concat("arn:", partition, ":ses:", region, ":", account_id, ":configuration-set/", name)
+
+
 def service_account_subject(service_account: str) -> str:
     """`namespace/name` -> system:serviceaccount:<namespace>:<name>, the token's `sub`."""
     namespace, name = service_account.split("/")
@@ -157,7 +167,8 @@ def send_as(
     parent: pulumi.Resource,
     principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
 ) -> pulumi.Output[str]:
-    """Allow `actions` on exactly these SES identities (for `principal_arns`, in an identity policy)."""
+    """Allow `actions` on exactly these SES resources: identities, and the configuration set
+    their sends go through (for `principal_arns`, in an identity policy)."""
 
     def statement(values: list) -> aws.iam.GetPolicyDocumentStatementArgs:
         resources, principals = values

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from athenz_ses.policies import identity_arn
+from athenz_ses.policies import configuration_set_arn, identity_arn
 from athenz_ses.sender_domain import DnsRecord, sender_domain_records
 
 
@@ -42,8 +42,11 @@ class SesIdentities(pulumi.ComponentResource):
     sender_identity: aws.sesv2.EmailIdentity
     sender_arn: pulumi.Output[str]
     recipient_arns: pulumi.Output[list[str]]
+    configuration_set_arn: pulumi.Output[str | None]
+    """The sender identity's default configuration set, if any."""
     send_arns: pulumi.Output[list[str]]
-    """The ARNs a sender must be allowed on: the sender, then every verified recipient."""
+    """The ARNs a sender must be allowed on: the sender, every verified recipient, and the
+    default configuration set (SES authorizes a send on the set it applies too)."""
     dns_records: list[DnsRecord]
     """With `domain`: the DKIM, MAIL FROM MX and SPF records SES needs (else empty)."""
 
@@ -108,5 +111,12 @@ class SesIdentities(pulumi.ComponentResource):
         self.recipient_arns = pulumi.Output.all(
             *[identity_arn(partition, args.region, args.account_id, email) for email in recipients]
         )
-        self.send_arns = pulumi.Output.all(self.sender_arn, self.recipient_arns).apply(lambda v: [v[0], *v[1]])
+        self.configuration_set_arn = (
+            configuration_set_arn(partition, args.region, args.account_id, args.configuration_set_name)
+            if args.configuration_set_name is not None
+            else pulumi.Output.from_input(None)
+        )
+        self.send_arns = pulumi.Output.all(self.sender_arn, self.recipient_arns, self.configuration_set_arn).apply(
+            lambda v: [v[0], *v[1], *([v[2]] if v[2] else [])]
+        )
         self.register_outputs({"senderArn": self.sender_arn, "recipientArns": self.recipient_arns})

@@ -64,6 +64,8 @@ BASE_ENV = (
 )
 
 _IDENTITY_ARN = re.compile(r"arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity/[^*?\s]+")
+# SES authorizes a send on the configuration set it applies as well (the identity's default).
+_CONFIGURATION_SET_ARN = re.compile(r"arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:configuration-set/[A-Za-z0-9_-]+")
 _SERVICE_ACCOUNT = re.compile(r"system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 _OIDC_PROVIDER = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(?P<issuer>.+)")
 
@@ -214,7 +216,8 @@ def pod_identity_trust_is_one_service_account(resource_type: str, props: Props) 
 
 
 def ses_send_only_on_identities(resource_type: str, props: Props) -> list[str]:
-    """ses:SendEmail / ses:SendRawEmail are allowed only on SES identity ARNs."""
+    """ses:SendEmail / ses:SendRawEmail are allowed only on SES identity ARNs, and on the
+    configuration set those sends go through, never on a configuration set alone."""
     found = []
     for field, document in policy_documents(resource_type, props):
         for n, statement in enumerate(statements(document)):
@@ -222,11 +225,14 @@ def ses_send_only_on_identities(resource_type: str, props: Props) -> list[str]:
             if statement.get("Effect") != "Allow" or not actions & SEND_ACTIONS:
                 continue
             resources = _as_list(statement.get("Resource"))
-            if not resources:
+            if not any(_IDENTITY_ARN.fullmatch(str(resource)) for resource in resources):
                 found.append(f"{field} statement {n} allows sending without naming an SES identity")
             for resource in resources:
-                if not _IDENTITY_ARN.fullmatch(str(resource)):
-                    found.append(f"{field} statement {n} allows sending on {resource!r}, not an SES identity ARN")
+                if not (_IDENTITY_ARN.fullmatch(str(resource)) or _CONFIGURATION_SET_ARN.fullmatch(str(resource))):
+                    found.append(
+                        f"{field} statement {n} allows sending on {resource!r}, not an SES identity "
+                        "or configuration set ARN"
+                    )
     return found
 
 
@@ -315,7 +321,7 @@ RULES: dict[str, tuple[str, Rule]] = {
         pod_identity_trust_is_one_service_account,
     ),
     "ses-send-only-on-identities": (
-        "ses:SendEmail/SendRawEmail only name SES identity ARNs.",
+        "ses:SendEmail/SendRawEmail only name SES identity ARNs (and the configuration set they go through).",
         ses_send_only_on_identities,
     ),
     "service-principals-pinned": (

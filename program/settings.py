@@ -478,6 +478,15 @@ class Settings:
                 f"SES account {self.ses_account_id}); set {PROJECT}:sandbox to false once they are, or use "
                 f"{PROJECT}:crossAccountMode={FEDERATED_ROLE}"
             )
+        if self.sending_authorization and self.bounce_handling and not self.smoke_test:
+            found.append(
+                "delegated senders send by sending authorization, and the sender identity has the bounce "
+                f"configuration set as its default; AWS does not document whether SES applies account "
+                f"{self.ses_account_id}'s default set to a delegate's send (if it does, the delegate would need "
+                "permission on a set of another account, which no policy can give). Prove it once with "
+                f"{PROJECT}:smokeTest=true (its second Job sends as {'/'.join(self.sender_service_accounts[0])}), "
+                f"or set {PROJECT}:bounceHandling to false"
+            )
         if self.recipient_emails and not self.sandbox:
             found.append(
                 f"{PROJECT}:recipientEmails is ignored while {PROJECT}:sandbox is false: "

@@ -119,6 +119,28 @@ def test_zms_may_send_as_its_identities_and_nothing_else(every_plan, name):
 
 
 @pytest.mark.parametrize("name", PLANS)
+def test_zms_may_send_through_the_bounce_configuration_set_of_its_identity(every_plan, name):
+    """SES authorizes a send on the configuration set it applies as well (the sender
+    identity's default): without it every send of ZMS is AccessDenied once bounce handling
+    is on. ZMS may use this set, and no other set of the account."""
+    plan = every_plan[name]
+    set_name = plan.outputs.get("configurationSetName")
+    if not set_name:
+        return
+    principal, policies, needed = zms_principal(plan)
+    sender = plan.outputs["senderIdentityArn"]
+    own = sender.split(":identity/")[0] + f":configuration-set/{set_name}"
+    other = sender.split(":identity/")[0] + ":configuration-set/marketing"
+    allowed = [send(f"{action} via {own}", principal, policies, action, own, None) for action in needed]
+    denied = [send(f"{action} via {other}", principal, policies, action, other, None) for action in SEND]
+    results = run(allowed + denied)
+    for request in allowed:
+        assert_decision(results[request.name], ALLOWED)
+    for request in denied:
+        assert not results[request.name].allowed, results[request.name].explain()
+
+
+@pytest.mark.parametrize("name", PLANS)
 def test_each_delegated_sender_sends_as_the_sender_only_through_its_own_grant(every_plan, name):
     plan = every_plan[name]
     senders = plan.outputs.get("senderServiceAccounts") or {}
@@ -436,6 +458,11 @@ def test_the_proof_covers_every_path(every_plan):
     targets = {bool(a.inputs.get("targetRoleArn")) for p in every_plan.values() for a in p.of_type(ASSOCIATION)}
     assert targets == {True, False}
     assert any(p.of_type(TOPIC_POLICY) for p in every_plan.values())  # bounce handling
+    # ZMS through its identity's default configuration set: with a role and with a user.
+    assert {bool(p.outputs.get("roleArn")) for p in every_plan.values() if p.outputs.get("configurationSetName")} == {
+        True,
+        False,
+    }
     # A sender domain (stack prod): SES authorizes a send from an address of it against
     # the domain identity, so that is the identity the proof sends as.
     assert any("@" not in p.outputs["senderIdentityArn"].rsplit("/", 1)[1] for p in every_plan.values())

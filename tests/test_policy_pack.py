@@ -220,12 +220,21 @@ DOCUMENT_MUTATIONS = {
         rules.pod_identity_trust_is_one_service_account,
         "aws:PrincipalARN",
     ),
-    "send on a configuration set": (
+    # A configuration set is a resource of a send (SES authorizes the set it applies), but
+    # only next to the identity the send goes out as.
+    "send on a configuration set alone": (
         ROLE_POLICY,
         "policy",
         _send_to_configuration_set,
         rules.ses_send_only_on_identities,
-        "not an SES identity ARN",
+        "without naming an SES identity",
+    ),
+    "send on a template": (
+        ROLE_POLICY,
+        "policy",
+        lambda s: s.update(Resource=[*s["Resource"], "arn:aws:ses:eu-west-1:111111111111:template/welcome"]),
+        rules.ses_send_only_on_identities,
+        "not an SES identity or configuration set ARN",
     ),
     "topic open to SES of any account": (
         rules.TOPIC_POLICY,
@@ -246,7 +255,7 @@ DOCUMENT_MUTATIONS = {
         "policy",
         lambda s: s.update(Resource=["arn:aws:s3:::mail"]),
         rules.ses_send_only_on_identities,
-        "not an SES identity ARN",
+        "not an SES identity or configuration set ARN",
     ),
 }
 

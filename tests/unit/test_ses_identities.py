@@ -306,3 +306,16 @@ def test_the_configuration_set_is_the_sender_domain_identitys_only(mocks):
         "ses-recipient-bob@other.org": {"emailIdentity": "bob@other.org"},
     }
     assert "configurationSetName" not in mocks.one(MAIL_FROM).inputs
+
+
+def test_send_arns_name_the_default_configuration_set_after_the_identities(mocks):
+    """SES authorizes a send on the configuration set it applies (the identity's default)
+    as well: whoever may send as the identities must be allowed on the set too."""
+    out = build(["alice@example.org"], configuration_set_name="athenz-zms")
+    assert out["send_arns"] == [
+        arn(SENDER),
+        arn("alice@example.org"),
+        f"arn:aws:ses:us-east-1:{ACCOUNT}:configuration-set/athenz-zms",
+    ]
+    mocks.resources.clear()
+    assert build(["alice@example.org"])["send_arns"] == [arn(SENDER), arn("alice@example.org")]
