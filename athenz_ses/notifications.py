@@ -490,6 +490,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 "sender-dns",
                 SenderDomainDnsArgs(
                     zone_id=args.hosted_zone_id,
+                    domain=args.sender_domain or "",
                     records=identities.dns_records,
                     retain_on_delete=args.retain_identities,  # a retained domain stays verified
                 ),

@@ -76,6 +76,8 @@ def as_output(records: Sequence[DnsRecord]) -> pulumi.Output[list[dict[str, str]
 class SenderDomainDnsArgs:
     zone_id: pulumi.Input[str]
     """The Route 53 hosted zone of the domain (the provider passed in opts must reach its account)."""
+    domain: str
+    """The sender domain: the zone must be it or one of its parents."""
     records: Sequence[DnsRecord]
     """What sender_domain_records gives."""
     retain_on_delete: bool = False
@@ -83,10 +85,22 @@ class SenderDomainDnsArgs:
     checking its DKIM records, and the domain would fall back to unverified without them)."""
 
 
+def zone_problem(zone_name: str, domain: str) -> str | None:
+    """Why records of `domain` cannot live in the zone `zone_name` (None: they can)."""
+    zone, domain = zone_name.rstrip(".").lower(), domain.rstrip(".").lower()
+    if domain == zone or domain.endswith(f".{zone}"):
+        return None
+    # The provider appends the zone's name to a record name outside it (expandRecordName):
+    # the records would be created, at names nobody looks up, and the domain never verified.
+    return f"the hosted zone is {zone}, which does not hold {domain}"
+
+
 class SenderDomainDns(pulumi.ComponentResource):
     """Creates the records in a hosted zone. It never overwrites a record that exists
     (Route 53 refuses the create, and `pulumi up` stops), and `pulumi destroy` deletes
-    only the records it created."""
+    only the records it created. It looks the zone up first (route53:GetHostedZone, which
+    the provider needs for every record anyway) and stops the preview when the zone is
+    not the domain's: Route 53 would take the records, at names under the wrong zone."""
 
     fqdns: pulumi.Output[list[str]]
 
@@ -95,10 +109,20 @@ class SenderDomainDns(pulumi.ComponentResource):
         if not args.records or len(set(keys)) != len(keys):
             raise ValueError(f"SenderDomainDns {name}: records must be given, each key once (got {keys})")
         super().__init__("athenz-ses:index:SenderDomainDns", name, None, opts)
+        zone = aws.route53.get_zone_output(zone_id=args.zone_id, opts=pulumi.InvokeOutputOptions(parent=self))
+
+        def checked(values: list) -> str:
+            zone_name, zone_id = values
+            problem = zone_problem(zone_name, args.domain)
+            if problem:
+                raise ValueError(f"SenderDomainDns {name}: hosted zone {zone_id}: {problem}")
+            return zone_id
+
+        zone_id = pulumi.Output.all(zone.name, args.zone_id).apply(checked)
         created = [
             aws.route53.Record(
                 f"{name}-{record.key}",
-                zone_id=args.zone_id,
+                zone_id=zone_id,
                 name=record.name,
                 type=record.type,
                 ttl=TTL,

@@ -158,6 +158,7 @@ def run_program(
     caller_account_id: str | None = None,
     program: Callable[[], None] | None = None,
     project: str = PROJECT,
+    hosted_zones: Mapping[str, str] | None = None,
 ) -> Plan:
     """Run the program once for `config` (full keys such as `athenz-ses:senderEmail`).
 
@@ -166,10 +167,14 @@ def run_program(
     `caller_account_id` is the account the mocked default credentials belong to; by
     default the stack's clusterAccountId, else 111111111111. A program error (such as a
     ConfigError) is returned in `plan.error`, with whatever was registered before it.
+    `hosted_zones` (zone id -> name) answers route53.getZone; by default the stack's
+    hostedZoneId is taken to be the zone of its senderDomain (a plan cannot look it up).
     """
     plan = Plan(stack=stack, config=dict(config))
     caller = caller_account_id or config.get(f"{PROJECT}:clusterAccountId") or "111111111111"
-    mocks = PlanMocks(default_region=config.get("aws:region", ""), caller_account_id=caller)
+    zone, domain = config.get(f"{PROJECT}:hostedZoneId"), config.get(f"{PROJECT}:senderDomain")
+    zones = hosted_zones if hosted_zones is not None else ({zone: domain} if zone and domain else {})
+    mocks = PlanMocks(default_region=config.get("aws:region", ""), caller_account_id=caller, hosted_zones=zones)
     logger = logging.getLogger(f"offline_plan.{stack}")
     logger.propagate = False
     logger.setLevel(logging.DEBUG)

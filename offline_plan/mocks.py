@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,8 +129,10 @@ def render_policy_document(args: dict) -> str:
 
 
 class PlanMocks(pulumi.runtime.Mocks):
-    def __init__(self, default_region: str, caller_account_id: str):
+    def __init__(self, default_region: str, caller_account_id: str, hosted_zones: Mapping[str, str] | None = None):
         self.default = Location(caller_account_id, default_region)
+        self.hosted_zones = dict(hosted_zones or {})
+        """zone id -> zone name, what route53.getZone answers (the plan cannot look a zone up)."""
         self.providers: dict[str, Location] = {}
         self.calls: list[tuple[str, dict, Location]] = []
 
@@ -196,4 +199,7 @@ class PlanMocks(pulumi.runtime.Mocks):
             }
         if args.token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": render_policy_document(args.args), "minifiedJson": "", "id": "policy"}
+        if args.token == "aws:route53/getZone:getZone" and args.args.get("zoneId") in self.hosted_zones:
+            zone_id = args.args["zoneId"]
+            return {"zoneId": zone_id, "name": self.hosted_zones[zone_id], "id": zone_id, "privateZone": False}
         raise NotImplementedError(f"the offline plan has no mock for {args.token}")

@@ -888,7 +888,9 @@ def test_a_zone_of_another_account_gets_a_provider_pinned_to_that_account(config
     assert assumed == ([role] if role else [])
     assert {r.provider.rsplit("::", 1)[0] for r in plan.of_type(RECORD)} == {dns.urn}
     assert {r.location.account for r in plan.of_type(RECORD)} == {account}
-    # The identity stays in the SES account.
+    # The zone is looked up in its own account, the identity stays in the SES account.
+    (lookup,) = [where for token, _, where in plan.calls if token == "aws:route53/getZone:getZone"]
+    assert lookup.account == account
     assert plan.one(IDENTITY).location.account == SES
 
 
@@ -966,3 +968,13 @@ def test_a_sender_domain_with_sending_authorization_is_refused(configs):
     error = config_error(plan)
     assert plan.resources == []
     assert error.key == "athenz-ses:crossAccountMode" and "identity of the address itself" in str(error)
+
+
+def test_a_zone_that_is_not_the_domains_stops_the_plan(configs):
+    """Route 53 would accept the records under the wrong zone (the provider appends the
+    zone's name), and the domain would never verify: the lookup stops it at preview."""
+    plan = run_program("wrong-zone", domain_config(configs), hosted_zones={ZONE: "example.org."})
+    assert plan.error is not None and "the hosted zone is example.org, which does not hold example.com" in str(
+        plan.error
+    )
+    assert plan.of_type(RECORD) == []

@@ -75,7 +75,7 @@ def build(
         given = sender_domain_records(DOMAIN, MAIL_FROM, "us-west-2", TOKENS) if records is None else records
         dns = SenderDomainDns(
             "dns",
-            SenderDomainDnsArgs(zone_id=zone_id, records=given, **kwargs),
+            SenderDomainDnsArgs(zone_id=zone_id, domain=DOMAIN, records=given, **kwargs),
             opts=pulumi.ResourceOptions(provider=provider),
         )
         return pulumi.Output.all(dns.fqdns, provider.urn, provider.id).apply(
@@ -92,7 +92,7 @@ def refusal(records: Sequence[DnsRecord]) -> str:
 
     @pulumi.runtime.test
     def run():
-        SenderDomainDns("dns", SenderDomainDnsArgs(zone_id=ZONE, records=records))
+        SenderDomainDns("dns", SenderDomainDnsArgs(zone_id=ZONE, domain=DOMAIN, records=records))
 
     with pytest.raises(ValueError) as raised:
         run()
@@ -198,3 +198,28 @@ def test_a_key_given_twice_is_refused_before_anything_is_registered(mocks):
     assert message.startswith("SenderDomainDns dns: ")
     assert "each key once" in message and "['dkim-1', 'dkim-2', 'dkim-1']" in message
     assert mocks.resources == []  # not even the component, nor the first two records
+
+
+@pytest.mark.parametrize("zone_name", ["example.com.", "example.com", "EXAMPLE.com."])
+def test_the_domains_own_zone_is_looked_up_through_the_zone_provider_and_accepted(mocks, zone_name):
+    mocks.zone_name = zone_name
+    out = build()
+    (lookup,) = [args for token, args in mocks.calls if token == "aws:route53/getZone:getZone"]
+    assert lookup["zoneId"] == ZONE
+    assert len(out["fqdns"]) == 5
+
+
+def test_a_parent_zone_of_the_domain_is_accepted(mocks):
+    mocks.zone_name = "com."
+    assert len(build()["fqdns"]) == 5
+
+
+@pytest.mark.parametrize("zone_name", ["example.org.", "mail.example.com.", "ample.com."])
+def test_a_zone_that_does_not_hold_the_domain_stops_the_records(mocks, zone_name):
+    """Route 53 would take them: the provider appends the zone's name to a record name
+    outside it, so the records would land where no one looks and the domain never verify."""
+    mocks.zone_name = zone_name
+    with pytest.raises(
+        Exception, match=f"hosted zone {ZONE}: the hosted zone is {zone_name.rstrip('.')}, which does not hold"
+    ):
+        build()

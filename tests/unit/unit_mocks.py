@@ -52,6 +52,7 @@ class UnitMocks(pulumi.runtime.Mocks):
         self.resources: list[Registered] = []
         self.calls: list[tuple[str, dict]] = []
         self.partition = "aws"  # what getPartition answers; a test may set another
+        self.zone_name = "example.com."  # what route53.getZone answers; a test may set another
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
@@ -70,6 +71,9 @@ class UnitMocks(pulumi.runtime.Mocks):
         if args.token == "aws:eks/getCluster:getCluster":
             name = args.args["name"]
             return {"name": name, "id": name, "arn": f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{name}"}
+        if args.token == "aws:route53/getZone:getZone":
+            zone_id = args.args["zoneId"]
+            return {"zoneId": zone_id, "name": self.zone_name, "id": zone_id, "privateZone": False}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT,
