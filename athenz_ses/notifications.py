@@ -159,7 +159,7 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     with Easy DKIM and a custom MAIL FROM domain instead of an identity of the address;
     the send policies name the domain identity."""
     mail_from_subdomain: str | None
-    """The MAIL FROM domain is <mail_from_subdomain>.<sender_domain>; default `mail`."""
+    """The MAIL FROM domain is <mail_from_subdomain>.<sender_domain>; default `bounce`."""
     hosted_zone_id: pulumi.Input[str] | None
     """The Route 53 hosted zone of sender_domain: the DKIM, MX and SPF records are created
     there. Unset: the `sender_dns_records` output lists them for another DNS."""
@@ -221,7 +221,7 @@ DEFAULTS: dict[str, Any] = {
     "retain_identities": False,
     "bounce_notification_emails": (),
     "account_suppression": True,
-    "mail_from_subdomain": "mail",
+    "mail_from_subdomain": "bounce",
 }
 
 

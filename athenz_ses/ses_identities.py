@@ -28,8 +28,9 @@ class SesIdentitiesArgs:
     """Send as this domain: one domain identity with Easy DKIM (2048-bit keys) and a custom
     MAIL FROM domain, instead of an identity of the sender's address (which must be of this
     domain). Recipients of the domain need no identity of their own."""
-    mail_from_subdomain: str = "mail"
-    """With `domain`: the MAIL FROM domain is <mail_from_subdomain>.<domain>."""
+    mail_from_subdomain: str = "bounce"
+    """With `domain`: the MAIL FROM domain is <mail_from_subdomain>.<domain>, a name used for
+    nothing else (its MX would take the mail of any host of that name)."""
     configuration_set_name: pulumi.Input[str] | None = None
     """The sender identity's default configuration set: SES applies it to every send that
     names none (ZMS's notifier names none)."""

@@ -232,7 +232,7 @@ class Settings:
     """With bounce_handling: the account-level suppression list (bounces, complaints)."""
     sender_domain: str | None = None
     """Send as this domain (domain identity, Easy DKIM, MAIL FROM <mail_from_subdomain>.<domain>)."""
-    mail_from_subdomain: str = "mail"
+    mail_from_subdomain: str = "bounce"
     hosted_zone_id: str | None = None
     """The Route 53 zone of sender_domain, where the stack creates the records SES needs."""
     hosted_zone_account_id: str | None = None

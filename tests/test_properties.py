@@ -167,7 +167,7 @@ VALID = {
     "smokeTest": "true",
     "accountSuppression": "false",
     "senderDomain": "example.com",
-    "mailFromSubdomain": "bounce",
+    "mailFromSubdomain": "ses-feedback",
     "hostedZoneId": "Z0EXAMPLE1234567890",
     "hostedZoneAccountId": "333333333333",
     "hostedZoneRoleArn": "arn:aws:iam::333333333333:role/pulumi-dns",

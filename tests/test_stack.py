@@ -833,7 +833,7 @@ def test_a_sender_domain_is_the_identity_zms_sends_as_with_dkim_mail_from_and_th
     mail_from = plan.one(MAIL_FROM).inputs
     assert mail_from == {
         "emailIdentity": "example.com",
-        "mailFromDomain": "mail.example.com",
+        "mailFromDomain": "bounce.example.com",
         "behaviorOnMxFailure": "USE_DEFAULT_VALUE",
     }
     domain_arn = identity(SES, EU, "example.com")
@@ -850,8 +850,8 @@ def test_the_domain_records_are_output_and_created_in_the_zone_through_the_ses_p
     assert len(tokens) == 3 and len(set(tokens)) == 3
     assert records == [
         *({"name": f"{t}._domainkey.example.com", "type": "CNAME", "value": f"{t}.dkim.amazonses.com"} for t in tokens),
-        {"name": "mail.example.com", "type": "MX", "value": f"10 feedback-smtp.{EU}.amazonses.com"},
-        {"name": "mail.example.com", "type": "TXT", "value": "v=spf1 include:amazonses.com ~all"},
+        {"name": "bounce.example.com", "type": "MX", "value": f"10 feedback-smtp.{EU}.amazonses.com"},
+        {"name": "bounce.example.com", "type": "TXT", "value": "v=spf1 include:amazonses.com ~all"},
     ]
     created = {(r.inputs["name"], r.inputs["type"], tuple(r.inputs["records"])) for r in plan.of_type(RECORD)}
     assert created == {(r["name"], r["type"], (r["value"],)) for r in records}

@@ -3,9 +3,11 @@ allowed to send as the given identities) and that ServiceAccount, annotated with
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pulumi
+import pytest
 
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.zms_wiring import LABELS
@@ -103,3 +105,43 @@ def test_creates_one_role_one_policy_and_one_service_account(mocks):
     assert sorted(r.typ for r in mocks.resources if r.custom) == sorted(
         [ROLE, "aws:iam/rolePolicy:RolePolicy", SERVICE_ACCOUNT]
     )
+
+
+# --- EKS Pod Identity, and the refusals -------------------------------------------------------
+
+ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+CLUSTER_ARN = f"arn:aws:eks:us-east-1:{ACCOUNT}:cluster/prod"
+POD_IDENTITY = dict(oidc_provider_arn=None, issuer_url=None, eks_cluster_name="prod", eks_cluster_arn=CLUSTER_ARN)
+
+
+def test_with_pod_identity_eks_assumes_the_role_for_this_service_account_and_it_has_no_annotation(mocks):
+    out = build(**POD_IDENTITY)
+    association = mocks.one(ASSOCIATION).inputs
+    assert (association["clusterName"], association["namespace"], association["serviceAccount"]) == (
+        "prod",
+        "mailer",
+        "reports",
+    )
+    assert association["roleArn"] == out["role_arn"]
+    trust = statement(mocks.one(ROLE).inputs["assumeRolePolicy"])
+    assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"] == "reports"
+    assert "annotations" not in mocks.one(SERVICE_ACCOUNT).inputs["metadata"]
+    assert as_list(statement(out["send_policy"])["Resource"]) == SEND_ARNS
+
+
+@pytest.mark.parametrize(
+    "overrides, problem",
+    [
+        (dict(oidc_provider_arn=None), "give either oidc_provider_arn and issuer_url (IRSA) or eks_cluster_name"),
+        ({**POD_IDENTITY, "issuer_url": ISSUER, "oidc_provider_arn": OIDC_ARN}, "give either"),
+        (dict(target_provider="not used"), "target_provider: only with EKS Pod Identity"),
+    ],
+    ids=["neither", "both", "target-without-pod-identity"],
+)
+def test_a_sender_with_no_or_two_ways_to_credentials_is_refused_before_anything_is_registered(
+    mocks, overrides, problem
+):
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        build(**overrides)
+    assert mocks.resources == []

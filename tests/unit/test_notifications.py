@@ -496,7 +496,7 @@ def test_a_sender_domain_replaces_the_address_identity_and_its_records_go_to_the
     )
     # The domain, and only the recipient outside it (the verified domain covers alice).
     assert sorted(r.inputs["emailIdentity"] for r in mocks.of_type(IDENTITY)) == ["carol@example.org", "example.com"]
-    assert mocks.one(MAIL_FROM).inputs["mailFromDomain"] == "mail.example.com"
+    assert mocks.one(MAIL_FROM).inputs["mailFromDomain"] == "bounce.example.com"  # the default subdomain
     assert out["sender_identity_arn"] == ses_arn("example.com")
     send = statement(mocks.one(USER_POLICY).inputs["policy"])
     assert sorted(as_list(send["Resource"])) == sorted([ses_arn("example.com"), ses_arn("carol@example.org")])
@@ -509,10 +509,10 @@ def test_a_sender_domain_replaces_the_address_identity_and_its_records_go_to_the
 
 
 def test_without_a_zone_the_records_are_only_an_output(mocks):
-    out = build(base(credentials="access-key", sender_domain="example.com", mail_from_subdomain="bounce"))
+    out = build(base(credentials="access-key", sender_domain="example.com", mail_from_subdomain="ses-feedback"))
     assert mocks.of_type(RECORD) == []
-    assert [r["name"] for r in out["sender_dns_records"] if r["type"] != "CNAME"] == ["bounce.example.com"] * 2
-    assert mocks.one(MAIL_FROM).inputs["mailFromDomain"] == "bounce.example.com"
+    assert [r["name"] for r in out["sender_dns_records"] if r["type"] != "CNAME"] == ["ses-feedback.example.com"] * 2
+    assert mocks.one(MAIL_FROM).inputs["mailFromDomain"] == "ses-feedback.example.com"
 
 
 def test_records_go_through_the_dns_provider_when_one_is_given(mocks):

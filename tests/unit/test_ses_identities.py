@@ -184,17 +184,17 @@ def test_domain_mode_sets_a_mail_from_domain_that_falls_back_on_mx_failure(mocks
     assert mail_from.name == "ses-sender-mail-from"
     assert mail_from.inputs == {
         "emailIdentity": DOMAIN,
-        "mailFromDomain": f"mail.{DOMAIN}",
+        "mailFromDomain": f"bounce.{DOMAIN}",
         "behaviorOnMxFailure": "USE_DEFAULT_VALUE",
     }
 
 
 def test_the_mail_from_subdomain_names_the_mail_from_domain_and_its_records(mocks):
-    out = build([], domain=DOMAIN, mail_from_subdomain="bounce")
-    assert mocks.one(MAIL_FROM).inputs["mailFromDomain"] == f"bounce.{DOMAIN}"
+    out = build([], domain=DOMAIN, mail_from_subdomain="ses-feedback")
+    assert mocks.one(MAIL_FROM).inputs["mailFromDomain"] == f"ses-feedback.{DOMAIN}"
     assert [(key, name) for key, name, _, _ in out["dns_records"][3:]] == [
-        ("mail-from-mx", f"bounce.{DOMAIN}"),
-        ("mail-from-spf", f"bounce.{DOMAIN}"),
+        ("mail-from-mx", f"ses-feedback.{DOMAIN}"),
+        ("mail-from-spf", f"ses-feedback.{DOMAIN}"),
     ]
 
 
@@ -253,8 +253,8 @@ def test_domain_mode_lists_the_dkim_mx_and_spf_records_ses_needs(mocks):
         ("dkim-1", f"{tokens[0]}._domainkey.{DOMAIN}", "CNAME", f"{tokens[0]}.dkim.amazonses.com"),
         ("dkim-2", f"{tokens[1]}._domainkey.{DOMAIN}", "CNAME", f"{tokens[1]}.dkim.amazonses.com"),
         ("dkim-3", f"{tokens[2]}._domainkey.{DOMAIN}", "CNAME", f"{tokens[2]}.dkim.amazonses.com"),
-        ("mail-from-mx", f"mail.{DOMAIN}", "MX", "10 feedback-smtp.eu-central-1.amazonses.com"),
-        ("mail-from-spf", f"mail.{DOMAIN}", "TXT", "v=spf1 include:amazonses.com ~all"),
+        ("mail-from-mx", f"bounce.{DOMAIN}", "MX", "10 feedback-smtp.eu-central-1.amazonses.com"),
+        ("mail-from-spf", f"bounce.{DOMAIN}", "TXT", "v=spf1 include:amazonses.com ~all"),
     ]
 
 
