@@ -356,6 +356,8 @@ def check_args(args: _Args) -> list[str]:
         ]
     if args.bounce_notification_emails and not args.bounce_handling:
         problems.append("bounce_notification_emails: only with bounce_handling (there is no topic to subscribe to)")
+    if args.sender_domain is not None and args.sender_domain != args.sender_domain.lower():
+        problems.append(f"sender_domain: {args.sender_domain!r} must be lower case (it names the identity and records)")
     sender_domain = args.sender_email.rpartition("@")[2].lower()
     if args.sender_domain is not None and args.sender_domain.lower() != sender_domain:
         problems.append(

@@ -705,7 +705,10 @@ def _load_settings(
     sender_domain = check(
         _optional_match, "senderDomain", get("senderDomain"), _DOMAIN, "a mail domain such as example.com"
     )
-    if ok(sender_domain, sender) and sender_domain and sender.split("@")[1].lower() != sender_domain.lower():
+    if ok(sender_domain) and sender_domain and sender_domain != sender_domain.lower():
+        # It names the identity, its ARN and the DNS records: one spelling, as SES and DNS compare them.
+        check.add(ConfigError("senderDomain", sender_domain, "the domain in lower case"))
+    elif ok(sender_domain, sender) and sender_domain and sender.split("@")[1].lower() != sender_domain.lower():
         check.add(
             ConfigError(
                 "senderDomain",

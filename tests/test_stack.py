@@ -905,6 +905,7 @@ def test_a_zone_of_another_account_gets_a_provider_pinned_to_that_account(config
         ),
         ({"hostedZoneRoleArn": DNS_ROLE}, "hostedZoneRoleArn", "a role in the hosted zone's account 222222222222"),
         ({"hostedZoneId": "zone-1"}, "hostedZoneId", "a Route 53 hosted zone id"),
+        ({"senderDomain": "Example.com"}, "senderDomain", "the domain in lower case"),
     ],
 )
 def test_a_domain_setup_that_cannot_work_is_refused_before_any_resource(configs, changes, key, expected):
@@ -978,3 +979,21 @@ def test_a_zone_that_is_not_the_domains_stops_the_plan(configs):
         plan.error
     )
     assert plan.of_type(RECORD) == []
+
+
+def test_eks_and_ses_act_only_once_the_permissions_they_need_exist(stack_plans):
+    """The association waits for its role's policies (EKS hands out credentials at once),
+    the event destination for the topic policy (SES publishes its first event at once)."""
+    plan = stack_plans["prod"]
+    association = plan.one(ASSOCIATION)
+    policies = {r.urn for r in plan.of_type(ROLE_POLICY) if r.name.startswith("zms-pod-identity")}
+    assert len(policies) == 2 and policies <= set(association.dependencies)
+    destination = plan.one("aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination")
+    assert plan.one("aws:sns/topicPolicy:TopicPolicy").urn in destination.dependencies
+
+
+def test_retained_identities_keep_the_domain_records_they_are_verified_by(configs):
+    plan = run_program("kept", {**domain_config(configs), "athenz-ses:retainIdentities": "true"})
+    assert plan.error is None, plan.error
+    assert plan.of_type(RECORD) and all(r.retain_on_delete for r in plan.of_type(RECORD))
+    assert plan.one(MAIL_FROM).retain_on_delete and plan.one(IDENTITY).retain_on_delete

@@ -556,8 +556,9 @@ def test_in_the_sandbox_no_identity_names_a_set(mocks):
         (dict(hosted_zone_id="Z0EXAMPLE"), "hosted_zone_id: only with sender_domain"),
         (dict(sender_domain="example.com", mail_from_subdomain="Mail From"), "mail_from_subdomain: 'Mail From'"),
         (dict(sender_domain="example .com"), "sender_domain: 'example .com' is not a domain"),
+        (dict(sender_domain="Example.com"), "sender_domain: 'Example.com' must be lower case"),
     ],
-    ids=["other-domain", "zone-without-domain", "bad-mail-from", "bad-domain"],
+    ids=["other-domain", "zone-without-domain", "bad-mail-from", "bad-domain", "upper-case"],
 )
 def test_a_domain_setup_that_cannot_work_is_refused_before_anything_is_registered(mocks, change, problem):
     with pytest.raises(ValueError, match=problem):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from athenz_ses.sending_user import SendingUser, SendingUserArgs
@@ -306,3 +307,31 @@ def test_checksum_changes_with_what_the_pods_read_and_only_then(mocks, tmp_path)
         checksum(plugin_jar=jar_file(tmp_path)),
     ]
     assert base not in changed and len(set(changed)) == len(changed)
+
+
+def test_a_service_account_with_both_a_role_annotation_and_a_pod_identity_is_refused(mocks):
+    """One way to credentials: an IRSA annotation and a Pod Identity association together
+    would leave the SDK's chain to pick one (IRSA comes first)."""
+
+    @pulumi.runtime.test
+    def run():
+        association = aws.eks.PodIdentityAssociation(
+            "assoc", cluster_name="prod", namespace="athenz", service_account="zms-sa", role_arn=ROLE_ARN
+        )
+        ZmsWiring(
+            "zms",
+            ZmsWiringArgs(
+                namespace="athenz",
+                name_prefix=PREFIX,
+                deployment="athenz-zms-server",
+                container="athenz-zms-server",
+                system_properties=PROPERTIES,
+                service_account="zms-sa",
+                role_arn=ROLE_ARN,
+                pod_identity=association,
+            ),
+        )
+
+    with pytest.raises(ValueError, match="service_account needs either role_arn"):
+        run()
+    assert mocks.of_type(SERVICE_ACCOUNT) == [] and mocks.of_type(PATCH) == []
