@@ -28,6 +28,8 @@ Props = Mapping[str, Any]
 Rule = Callable[[str, Props], list[str]]
 
 ROLE = "aws:iam/role:Role"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+DNS_RECORD = "aws:route53/record:Record"
 DEPLOYMENT_PATCH = "kubernetes:apps/v1:DeploymentPatch"
 K8S_SECRET = "kubernetes:core/v1:Secret"
 # Every resource type whose inputs carry an IAM or SES policy document, and the fields.
@@ -39,10 +41,8 @@ POLICY_FIELDS: dict[str, tuple[str, ...]] = {
     "aws:iam/policy:Policy": ("policy",),
     "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy": ("policy",),
     "aws:ses/identityPolicy:IdentityPolicy": ("policy",),
-    "aws:sns/topicPolicy:TopicPolicy": ("policy",),
+    TOPIC_POLICY: ("policy",),
 }
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-DNS_RECORD = "aws:route53/record:Record"
 SEND_ACTIONS = frozenset({"ses:sendemail", "ses:sendrawemail"})
 STS_AUDIENCE = "sts.amazonaws.com"
 PATCH_FORCE = "pulumi.com/patchForce"

@@ -25,27 +25,45 @@ from program.settings import (
 )
 
 
+def pinned_provider(
+    settings: Settings,
+    name: str,
+    region: str,
+    account_id: str,
+    role: tuple[str, str | None],
+    profile: tuple[str, str | None] | None = None,
+) -> aws.Provider:
+    """An explicit AWS provider that only works in `account_id`: through the role
+    (config key, value) when it is set, with the profile (config key, value) if given.
+    Explicit providers do not read aws:* config: the cluster account's profile is carried
+    over otherwise, as the credentials that assume the role."""
+    role_key, role_arn = role
+    return aws.Provider(
+        name,
+        region=region,
+        allowed_account_ids=[account_id],
+        assume_roles=[
+            aws.ProviderAssumeRoleArgs(role_arn=settings.secret_if_configured(role_key, role_arn), session_name=PROJECT)
+        ]
+        if role_arn
+        else None,
+        profile=(settings.secret_if_configured(*profile) if profile else None)
+        or settings.secret_if_configured("aws:profile", settings.aws_profile),
+    )
+
+
 def ses_provider(settings: Settings) -> aws.Provider | None:
     """An explicit provider for the SES account (or Region) when it differs, else None."""
     if not settings.needs_ses_provider:
         return None
     assert settings.ses_account_id is not None
-    return aws.Provider(
+    return pinned_provider(
+        settings,
         "ses",
-        region=settings.ses_region,
-        allowed_account_ids=[settings.ses_account_id],
-        assume_roles=[
-            aws.ProviderAssumeRoleArgs(
-                role_arn=settings.secret_if_configured("sesRoleArn", settings.ses_role_arn),
-                session_name=PROJECT,
-            )
-        ]
-        if settings.ses_role_arn
-        else None,
-        # Explicit providers do not read aws:* config: carry the cluster account's profile
-        # over, as the credentials that assume sesRoleArn (or reach another Region).
-        profile=settings.secret_if_configured("sesProfile", settings.ses_profile)
-        or settings.secret_if_configured("aws:profile", settings.aws_profile),
+        settings.ses_region,
+        settings.ses_account_id,
+        role=("sesRoleArn", settings.ses_role_arn),
+        profile=("sesProfile", settings.ses_profile),
     )
 
 
@@ -55,19 +73,13 @@ def dns_provider(settings: Settings) -> aws.Provider | None:
     if not settings.needs_dns_provider:
         return None
     assert settings.hosted_zone_account_id is not None
-    return aws.Provider(
+    # Route 53 is global; the provider still needs a Region.
+    return pinned_provider(
+        settings,
         "dns",
-        region=settings.region,  # Route 53 is global; the provider still needs a Region
-        allowed_account_ids=[settings.hosted_zone_account_id],
-        assume_roles=[
-            aws.ProviderAssumeRoleArgs(
-                role_arn=settings.secret_if_configured("hostedZoneRoleArn", settings.hosted_zone_role_arn),
-                session_name=PROJECT,
-            )
-        ]
-        if settings.hosted_zone_role_arn
-        else None,
-        profile=settings.secret_if_configured("aws:profile", settings.aws_profile),
+        settings.region,
+        settings.hosted_zone_account_id,
+        role=("hostedZoneRoleArn", settings.hosted_zone_role_arn),
     )
 
 

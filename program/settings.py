@@ -721,7 +721,7 @@ def _load_settings(
         "mailFromSubdomain",
         get("mailFromSubdomain"),
         _DNS_LABEL,
-        "a DNS label (lower case letters, digits and '-'), such as mail",
+        "a DNS label (lower case letters, digits and '-'), such as bounce",
     )
     zone = check(
         _optional_match,
@@ -871,29 +871,20 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
             "select the cluster account's credentials (aws:profile or the environment)",
         )
     bound = dataclasses.replace(settings, cluster_account_id=cluster, ses_account_id=settings.ses_account_id or cluster)
-    if bound.ses_role_arn:
-        role_match = _ROLE_ARN.fullmatch(bound.ses_role_arn)
-        assert role_match is not None  # load_settings checked it
-        role_account = role_match.group("account")
-        if role_account != bound.ses_account_id:
-            raise ConfigError(
-                "sesRoleArn",
-                bound.ses_role_arn,
-                f"a role in the SES account {bound.ses_account_id} "
-                f"(set {PROJECT}:sesAccountId when SES lives elsewhere)",
-            )
+    assert bound.ses_account_id is not None
+    _role_in_account("sesRoleArn", bound.ses_role_arn, bound.ses_account_id, "the SES account", "sesAccountId", "SES")
     if bound.hosted_zone_id is not None:
         zone_account = bound.hosted_zone_account_id or bound.ses_account_id
         bound = dataclasses.replace(bound, hosted_zone_account_id=zone_account)
-        zone_role = _ROLE_ARN.fullmatch(bound.hosted_zone_role_arn or "")
-        if zone_role and zone_role.group("account") != zone_account:
-            raise ConfigError(
-                "hostedZoneRoleArn",
-                bound.hosted_zone_role_arn,
-                f"a role in the hosted zone's account {zone_account} (set {PROJECT}:hostedZoneAccountId "
-                "when the zone lives elsewhere)",
-            )
-        if zone_role is None and zone_account not in (cluster, bound.ses_account_id):
+        _role_in_account(
+            "hostedZoneRoleArn",
+            bound.hosted_zone_role_arn,
+            zone_account,
+            "the hosted zone's account",
+            "hostedZoneAccountId",
+            "the zone",
+        )
+        if bound.hosted_zone_role_arn is None and zone_account not in (cluster, bound.ses_account_id):
             raise ConfigError(
                 "hostedZoneRoleArn",
                 None,
@@ -928,6 +919,18 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
             "(or use credentials=access-key)",
         )
     return bound
+
+
+def _role_in_account(key: str, role_arn: str | None, account: str, where: str, account_key: str, what: str) -> None:
+    """A role Pulumi assumes must be one of the account it is meant to reach."""
+    if role_arn is None:
+        return
+    match = _ROLE_ARN.fullmatch(role_arn)
+    assert match is not None  # load_settings checked it
+    if match.group("account") != account:
+        raise ConfigError(
+            key, role_arn, f"a role in {where} {account} (set {PROJECT}:{account_key} when {what} lives elsewhere)"
+        )
 
 
 # --- single-value parsers ------------------------------------------------------------------
