@@ -26,7 +26,14 @@ from typing import Any
 import pulumi
 
 from offline_plan.mocks import Location, PlanMocks
-from offline_plan.sdk_gap import RecordingMonitor, RegisteredResource, exported_values, is_secret, unwrap_secret
+from offline_plan.sdk_gap import (
+    RecordingMonitor,
+    RegisteredResource,
+    collect_failed_registrations,
+    exported_values,
+    is_secret,
+    unwrap_secret,
+)
 from program.main import main
 from program.settings import PROJECT
 
@@ -239,5 +246,7 @@ def run_program(
 
     # A fresh context per run: the SDK keeps its root stack and config in ContextVars.
     contextvars.Context().run(execute)
+    if plan.error is not None:
+        collect_failed_registrations()
     plan.calls = mocks.calls
     return plan

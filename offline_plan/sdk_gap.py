@@ -17,6 +17,16 @@ A third gap: under `set_mocks` the root stack registers its outputs at once, emp
 what the program passes to `pulumi.export` never reaches the monitor; `stack_exports`
 reads it from the root stack resource instead.
 
+A fourth gap: when an input of a registration fails (an Output whose apply raised, as
+SenderDomainDns's zone check does), the error reaches the program's caller, but the
+SDK leaves the futures of that registration holding it, unretrieved. At interpreter
+exit asyncio logs each one ("Future exception was never retrieved", dozens per
+resource) after the test report, or in the middle of later tests. They are garbage once
+nothing holds the run's outputs: run_program runs each program in a context of its own;
+`pulumi.runtime.test` keeps a run's outputs until its next run (a unit test that fails a
+registration on purpose runs an empty one). `collect_failed_registrations` then collects
+them at once, with asyncio's logger quiet.
+
 The workaround: `pulumi.runtime.set_mocks` takes a `monitor=` (a `MockMonitor`); this
 subclass records the engine's RegisterResource and RegisterResourceOutputs requests (the
 resource monitor protocol, `pulumi/proto/resource.proto`) next to what the SDK's
@@ -26,6 +36,8 @@ monitor answers. Nothing else in the repository touches the SDK's mock internals
 
 from __future__ import annotations
 
+import gc
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +97,18 @@ async def exported_values() -> dict[str, Any]:
     """The stack's exports, resolved and deserialized (secrets marked, see is_secret)."""
     wire = await rpc.serialize_properties(stack_exports(), {})
     return rpc.deserialize_properties(wire, keep_unknowns=True)
+
+
+def collect_failed_registrations() -> None:
+    """Collect the futures a failed registration left unretrieved (the fourth gap), so
+    that asyncio does not log their error, which the caller has already had, at exit."""
+    asyncio_log = logging.getLogger("asyncio")
+    was_disabled = asyncio_log.disabled
+    asyncio_log.disabled = True
+    try:
+        gc.collect()
+    finally:
+        asyncio_log.disabled = was_disabled
 
 
 def stack_exports() -> dict[str, Any]:

@@ -6,7 +6,9 @@ gap, and then sdk_gap.py can shrink."""
 
 from __future__ import annotations
 
+import gc
 import inspect
+import logging
 import re
 import subprocess
 
@@ -35,6 +37,48 @@ def test_the_sdk_mock_still_registers_no_stack_exports():
     (root,) = [urn for urn in plan.registered_outputs if urn.endswith("::pulumi:pulumi:Stack::gap-gap")]
     assert "answer" not in plan.registered_outputs[root], (
         "the mock now registers the stack's exports: record them in RecordingMonitor and drop stack_exports"
+    )
+
+
+def _failing_program() -> None:
+    def fail(_: object) -> str:
+        raise ValueError("gap: a failed input")
+
+    pulumi.CustomResource("gap:index:Thing", "thing", {"value": pulumi.Output.from_input(1).apply(fail)})
+
+
+def _never_retrieved_after_collection() -> list[str]:
+    """What asyncio logs as "never retrieved" when garbage is collected now."""
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    asyncio_log = logging.getLogger("asyncio")
+    handler = Keep()
+    asyncio_log.addHandler(handler)
+    try:
+        gc.collect()
+    finally:
+        asyncio_log.removeHandler(handler)
+    return [message for message in seen if "never retrieved" in message]
+
+
+def test_a_failed_input_still_leaves_its_registrations_futures_unretrieved(monkeypatch):
+    """The fourth gap: the program gets the error, yet asyncio would log it again, at exit,
+    for every future of the registration. The control fails once the SDK retrieves them
+    itself; then collect_failed_registrations can go."""
+    gc.collect()
+    plan = run_program("gap", {}, program=_failing_program, project="gap")
+    assert plan.error is not None and "gap: a failed input" in str(plan.error)
+    assert _never_retrieved_after_collection() == []  # run_program collected them quietly
+
+    monkeypatch.setattr("offline_plan.engine.collect_failed_registrations", lambda: None)
+    plan = run_program("gap", {}, program=_failing_program, project="gap")
+    assert plan.error is not None
+    assert _never_retrieved_after_collection(), (
+        "the SDK now retrieves a failed registration's futures: drop collect_failed_registrations"
     )
 
 

@@ -24,6 +24,7 @@ from athenz_ses.sender_domain import (
     as_output,
     sender_domain_records,
 )
+from offline_plan.sdk_gap import collect_failed_registrations
 
 RECORD = "aws:route53/record:Record"
 PROVIDER = "pulumi:providers:aws"
@@ -223,3 +224,13 @@ def test_a_zone_that_does_not_hold_the_domain_stops_the_records(mocks, zone_name
         Exception, match=f"hosted zone {ZONE}: the hosted zone is {zone_name.rstrip('.')}, which does not hold"
     ):
         build()
+
+    # The records' futures still hold that error (offline_plan/sdk_gap.py, the fourth gap),
+    # and pulumi.runtime.test keeps a run's outputs until its next run: run an empty one,
+    # then collect them, so asyncio does not log them in the middle of later tests.
+    @pulumi.runtime.test
+    def nothing() -> None:
+        pass
+
+    nothing()
+    collect_failed_registrations()
