@@ -54,6 +54,8 @@ from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthoriza
 from athenz_ses.sender_domain import SenderDomainDns, SenderDomainDnsArgs
 from athenz_ses.sender_domain import as_output as records_output
 from athenz_ses.sending_user import SMTP_PORT, SendingUser, SendingUserArgs
+from athenz_ses.ses_endpoints import dkim_problem
+from athenz_ses.ses_endpoints import smtp_host as region_smtp_host
 from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
 from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
 from athenz_ses.zms_wiring import LAYOUTS, ZmsWiring, ZmsWiringArgs, limit_problems, stack_labels
@@ -379,6 +381,8 @@ def check_args(args: _Args) -> list[str]:
             for key, value in (("hosted_zone_id", args.hosted_zone_id), ("dns_provider", args.dns_provider))
             if value is not None
         ]
+    if args.sender_domain is not None and patterns.REGION.fullmatch(args.ses_region) and dkim_problem(args.ses_region):
+        problems.append(f"ses_region: {args.ses_region!r} with sender_domain: {dkim_problem(args.ses_region)}")
     if args.dns_provider is not None and args.hosted_zone_id is None:
         problems.append("dns_provider: only with hosted_zone_id (no record is created without a zone)")
     if args.oidc_provider_arn is not None and args.create_oidc_provider:
@@ -589,7 +593,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             "athenz.notification_email_domain_from": domain,
             **({"athenz.notification_email_domain_to": args.email_domain_to} if args.email_domain_to else {}),
         }
-        smtp_host = args.smtp_host or f"email-smtp.{args.ses_region}.amazonaws.com"
+        smtp_host = args.smtp_host or region_smtp_host(args.ses_region)
         zms = ZmsWiring(
             "zms",
             ZmsWiringArgs(

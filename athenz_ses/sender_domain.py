@@ -2,8 +2,9 @@
 SenderDomainDns, which creates them in a Route 53 hosted zone.
 
 The records, as the SES developer guide gives them:
-- Easy DKIM: three CNAMEs, `<token>._domainkey.<domain>` -> `<token>.dkim.amazonses.com`
-  (SES publishes the domain's keys there; the records also verify the domain);
+- Easy DKIM: three CNAMEs, `<token>._domainkey.<domain>` -> `<token>.<the Region's DKIM
+  domain>` (SES publishes the domain's keys there; the records also verify the domain);
+  most Regions use `dkim.amazonses.com`, some their own (athenz_ses.ses_endpoints);
 - MAIL FROM: an MX `<mail from domain>` -> `10 feedback-smtp.<region>.amazonses.com` and an
   SPF TXT `v=spf1 include:amazonses.com ~all` on the same name.
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+
+from athenz_ses.ses_endpoints import dkim_domain, dkim_problem, mail_from_mx
 
 DKIM_TOKENS = 3  # Easy DKIM always gives three tokens (three CNAMEs)
 SPF = "v=spf1 include:amazonses.com ~all"
@@ -32,9 +35,13 @@ class DnsRecord:
 
 
 def sender_domain_records(
-    domain: str, mail_from_domain: str, region: pulumi.Input[str], dkim_tokens: pulumi.Input[Sequence[str]]
+    domain: str, mail_from_domain: str, region: str, dkim_tokens: pulumi.Input[Sequence[str]]
 ) -> list[DnsRecord]:
-    """The five records SES needs for `domain`: three DKIM CNAMEs and the MAIL FROM MX and SPF."""
+    """The five records SES needs for `domain` in `region`: three DKIM CNAMEs and the MAIL
+    FROM MX and SPF. Raises ValueError in a Region whose DKIM domain is not known."""
+    target = dkim_domain(region)
+    if target is None:
+        raise ValueError(f"sender domain {domain}: {dkim_problem(region)}")
     tokens = pulumi.Output.from_input(dkim_tokens)
 
     def token(index: int) -> pulumi.Output[str]:
@@ -46,7 +53,7 @@ def sender_domain_records(
                 key=f"dkim-{index + 1}",
                 name=pulumi.Output.concat(token(index), "._domainkey.", domain),
                 type="CNAME",
-                value=pulumi.Output.concat(token(index), ".dkim.amazonses.com"),
+                value=pulumi.Output.concat(token(index), ".", target),
             )
             for index in range(DKIM_TOKENS)
         ),
@@ -54,7 +61,7 @@ def sender_domain_records(
             key="mail-from-mx",
             name=mail_from_domain,
             type="MX",
-            value=pulumi.Output.concat("10 feedback-smtp.", region, ".amazonses.com"),
+            value=mail_from_mx(region),
         ),
         DnsRecord(key="mail-from-spf", name=mail_from_domain, type="TXT", value=SPF),
     ]

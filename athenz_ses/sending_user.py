@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from athenz_ses.policies import SEND_ACTIONS, SMTP_ACTIONS, send_as
+from athenz_ses.ses_endpoints import smtp_host
 
 SMTP_PORT = 587  # STARTTLS; the first article's plugin has this port built in.
 
@@ -63,7 +64,7 @@ class SendingUser(pulumi.ComponentResource):
         if args.smtp:
             self.secret_access_key = None
             self.smtp_password = pulumi.Output.secret(key.ses_smtp_password_v4)
-            self.smtp_host = f"email-smtp.{args.region}.amazonaws.com"
+            self.smtp_host = smtp_host(args.region)
         else:
             self.secret_access_key = pulumi.Output.secret(key.secret)
             self.smtp_password = None

@@ -11,14 +11,16 @@ import pulumi_aws as aws
 
 from athenz_ses.policies import configuration_set_arn, identity_arn
 from athenz_ses.sender_domain import DnsRecord, sender_domain_records
+from athenz_ses.ses_endpoints import dkim_problem
 
 
 @dataclass
 class SesIdentitiesArgs:
     sender: str
     """The From address."""
-    region: pulumi.Input[str]
-    """The SES Region (the provider passed in opts must be in it)."""
+    region: str
+    """The SES Region (the provider passed in opts must be in it); with `domain`, one whose
+    Easy DKIM domain is known (athenz_ses.ses_endpoints)."""
     account_id: pulumi.Input[str]
     """The account that owns the identities (the provider passed in opts must be in it)."""
     recipients: Sequence[str] = field(default_factory=tuple)
@@ -54,6 +56,8 @@ class SesIdentities(pulumi.ComponentResource):
     def __init__(self, name: str, args: SesIdentitiesArgs, opts: pulumi.ResourceOptions | None = None):
         if args.domain is not None and args.domain.lower() != args.sender.rpartition("@")[2].lower():
             raise ValueError(f"SesIdentities {name}: sender {args.sender!r} is not an address of {args.domain!r}")
+        if args.domain is not None and dkim_problem(args.region):
+            raise ValueError(f"SesIdentities {name}: region: {dkim_problem(args.region)}")
         super().__init__("athenz-ses:index:SesIdentities", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete)
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition

@@ -39,6 +39,7 @@ from athenz_ses.notifications import (
     SMTP,
 )
 from athenz_ses.sending_user import SMTP_PORT
+from athenz_ses.ses_endpoints import dkim_problem, smtp_host
 from athenz_ses.zms_wiring import LAYOUTS, MAX_JAR_BYTES
 from program.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
 
@@ -319,7 +320,7 @@ class Settings:
         else the SES Region's."""
         if len(self.plugin_jar_smtp_hosts) == 1:
             return self.plugin_jar_smtp_hosts[0]
-        return f"email-smtp.{self.ses_region}.amazonaws.com"
+        return smtp_host(self.ses_region)
 
     @property
     def smoke_test_sender(self) -> str:
@@ -716,6 +717,9 @@ def _load_settings(
                 f"the domain of {PROJECT}:senderEmail ({sender.split('@')[1]}): SES sends as the domain identity",
             )
         )
+    if ok(sender_domain, ses_region) and sender_domain and dkim_problem(ses_region):
+        region_key = "sesRegion" if configured_region is not None else "aws:region"
+        check.add(ConfigError(region_key, ses_region, f"with {PROJECT}:senderDomain: {dkim_problem(ses_region)}"))
     mail_from = check(
         _required_match,
         "mailFromSubdomain",

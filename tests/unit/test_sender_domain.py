@@ -51,7 +51,7 @@ def resolved(records: Sequence[DnsRecord]) -> pulumi.Output[list]:
     )
 
 
-def records_of(region: pulumi.Input[str], tokens: pulumi.Input[Sequence[str]]) -> list[tuple]:
+def records_of(region: str, tokens: pulumi.Input[Sequence[str]]) -> list[tuple]:
     out: dict[str, Any] = {}
 
     @pulumi.runtime.test
@@ -107,9 +107,25 @@ def test_the_records_are_three_dkim_cnames_then_the_mail_from_mx_and_spf(mocks):
     assert records_of("us-west-2", TOKENS) == EXPECTED
 
 
-def test_tokens_and_region_may_be_outputs(mocks):
+def test_tokens_may_be_outputs(mocks):
     # As SesIdentities gives them: the tokens are the domain identity's output.
-    assert records_of(pulumi.Output.from_input("us-west-2"), pulumi.Output.from_input(TOKENS)) == EXPECTED
+    assert records_of("us-west-2", pulumi.Output.from_input(TOKENS)) == EXPECTED
+
+
+def test_a_region_with_its_own_dkim_domain_gets_cnames_to_it(mocks):
+    """af-south-1 publishes its DKIM keys under dkim.af-south-1.amazonses.com (SES guide)."""
+    records = records_of("af-south-1", TOKENS)
+    assert [value for _, _, kind, value in records if kind == "CNAME"] == [
+        "tokenone.dkim.af-south-1.amazonses.com",
+        "tokentwo.dkim.af-south-1.amazonses.com",
+        "tokenthree.dkim.af-south-1.amazonses.com",
+    ]
+    assert ("mail-from-mx", MAIL_FROM, "MX", "10 feedback-smtp.af-south-1.amazonses.com") in records
+
+
+def test_a_region_without_a_known_dkim_domain_is_refused(mocks):
+    with pytest.raises(ValueError, match="ap-east-2 has no Easy DKIM domain"):
+        sender_domain_records(DOMAIN, MAIL_FROM, "ap-east-2", TOKENS)
 
 
 def test_the_keys_do_not_carry_the_tokens(mocks):

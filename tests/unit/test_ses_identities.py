@@ -34,7 +34,7 @@ def arn(email: str, region: str = "us-east-1", account: str = ACCOUNT, partition
 def build(
     recipients: Sequence[str],
     account: pulumi.Input[str] = ACCOUNT,
-    region: pulumi.Input[str] = "us-east-1",
+    region: str = "us-east-1",
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Build the component (kwargs go to SesIdentitiesArgs, `sender` included); returns its
@@ -213,9 +213,9 @@ def test_domain_mode_arns_name_the_domain_identity(mocks):
 
 
 def test_domain_mode_arns_follow_partition_region_and_account(mocks):
-    mocks.partition = "aws-cn"
-    out = build([], account="333333333333", region=pulumi.Output.from_input("cn-north-1"), domain=DOMAIN)
-    assert out["send_arns"] == [arn(DOMAIN, "cn-north-1", "333333333333", "aws-cn")]
+    mocks.partition = "aws-us-gov"
+    out = build([], account="333333333333", region="us-gov-east-1", domain=DOMAIN)
+    assert out["send_arns"] == [arn(DOMAIN, "us-gov-east-1", "333333333333", "aws-us-gov")]
 
 
 def test_recipients_of_the_domain_get_no_identity_whatever_their_case(mocks):
@@ -248,7 +248,7 @@ def test_recipients_of_the_domain_get_no_identity_whatever_their_case(mocks):
 
 def test_domain_mode_lists_the_dkim_mx_and_spf_records_ses_needs(mocks):
     tokens = dkim_tokens(DOMAIN)
-    out = build([], region=pulumi.Output.from_input("eu-central-1"), domain=DOMAIN)
+    out = build([], region="eu-central-1", domain=DOMAIN)
     assert out["dns_records"] == [
         ("dkim-1", f"{tokens[0]}._domainkey.{DOMAIN}", "CNAME", f"{tokens[0]}.dkim.amazonses.com"),
         ("dkim-2", f"{tokens[1]}._domainkey.{DOMAIN}", "CNAME", f"{tokens[1]}.dkim.amazonses.com"),
@@ -256,6 +256,12 @@ def test_domain_mode_lists_the_dkim_mx_and_spf_records_ses_needs(mocks):
         ("mail-from-mx", f"bounce.{DOMAIN}", "MX", "10 feedback-smtp.eu-central-1.amazonses.com"),
         ("mail-from-spf", f"bounce.{DOMAIN}", "TXT", "v=spf1 include:amazonses.com ~all"),
     ]
+
+
+def test_a_domain_in_a_region_without_a_known_dkim_domain_is_refused_before_anything_is_registered(mocks):
+    message = refusal(sender=SENDER, domain=DOMAIN, region="ap-east-2")
+    assert message.startswith("SesIdentities ses: region: ap-east-2 has no Easy DKIM domain")
+    assert mocks.resources == [] and mocks.calls == []
 
 
 @pytest.mark.parametrize(
