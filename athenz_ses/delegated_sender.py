@@ -35,6 +35,8 @@ class DelegatedSenderArgs:
     service_account: str
     send_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
     """The SES identity ARNs it may send as."""
+    from_addresses: Sequence[str]
+    """The From addresses it may send as (ses:FromAddress); at least one."""
     oidc_provider_arn: pulumi.Input[str] | None = None
     """IRSA: the IAM OIDC provider of the cluster's issuer."""
     issuer_url: pulumi.Input[str] | None = None
@@ -72,12 +74,14 @@ class DelegatedSender(pulumi.ComponentResource):
                 "give either oidc_provider_arn and issuer_url (IRSA) or eks_cluster_name and "
                 "eks_cluster_arn (EKS Pod Identity)"
             )
+        if not args.from_addresses:
+            problems.append("from_addresses: at least one From address")
         if args.target_provider is not None and not pod_identity:
             problems.append("target_provider: only with EKS Pod Identity")
         if problems:
             raise ValueError("DelegatedSender: " + "; ".join(problems))
         super().__init__("athenz-ses:index:DelegatedSender", name, None, opts)
-        self.send_policy = send_as(args.send_arns, SEND_ACTIONS, self)
+        self.send_policy = send_as(args.send_arns, SEND_ACTIONS, self, args.from_addresses)
         description = "Delegated sender of the athenz-ses stack: sends mail through Amazon SES"
         metadata: k8s.meta.v1.ObjectMetaArgsDict = {
             "name": args.service_account,

@@ -524,13 +524,16 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 opts=child(ses=roles_in_ses_account),
             ).arn
 
+        # Every send grant names the From addresses: an identity of a domain covers every
+        # address of it. ZMS's own, and the one it really sends with if a plugin hard-codes another.
+        from_addresses = sorted({args.sender_email, args.smoke_test_sender or args.sender_email})
         zms_role: IrsaRole | None = None
         zms_send_policy: pulumi.Output[str] | None = None
         service_account = zms_service_account(args)
         if args.credentials == IRSA:
             assert oidc_arn is not None and args.oidc_issuer_url is not None
             role_opts = child(ses=roles_in_ses_account)
-            zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self)
+            zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self, from_addresses)
             zms_role = IrsaRole(
                 "zms-irsa",
                 IrsaRoleArgs(
@@ -554,7 +557,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             cluster_arn = aws.eks.get_cluster_output(
                 name=args.eks_cluster_name, opts=pulumi.InvokeOutputOptions(parent=self)
             ).arn
-            zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self)
+            zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self, from_addresses)
             zms_pod_identity = PodIdentityRole(
                 "zms-pod-identity",
                 PodIdentityRoleArgs(
@@ -576,6 +579,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     region=args.ses_region,
                     send_arns=identities.send_arns,
                     smtp=args.credentials == SMTP,
+                    from_addresses=from_addresses,
                 ),
                 opts=child(ses=True),
             )
@@ -630,6 +634,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     target_provider=target_provider,
                     # Across accounts by sending authorization only the sender identity counts.
                     send_arns=[identities.sender_arn] if sending_authorization else identities.send_arns,
+                    from_addresses=[args.sender_email],
                     labels=labels,
                 ),
                 opts=child(ses=roles_in_ses_account and not pod_identity),
@@ -642,6 +647,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     identity=identities.sender_identity,
                     identity_arn=identities.sender_arn,
                     principal_arns=[sender.role_arn for sender in senders.values()],
+                    from_addresses=[args.sender_email],
                 ),
                 opts=child(ses=True),
             )

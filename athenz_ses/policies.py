@@ -161,14 +161,22 @@ def assume_target_role(target_role_arn: pulumi.Input[str], parent: pulumi.Resour
     )
 
 
+FROM_ADDRESS = "ses:FromAddress"  # the From address of the message; compared case-sensitively
+
+
 def send_as(
     identity_arns: pulumi.Input[Sequence[pulumi.Input[str]]],
     actions: Sequence[str],
     parent: pulumi.Resource,
+    from_addresses: Sequence[str],
     principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
 ) -> pulumi.Output[str]:
-    """Allow `actions` on exactly these SES resources: identities, and the configuration set
-    their sends go through (for `principal_arns`, in an identity policy)."""
+    """Allow `actions` on exactly these SES resources (identities, and the configuration set
+    their sends go through; for `principal_arns`, in an identity policy), and only for mail
+    whose From is one of `from_addresses` (`ses:FromAddress`, StringEquals): an identity of
+    a domain covers every address of it, and the grant must not."""
+    if not from_addresses:
+        raise ValueError("send_as: from_addresses must name at least one address")
 
     def statement(values: list) -> aws.iam.GetPolicyDocumentStatementArgs:
         resources, principals = values
@@ -179,6 +187,11 @@ def send_as(
             principals=None
             if principals is None
             else [aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="AWS", identifiers=list(principals))],
+            conditions=[
+                aws.iam.GetPolicyDocumentStatementConditionArgs(
+                    test="StringEquals", variable=FROM_ADDRESS, values=list(from_addresses)
+                )
+            ],
         )
 
     return _document(pulumi.Output.all(identity_arns, principal_arns).apply(statement), parent)

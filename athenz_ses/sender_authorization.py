@@ -21,18 +21,22 @@ class SenderAuthorizationArgs:
     identity_arn: pulumi.Input[str]
     principal_arns: Sequence[pulumi.Input[str]]
     """The only principals allowed: the delegated senders' roles in the cluster account."""
+    from_addresses: Sequence[str]
+    """The From addresses they may send as (ses:FromAddress); at least one."""
 
 
 class SenderAuthorization(pulumi.ComponentResource):
     def __init__(self, name: str, args: SenderAuthorizationArgs, opts: pulumi.ResourceOptions | None = None):
-        if not args.principal_arns:
-            raise ValueError("SenderAuthorizationArgs.principal_arns: at least one role")
+        if not args.principal_arns or not args.from_addresses:
+            raise ValueError("SenderAuthorizationArgs: principal_arns and from_addresses: at least one each")
         super().__init__("athenz-ses:index:SenderAuthorization", name, None, opts)
         self.policy = aws.sesv2.EmailIdentityPolicy(
             f"{name}-policy",
             email_identity=args.identity.email_identity,
             policy_name="athenz-ses-sending-authorization",
-            policy=send_as([args.identity_arn], SEND_ACTIONS, self, principal_arns=args.principal_arns),
+            policy=send_as(
+                [args.identity_arn], SEND_ACTIONS, self, args.from_addresses, principal_arns=args.principal_arns
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"policyName": self.policy.policy_name})

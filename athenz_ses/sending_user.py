@@ -30,6 +30,8 @@ class SendingUserArgs:
     send_arns: pulumi.Input[Sequence[str]]
     """SES identity ARNs the user may send as (sender, plus recipients in the sandbox)."""
     smtp: bool = False
+    from_addresses: Sequence[str] = ()
+    """The From addresses the user may send as (ses:FromAddress); at least one."""
 
 
 class SendingUser(pulumi.ComponentResource):
@@ -46,11 +48,13 @@ class SendingUser(pulumi.ComponentResource):
     smtp_port: int = SMTP_PORT
 
     def __init__(self, name: str, args: SendingUserArgs, opts: pulumi.ResourceOptions | None = None):
+        if not args.from_addresses:
+            raise ValueError(f"SendingUser {name}: from_addresses: at least one From address")
         super().__init__("athenz-ses:index:SendingUser", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         user = aws.iam.User(f"{name}-user", path="/athenz-ses/", opts=child)
         actions = SMTP_ACTIONS if args.smtp else SEND_ACTIONS
-        self.send_policy = send_as(args.send_arns, actions, self)
+        self.send_policy = send_as(args.send_arns, actions, self, args.from_addresses)
         policy = aws.iam.UserPolicy(f"{name}-send", user=user.name, policy=self.send_policy, opts=child)
         # The SMTP password is derived from the key for one Region, and nothing of the key
         # itself changes with the Region: replace it when the Region changes.

@@ -76,8 +76,25 @@ def zms_principal(plan: Plan) -> tuple[str, list[dict], tuple[str, ...]]:
     return principal, policies, ("ses:SendRawEmail",) if smtp else SEND  # SMTP sends are SendRawEmail
 
 
+def sender_address(plan: Plan) -> str:
+    """The From address of the stack's mail (its own config: senderEmail)."""
+    return plan.config["athenz-ses:senderEmail"]
+
+
+def another_address(plan: Plan) -> str:
+    """Another address of the sender's domain: the same identity (a domain's) or the same
+    domain, never granted."""
+    return "intruder@" + sender_address(plan).rpartition("@")[2]
+
+
 def send(
-    name: str, principal: str, policies: list[dict], action: str, identity: str, resource_policy: dict | None
+    name: str,
+    principal: str,
+    policies: list[dict],
+    action: str,
+    identity: str,
+    resource_policy: dict | None,
+    from_address: str,
 ) -> AccessRequest:
     return AccessRequest(
         name,
@@ -87,6 +104,8 @@ def send(
         account_of(identity),
         identity_policies=policies,
         resource_policy=resource_policy,
+        # The key exists for the send actions only (SES's service authorization reference).
+        context={"ses:FromAddress": from_address} if action in SEND else {},
     )
 
 
@@ -103,11 +122,14 @@ def test_zms_may_send_as_its_identities_and_nothing_else(every_plan, name):
     identities = [sender, *plan.outputs["recipientIdentityArns"]]
     on_sender = identity_policy(plan)
 
-    def req(label: str, action: str, identity: str) -> AccessRequest:
-        return send(label, principal, policies, action, identity, on_sender if identity == sender else None)
+    def req(label: str, action: str, identity: str, from_address: str | None = None) -> AccessRequest:
+        on = on_sender if identity == sender else None
+        return send(label, principal, policies, action, identity, on, from_address or sender_address(plan))
 
     allowed = [req(f"{action} {identity}", action, identity) for action in needed for identity in identities]
     denied = [req(f"{action} elsewhere", action, another_identity(sender)) for action in SEND]
+    # The same identity, another From address of its domain: refused by ses:FromAddress.
+    denied += [req(f"{action} as {another_address(plan)}", action, sender, another_address(plan)) for action in SEND]
     denied += [
         req(f"{action} on the sender", action, sender) for action in OTHER_SES_ACTIONS + tuple(set(SEND) - set(needed))
     ]
@@ -131,8 +153,9 @@ def test_zms_may_send_through_the_bounce_configuration_set_of_its_identity(every
     sender = plan.outputs["senderIdentityArn"]
     own = sender.split(":identity/")[0] + f":configuration-set/{set_name}"
     other = sender.split(":identity/")[0] + ":configuration-set/marketing"
-    allowed = [send(f"{action} via {own}", principal, policies, action, own, None) for action in needed]
-    denied = [send(f"{action} via {other}", principal, policies, action, other, None) for action in SEND]
+    address = sender_address(plan)
+    allowed = [send(f"{action} via {own}", principal, policies, action, own, None, address) for action in needed]
+    denied = [send(f"{action} via {other}", principal, policies, action, other, None, address) for action in SEND]
     results = run(allowed + denied)
     for request in allowed:
         assert_decision(results[request.name], ALLOWED)
@@ -149,21 +172,42 @@ def test_each_delegated_sender_sends_as_the_sender_only_through_its_own_grant(ev
         return
     sender = plan.outputs["senderIdentityArn"]
     on_sender = identity_policy(plan)
+    address, intruder = sender_address(plan), another_address(plan)
     requests, expect = [], {}
     for key, grant in senders.items():
         _, policies = role_and_policies(plan, grant["roleArn"])
         cross = "sourceArn" in grant
         assert (on_sender is not None) == cross and (not cross or grant["sourceArn"] == sender)
         for action in SEND:
-            requests.append(send(f"{key} {action}", grant["roleArn"], policies, action, sender, on_sender))
+            requests.append(send(f"{key} {action}", grant["roleArn"], policies, action, sender, on_sender, address))
             expect[f"{key} {action}"] = True
+            requests.append(
+                send(f"{key} {action} as {intruder}", grant["roleArn"], policies, action, sender, on_sender, intruder)
+            )
+            expect[f"{key} {action} as {intruder}"] = False
             # Across accounts the identity policy is what lets it in: without it, denied.
             requests.append(
-                send(f"{key} {action} without the identity policy", grant["roleArn"], policies, action, sender, None)
+                send(
+                    f"{key} {action} without the identity policy",
+                    grant["roleArn"],
+                    policies,
+                    action,
+                    sender,
+                    None,
+                    address,
+                )
             )
             expect[f"{key} {action} without the identity policy"] = not cross
             requests.append(
-                send(f"{key} {action} elsewhere", grant["roleArn"], policies, action, another_identity(sender), None)
+                send(
+                    f"{key} {action} elsewhere",
+                    grant["roleArn"],
+                    policies,
+                    action,
+                    another_identity(sender),
+                    None,
+                    address,
+                )
             )
             expect[f"{key} {action} elsewhere"] = False
     if on_sender is not None:
@@ -171,7 +215,7 @@ def test_each_delegated_sender_sends_as_the_sender_only_through_its_own_grant(ev
         # with the same permissions is not let in.
         stranger = f"arn:aws:iam::{account_of(next(iter(senders.values()))['roleArn'])}:role/stranger"
         _, policies = role_and_policies(plan, next(iter(senders.values()))["roleArn"])
-        requests.append(send("stranger", stranger, policies, "ses:SendEmail", sender, on_sender))
+        requests.append(send("stranger", stranger, policies, "ses:SendEmail", sender, on_sender, address))
         expect["stranger"] = False
     results = run(requests)
     for label, allowed in expect.items():

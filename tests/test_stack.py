@@ -87,10 +87,17 @@ def trust(account: str, subject: str = SUBJECT) -> dict:
     }
 
 
-def allow(actions: list[str], resources: list[str], principals: list[str] | None = None) -> dict:
-    statement = {"Effect": "Allow", "Action": sorted(actions), "Resource": sorted(resources)}
+def allow(
+    actions: list[str],
+    resources: list[str],
+    principals: list[str] | None = None,
+    senders: tuple[str, ...] = ("zms@example.com",),
+) -> dict:
+    """A send grant: `actions` on `resources`, only for mail From one of `senders`."""
+    statement: dict = {"Effect": "Allow", "Action": sorted(actions), "Resource": sorted(resources)}
     if principals:
         statement["Principal"] = {"AWS": sorted(principals)}
+    statement["Condition"] = {"StringEquals": {"ses:FromAddress": sorted(senders)}}
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
@@ -840,7 +847,8 @@ def test_a_sender_domain_is_the_identity_zms_sends_as_with_dkim_mail_from_and_th
     assert plan.outputs["senderIdentityArn"] == domain_arn
     # ZMS's target role may send as the domain identity through the bounce set, nothing else.
     (send,) = [r for r in plan.of_type(ROLE_POLICY) if r.name == "zms-pod-identity-send"]
-    assert doc(send) == allow(SEND, [domain_arn, configuration_set(SES, EU, "prod")])
+    senders = (plan.config["athenz-ses:senderEmail"],)  # the domain covers any address: only this one
+    assert doc(send) == allow(SEND, [domain_arn, configuration_set(SES, EU, "prod")], senders=senders)
 
 
 def test_the_domain_records_are_output_and_created_in_the_zone_through_the_ses_provider(stack_plans):

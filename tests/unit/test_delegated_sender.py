@@ -30,6 +30,7 @@ def build(**overrides: Any) -> dict[str, Any]:
         oidc_provider_arn=pulumi.Output.from_input(OIDC_ARN),
         issuer_url=pulumi.Output.from_input(ISSUER),
         send_arns=SEND_ARNS,
+        from_addresses=["zms@example.com"],
         labels=STACK_LABELS,
     )
 
@@ -62,7 +63,9 @@ def test_the_role_may_send_as_the_given_identities_only(mocks):
     st = statement(out["send_policy"])
     assert sorted(as_list(st["Action"])) == ["ses:SendEmail", "ses:SendRawEmail"]
     assert as_list(st["Resource"]) == SEND_ARNS
-    assert "Principal" not in st and "Condition" not in st
+    assert "Principal" not in st
+    # As the sender only: an identity of a domain would cover every address of it.
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "zms@example.com"}}
 
 
 def test_the_service_account_is_annotated_with_the_role_in_its_namespace(mocks):
@@ -84,6 +87,7 @@ def test_labels_default_to_the_packages_labels(mocks):
         oidc_provider_arn=OIDC_ARN,
         issuer_url=ISSUER,
         send_arns=SEND_ARNS,
+        from_addresses=["zms@example.com"],
     )
 
     @pulumi.runtime.test

@@ -25,7 +25,12 @@ def build(principal_arns) -> None:
         identity = aws.sesv2.EmailIdentity("sender", email_identity="zms@example.com")
         SenderAuthorization(
             "sender-authorization",
-            SenderAuthorizationArgs(identity=identity, identity_arn=IDENTITY_ARN, principal_arns=principal_arns),
+            SenderAuthorizationArgs(
+                identity=identity,
+                identity_arn=IDENTITY_ARN,
+                principal_arns=principal_arns,
+                from_addresses=["zms@example.com"],
+            ),
         )
 
     run()
@@ -37,7 +42,8 @@ def test_identity_policy_admits_exactly_the_given_roles(mocks):
     assert st["Effect"] == "Allow"
     assert set(st["Principal"]) == {"AWS"}
     assert sorted(as_list(st["Principal"]["AWS"])) == sorted(ROLES)
-    assert set(st) <= {"Sid", "Effect", "Action", "Resource", "Principal"}
+    assert set(st) <= {"Sid", "Effect", "Action", "Resource", "Principal", "Condition"}
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "zms@example.com"}}
 
 
 def test_one_role_is_admitted_alone(mocks):
@@ -56,6 +62,6 @@ def test_the_roles_may_send_as_the_sender_identity_only(mocks):
 
 
 def test_refuses_an_empty_principal_list(mocks):
-    with pytest.raises(ValueError, match="principal_arns: at least one role"):
+    with pytest.raises(ValueError, match="principal_arns and from_addresses: at least one each"):
         build([])
     assert mocks.of_type(POLICY) == []

@@ -24,6 +24,9 @@ SEND_ARNS = [
 ]
 
 
+FROM = ["zms@example.com"]
+
+
 def build(smtp: bool, send_arns=SEND_ARNS, region="us-east-1") -> tuple[SendingUser, dict]:
     """Build the component; returns it and its resolved outputs."""
     built: list[SendingUser] = []
@@ -31,7 +34,9 @@ def build(smtp: bool, send_arns=SEND_ARNS, region="us-east-1") -> tuple[SendingU
 
     @pulumi.runtime.test
     def run():
-        user = SendingUser("mailer", SendingUserArgs(region=region, send_arns=send_arns, smtp=smtp))
+        user = SendingUser(
+            "mailer", SendingUserArgs(region=region, send_arns=send_arns, smtp=smtp, from_addresses=FROM)
+        )
         built.append(user)
         outputs = dict(
             user_arn=user.user_arn,
@@ -52,7 +57,9 @@ def test_access_key_user_may_send_email_and_raw_email_on_exactly_the_given_ident
     assert st["Effect"] == "Allow"
     assert sorted(as_list(st["Action"])) == ["ses:SendEmail", "ses:SendRawEmail"]
     assert sorted(as_list(st["Resource"])) == sorted(SEND_ARNS)
-    assert set(st) <= {"Sid", "Effect", "Action", "Resource"}  # no condition, no NotAction
+    assert set(st) <= {"Sid", "Effect", "Action", "Resource", "Condition"}  # no NotAction
+    # Only as the sender: an identity of a domain would cover every address of it.
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "zms@example.com"}}
     assert out["send_policy"] == mocks.one(USER_POLICY).inputs["policy"]
 
 
@@ -61,6 +68,17 @@ def test_smtp_user_may_only_send_raw_email(mocks):
     st = statement(mocks.one(USER_POLICY).inputs["policy"])
     assert as_list(st["Action"]) == ["ses:SendRawEmail"]  # what an SMTP send is authorized as
     assert sorted(as_list(st["Resource"])) == sorted(SEND_ARNS)
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "zms@example.com"}}
+
+
+def test_a_user_without_a_from_address_is_refused_before_anything_is_registered(mocks):
+    @pulumi.runtime.test
+    def run():
+        SendingUser("mailer", SendingUserArgs(region="us-east-1", send_arns=SEND_ARNS))
+
+    with pytest.raises(ValueError, match="from_addresses: at least one From address"):
+        run()
+    assert mocks.resources == []
 
 
 def test_send_arns_may_be_an_output(mocks):

@@ -76,6 +76,7 @@ def build(*, user: dict[str, Any] | None = None, **overrides: Any) -> Built:
                     region=user.get("region", "us-east-1"),
                     send_arns=["arn:aws:ses:us-east-1:1:identity/a@b.c"],
                     smtp=user.get("smtp", False),
+                    from_addresses=["a@b.c"],
                 ),
             )
         built.wiring = ZmsWiring("zms", ZmsWiringArgs(**{**values, **overrides}, user=sending_user))
