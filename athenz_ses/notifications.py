@@ -95,6 +95,11 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     email_domain_to: str | None
     """athenz.notification_email_domain_to: ZMS mails user.alice at alice@<domain>.
     Required with the built-in notifier (without it ZMS mails alice@null)."""
+    athenz_ui_url: str | None
+    """athenz.notification_athenz_ui_url: the Athenz UI the mails link to (unset, ZMS's
+    expiry and review mails link to `null`)."""
+    workflow_url: str | None
+    """athenz.notification_workflow_url: the approval page the mails link to."""
     recipient_emails: Sequence[str] | None
     """Recipients verified as SES identities while in the sandbox."""
     sandbox: bool | None
@@ -179,6 +184,8 @@ class _Args:
     ses_region: str
     ses_account_id: pulumi.Input[str]
     email_domain_to: str | None
+    athenz_ui_url: str | None
+    workflow_url: str | None
     recipient_emails: tuple[str, ...]
     sandbox: bool
     namespace: str
@@ -283,6 +290,8 @@ def check_args(args: _Args) -> list[str]:
         ),
         ("smoke_test_sender", args.smoke_test_sender, patterns.EMAIL, "an email address"),
         ("email_domain_to", args.email_domain_to, patterns.DOMAIN, "a mail domain"),
+        ("athenz_ui_url", args.athenz_ui_url, patterns.HTTPS_URL, "an https:// URL"),
+        ("workflow_url", args.workflow_url, patterns.HTTPS_URL, "an https:// URL"),
         ("plugin_factory_class", args.plugin_factory_class, patterns.JAVA_CLASS, "a Java class name"),
         ("ses_region", args.ses_region, patterns.REGION, "an AWS Region"),
         ("smtp_host", args.smtp_host, patterns.DOMAIN, "a host name"),
@@ -595,7 +604,15 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             "athenz.zms.notification_service_factory_class": factory,
             "athenz.notification_email_from": local,
             "athenz.notification_email_domain_from": domain,
-            **({"athenz.notification_email_domain_to": args.email_domain_to} if args.email_domain_to else {}),
+            **{
+                key: value
+                for key, value in (
+                    ("athenz.notification_email_domain_to", args.email_domain_to),
+                    ("athenz.notification_athenz_ui_url", args.athenz_ui_url),
+                    ("athenz.notification_workflow_url", args.workflow_url),
+                )
+                if value
+            },
         }
         smtp_host = args.smtp_host or region_smtp_host(args.ses_region)
         zms = ZmsWiring(

@@ -16,5 +16,7 @@ EMAIL = re.compile(r"(?=.{1,254}\Z)(?P<local>[A-Za-z0-9._%+-]{1,64})@(?P<domain>
 JAVA_CLASS = re.compile(r"(?=.{1,255}\Z)[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+")
 # namespace/name of a ServiceAccount: a namespace (DNS label) and a name (DNS subdomain).
 SERVICE_ACCOUNT = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?")
+# A link put into ZMS's mails (a -D flag too): https, a host, a port and a path, no quoting.
+HTTPS_URL = re.compile(r"(?=.{1,2048}\Z)https://(" + DOMAIN.pattern + r")(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
 # An EKS cluster name (the EKS API's CreateCluster: letters, digits, '-' and '_', at most 100).
 EKS_CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")

@@ -94,6 +94,8 @@ def component_args(
         ses_region=settings.ses_region,
         ses_account_id=settings.ses_account_id,
         email_domain_to=settings.email_domain_to,
+        athenz_ui_url=settings.athenz_ui_url,
+        workflow_url=settings.workflow_url,
         recipient_emails=settings.recipient_emails,
         sandbox=settings.sandbox,
         namespace=settings.namespace,

@@ -219,6 +219,10 @@ class Settings:
     plugin_jar: Path | None
     plugin_factory_class: str | None
     email_domain_to: str | None
+    athenz_ui_url: str | None = None
+    """athenz.notification_athenz_ui_url: the Athenz UI ZMS's mails link to."""
+    workflow_url: str | None = None
+    """athenz.notification_workflow_url: the approval page ZMS's mails link to."""
     eks_cluster_name: str | None = None
     """The EKS cluster of ZMS (credentials=pod-identity)."""
     sender_service_accounts: tuple[tuple[str, str], ...] = ()
@@ -502,6 +506,15 @@ class Settings:
                 f"{PROJECT}:sandbox is true and {PROJECT}:recipientEmails lists nobody: in the SES sandbox ZMS "
                 "can only mail verified addresses, so its notifications will be rejected; list your approvers' "
                 f"addresses, or set {PROJECT}:sandbox to false once the account has SES production access"
+            )
+        missing_links = [
+            key for key, value in (("athenzUiUrl", self.athenz_ui_url), ("workflowUrl", self.workflow_url)) if not value
+        ]
+        if self.notifier == BUILTIN and missing_links:
+            found.append(
+                " and ".join(f"{PROJECT}:{key}" for key in missing_links)
+                + " unset: ZMS's mails link to the Athenz UI and the approval page through them, and without "
+                "them the links read null (athenz.notification_athenz_ui_url, athenz.notification_workflow_url)"
             )
         if self.notifier == BUILTIN and self.email_domain_to:
             for recipient in self.verified_recipients:
@@ -803,6 +816,13 @@ def _load_settings(
         _DNS_LABEL,
         "a container name (a DNS label)",
     )
+    links = {
+        key: check(_optional_match, key, get(key), patterns.HTTPS_URL, f"an https:// URL such as {example}")
+        for key, example in (
+            ("athenzUiUrl", "https://athenz.example.com"),
+            ("workflowUrl", "https://athenz.example.com/workflow"),
+        )
+    }
     check.raise_if_any()
 
     findings, hosts, addresses = jar_findings  # type: ignore[misc]
@@ -834,6 +854,8 @@ def _load_settings(
         plugin_jar_smtp_hosts=hosts,
         plugin_jar_senders=addresses,
         email_domain_to=domain_to,
+        athenz_ui_url=links["athenzUiUrl"],
+        workflow_url=links["workflowUrl"],
         eks_cluster_name=cluster_name,
         smoke_test=flags["smokeTest"],
         retain_identities=flags["retainIdentities"],

@@ -57,8 +57,16 @@ def plugin_jar(tmp_path_factory) -> Path:
 
 
 def scenario_configs(jar: Path) -> dict[str, dict[str, str]]:
-    """One configuration per send path of the decision table (README: Which setup)."""
+    """One configuration per send path of the decision table (README: Which setup), each
+    with the links ZMS's mails carry."""
     plugin = dict(notifier="plugin", pluginJar=str(jar), pluginFactoryClass=PLUGIN_CLASS)
+    return {name: {**cfg(**LINKS), **config} for name, config in _scenarios(plugin).items()}
+
+
+LINKS = {"athenzUiUrl": "https://athenz.example.com", "workflowUrl": "https://athenz.example.com/workflow"}
+
+
+def _scenarios(plugin: dict[str, str]) -> dict[str, dict[str, str]]:
     return {
         # EKS, SES in the cluster account: built-in notifier, ZMS's own IRSA role.
         "same-account-irsa": cfg(

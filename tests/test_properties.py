@@ -162,6 +162,8 @@ VALID = {
     "notifier": "plugin",
     "pluginFactoryClass": PLUGIN_CLASS,
     "emailDomainTo": "example.org",
+    "athenzUiUrl": "https://athenz.example.org",
+    "workflowUrl": "https://athenz.example.org/workflow",
     "retainIdentities": "true",
     "bounceHandling": "true",
     "smokeTest": "true",

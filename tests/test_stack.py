@@ -12,6 +12,7 @@ from conftest import (
     CLUSTER,
     ISSUER,
     ISSUER_HOST,
+    LINKS,
     PLUGIN_CLASS,
     SCENARIOS,
     SES,
@@ -24,6 +25,7 @@ from conftest import (
 
 from athenz_ses.zms_wiring import BASE_ENV
 from offline_plan.engine import Secret, reveal, run_program
+from program.settings import ConfigError
 
 EU, US, AP = "eu-west-1", "us-east-1", "ap-northeast-1"
 
@@ -397,12 +399,16 @@ def env_of(container) -> dict:
 
 
 def java_options(factory: str, domain_to: str | None = None) -> str:
+    """The flags of the scenarios (conftest: senderEmail zms@example.com, LINKS)."""
     flags = [
         f"-Dathenz.zms.notification_service_factory_class={factory}",
         "-Dathenz.notification_email_from=zms",
         "-Dathenz.notification_email_domain_from=example.com",
+        *([f"-Dathenz.notification_email_domain_to={domain_to}"] if domain_to else []),
+        f"-Dathenz.notification_athenz_ui_url={LINKS['athenzUiUrl']}",
+        f"-Dathenz.notification_workflow_url={LINKS['workflowUrl']}",
     ]
-    return " ".join(flags + ([f"-Dathenz.notification_email_domain_to={domain_to}"] if domain_to else []))
+    return " ".join(flags)
 
 
 def secret_ref(key: str, secret: str) -> dict:
@@ -726,6 +732,8 @@ def test_outputs_tell_what_was_made_and_what_to_do_next(plans):
         "athenz.notification_email_from": "zms",
         "athenz.notification_email_domain_from": "example.com",
         "athenz.notification_email_domain_to": "example.org",
+        "athenz.notification_athenz_ui_url": LINKS["athenzUiUrl"],
+        "athenz.notification_workflow_url": LINKS["workflowUrl"],
     }
     assert out["sendPath"] == (
         f"ZMS sends with the built-in SES notifier (SES v2 API) with the access key of an IAM user of account {SES}, "
@@ -1005,3 +1013,38 @@ def test_retained_identities_keep_the_domain_records_they_are_verified_by(config
     assert plan.error is None, plan.error
     assert plan.of_type(RECORD) and all(r.retain_on_delete for r in plan.of_type(RECORD))
     assert plan.one(MAIL_FROM).retain_on_delete and plan.one(IDENTITY).retain_on_delete
+
+
+# --- Links in ZMS's mails ------------------------------------------------------------------------
+
+
+def patch_flags(plan) -> dict[str, str]:
+    """The -D flags of JDK_JAVA_OPTIONS in the patch, as a dict."""
+    (patch,) = plan.of_type("kubernetes:apps/v1:DeploymentPatch")
+    (container,) = patch.inputs["spec"]["template"]["spec"]["containers"]
+    (value,) = [e["value"] for e in container["env"] if e["name"] == "JDK_JAVA_OPTIONS"]
+    return dict(flag.removeprefix("-D").split("=", 1) for flag in value.split())
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_links_reach_zms_as_the_properties_athenz_reads(plans, name):
+    plan = plans[name]
+    flags = patch_flags(plan)
+    assert flags["athenz.notification_athenz_ui_url"] == plan.config["athenz-ses:athenzUiUrl"]
+    assert flags["athenz.notification_workflow_url"] == plan.config["athenz-ses:workflowUrl"]
+
+
+def test_the_builtin_notifier_without_links_warns_and_sets_no_link(configs):
+    config = {k: v for k, v in configs["kind-access-key"].items() if not k.endswith(("athenzUiUrl", "workflowUrl"))}
+    plan = run_program("nolinks", config)
+    assert plan.error is None
+    assert not any("url" in key for key in patch_flags(plan))
+    (warning,) = [w for w in plan.warnings if "athenzUiUrl" in w]
+    assert "athenz-ses:athenzUiUrl and athenz-ses:workflowUrl unset" in warning and "null" in warning
+
+
+@pytest.mark.parametrize("value", ["http://athenz.example.com", "https://athenz.example.com/a b", "athenz.example.com"])
+def test_a_link_that_is_not_a_plain_https_url_is_refused(configs, value):
+    plan = run_program("badlink", {**configs["kind-access-key"], "athenz-ses:workflowUrl": value})
+    assert isinstance(plan.error, ConfigError) and plan.error.key == "athenz-ses:workflowUrl"
+    assert plan.resources == []

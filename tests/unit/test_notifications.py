@@ -383,6 +383,19 @@ def test_unknown_and_missing_args_are_refused_all_at_once(mocks):
     assert mocks.resources == []
 
 
+def test_the_links_of_zms_mails_are_the_properties_athenz_reads(mocks):
+    out = build(
+        base(
+            credentials="access-key",
+            athenz_ui_url="https://athenz.example.org",
+            workflow_url="https://athenz.example.org/workflow",
+        )
+    )
+    properties = out["zms_system_properties"]
+    assert properties["athenz.notification_athenz_ui_url"] == "https://athenz.example.org"
+    assert properties["athenz.notification_workflow_url"] == "https://athenz.example.org/workflow"
+
+
 def test_values_that_land_in_zms_flags_or_object_names_are_checked_before_anything_is_registered(mocks, tmp_path):
     """The java launcher splits JDK_JAVA_OPTIONS on white space: a domain with a space
     would smuggle another JVM flag into ZMS. Every such value is refused, all at once."""
@@ -391,6 +404,7 @@ def test_values_that_land_in_zms_flags_or_object_names_are_checked_before_anythi
             base(
                 credentials="access-key",
                 email_domain_to="example.com -javaagent:/tmp/x.jar",
+                workflow_url="https://athenz.example.com/w -javaagent:/tmp/x.jar",
                 namespace="Bad NS",
                 ses_region="eu west 1",
                 name_prefix="a" * 46,
@@ -399,6 +413,7 @@ def test_values_that_land_in_zms_flags_or_object_names_are_checked_before_anythi
     message = str(error.value)
     for expected in (
         "email_domain_to: 'example.com -javaagent:/tmp/x.jar' is not a mail domain",
+        "workflow_url: 'https://athenz.example.com/w -javaagent:/tmp/x.jar' is not an https:// URL",
         "namespace: 'Bad NS' is not a namespace (DNS label)",
         "ses_region: 'eu west 1' is not an AWS Region",
         "at most 45 characters",
