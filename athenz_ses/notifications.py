@@ -6,6 +6,7 @@ emails through Amazon SES, for the one send path its args choose.
 | builtin | irsa | an IRSA role (sends as the sender identity) and a ServiceAccount |
 | builtin | pod-identity | an EKS Pod Identity role, its association and a ServiceAccount (+ a target role) |
 | builtin | access-key | an IAM user's access key, in a Secret, as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY |
+| builtin | existing-role | nothing: the send policy goes onto the role ZMS already runs as (`zms_role_arn`) |
 | plugin | smtp | an IAM user's SES SMTP password, in a Secret, and the plugin jar in a ConfigMap |
 
 Across accounts, Pod Identity's role chains into a target role of the SES account.
@@ -66,13 +67,14 @@ PLUGIN = "plugin"
 IRSA = "irsa"
 POD_IDENTITY = "pod-identity"
 ACCESS_KEY = "access-key"
+EXISTING_ROLE = "existing-role"
 SMTP = "smtp"
 FEDERATED_ROLE = "federated-role"
 SENDING_AUTHORIZATION = "sending-authorization"
 BUILTIN_FACTORY_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotificationServiceFactory"
 # An issuer with or without https:// (IAM OIDC provider URLs are at most 255 characters).
 ISSUER = re.compile(r"(?=.{1,255}\Z)(https://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._-]+)*/?")
-NOTIFIER_CREDENTIALS = {BUILTIN: (IRSA, POD_IDENTITY, ACCESS_KEY), PLUGIN: (SMTP,)}
+NOTIFIER_CREDENTIALS = {BUILTIN: (IRSA, POD_IDENTITY, ACCESS_KEY, EXISTING_ROLE), PLUGIN: (SMTP,)}
 ROLE_CREDENTIALS = (IRSA, POD_IDENTITY)  # ZMS runs as a ServiceAccount of the stack, with a role
 
 
@@ -116,7 +118,15 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     notifier: str | None
     """builtin (Athenz's SES v2 notifier) or plugin (a NotificationServiceFactory jar, SMTP)."""
     credentials: str | None
-    """irsa, pod-identity or access-key with the built-in notifier; smtp with the plugin."""
+    """irsa, pod-identity, access-key or existing-role with the built-in notifier; smtp with
+    the plugin."""
+    zms_role_arn: pulumi.Input[str] | None
+    """existing-role: the IAM role ZMS already runs as (its IRSA or Pod Identity role, or
+    its nodes' instance profile role), in the SES account (the built-in notifier cannot use
+    sending authorization). The component attaches its send policy to it (an inline policy
+    of its own, deleted on destroy) and changes nothing else of how ZMS reaches AWS: no
+    ServiceAccount, no AWS_REGION, no credential env. So `ses_region` must be ZMS's own
+    Region (Athenz reads one Region for all its AWS clients)."""
     eks_cluster_name: pulumi.Input[str] | None
     """EKS Pod Identity (credentials=pod-identity): the cluster ZMS runs on, in the default
     provider's account and Region. Delegated senders then use Pod Identity too."""
@@ -194,6 +204,7 @@ class _Args:
     zms_container: str | None
     notifier: str
     credentials: str
+    zms_role_arn: pulumi.Input[str] | None
     eks_cluster_name: pulumi.Input[str] | None
     oidc_issuer_url: pulumi.Input[str] | None
     oidc_provider_arn: pulumi.Input[str] | None
@@ -236,8 +247,8 @@ DEFAULTS: dict[str, Any] = {
 
 def with_defaults(args: Mapping[str, Any]) -> _Args:
     """Unset or None keys take their default; `credentials` defaults by notifier (smtp with
-    the plugin, else irsa with an issuer, else pod-identity with an EKS cluster name, else
-    access-key). Unknown or missing keys raise."""
+    the plugin, else existing-role with zms_role_arn, else irsa with an issuer, else
+    pod-identity with an EKS cluster name, else access-key). Unknown or missing keys raise."""
     fields = _Args.__dataclass_fields__
     unknown = sorted(set(args) - set(fields))
     given = {key: value for key, value in args.items() if value is not None}
@@ -252,6 +263,8 @@ def with_defaults(args: Mapping[str, Any]) -> _Args:
         values["credentials"] = (
             SMTP
             if values["notifier"] == PLUGIN
+            else EXISTING_ROLE
+            if values["zms_role_arn"] is not None
             else IRSA
             if values["oidc_issuer_url"] is not None
             else POD_IDENTITY
@@ -328,6 +341,20 @@ def check_args(args: _Args) -> list[str]:
         problems.append(
             f"credentials {args.credentials} with sending-authorization: ZMS's notifier names no identity ARN, "
             "so it could not use the identity policy; use federated-role or access-key"
+        )
+    existing_role = args.credentials == EXISTING_ROLE
+    if existing_role != (args.zms_role_arn is not None):
+        problems.append(f"zms_role_arn: required with credentials={EXISTING_ROLE}, and only with it")
+    if isinstance(args.zms_role_arn, str) and not patterns.ROLE_ARN.fullmatch(args.zms_role_arn):
+        problems.append(f"zms_role_arn: {args.zms_role_arn!r} is not an IAM role ARN")
+    elif (
+        isinstance(args.zms_role_arn, str)
+        and isinstance(args.ses_account_id, str)
+        and args.zms_role_arn.split(":")[4] != args.ses_account_id
+    ):
+        problems.append(
+            f"zms_role_arn: {args.zms_role_arn!r} is not a role of the SES account {args.ses_account_id} (the "
+            "built-in notifier sends with ZMS's own credentials and cannot use sending authorization)"
         )
     pod_identity = args.credentials == POD_IDENTITY
     if pod_identity and args.eks_cluster_name is None:
@@ -580,6 +607,18 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 opts=child(),
             )
 
+        # The role ZMS already runs as: one inline policy of the stack's own on it, nothing else.
+        zms_existing_role: aws.iam.RolePolicy | None = None
+        if args.zms_role_arn is not None:
+            zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self, from_addresses)
+            zms_existing_role = aws.iam.RolePolicy(
+                "zms-existing-role-send",
+                role=pulumi.Output.from_input(args.zms_role_arn).apply(lambda arn: arn.rsplit("/", 1)[1]),
+                name=f"{prefix}-ses-send",
+                policy=zms_send_policy,
+                opts=child(ses=True),
+            )
+
         zms_user: SendingUser | None = None
         if args.credentials in (ACCESS_KEY, SMTP):
             zms_user = SendingUser(
@@ -627,9 +666,18 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 service_account=service_account if zms_role or zms_pod_identity else None,
                 role_arn=zms_role.role_arn if zms_role else None,
                 pod_identity=zms_pod_identity.association if zms_pod_identity else None,
-                aws_region=args.ses_region if args.notifier == BUILTIN else None,
+                # ZMS's own role keeps ZMS's own Region: Athenz reads one Region for every AWS client.
+                aws_region=args.ses_region if args.notifier == BUILTIN and args.zms_role_arn is None else None,
                 user=zms_user,
                 plugin_jar=Path(args.plugin_jar) if args.plugin_jar else None,
+                # Credentials of the stack's own would replace those ZMS may have already.
+                refuse_existing_credentials=(
+                    f"keep them and set zms_role_arn (config athenz-ses:zmsRoleArn) to ZMS's role, so that the stack "
+                    f"adds its send policy to that role instead of replacing ZMS's credentials "
+                    f"(credentials={args.credentials} would cut every other AWS call of ZMS off)"
+                    if args.credentials in (IRSA, POD_IDENTITY, ACCESS_KEY)
+                    else None
+                ),
             ),
             opts=child(),
         )
@@ -675,7 +723,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         recipient = (*(args.recipient_emails if args.sandbox else ()), args.sender_email)[0]
         if args.smoke_test:
             assert zms_send_policy is not None
-            principal = zms_role or zms_pod_identity or zms_user
+            principal = zms_role or zms_pod_identity or zms_user or zms_existing_role
             assert principal is not None
             smoke_test_job = SmokeTest(
                 "smoke-test",
@@ -719,10 +767,11 @@ class AthenzSesNotifications(pulumi.ComponentResource):
 
         # 4. Outputs.
         role = zms_role or zms_pod_identity
-        principal_arn = role.role_arn if role else zms_user.user_arn if zms_user else None
+        role_arn = role.role_arn if role else args.zms_role_arn
+        principal_arn = role_arn if role_arn is not None else zms_user.user_arn if zms_user else None
         assert principal_arn is not None
-        self.zms_principal_arn = principal_arn
-        self.role_arn = pulumi.Output.from_input(role.role_arn if role else None)
+        self.zms_principal_arn = pulumi.Output.from_input(principal_arn)
+        self.role_arn = pulumi.Output.from_input(role_arn)
         self.sender_identity_arn = identities.sender_arn
         self.recipient_identity_arns = identities.recipient_arns
         self.service_account = pulumi.Output.from_input(f"{args.namespace}/{service_account}" if role else None)

@@ -18,5 +18,9 @@ JAVA_CLASS = re.compile(r"(?=.{1,255}\Z)[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-
 SERVICE_ACCOUNT = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?")
 # A link put into ZMS's mails (a -D flag too): https, a host, a port and a path, no quoting.
 HTTPS_URL = re.compile(r"(?=.{1,2048}\Z)https://(" + DOMAIN.pattern + r")(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
+# A role ARN: an optional path (at most 512 characters) and a name of at most 64.
+ROLE_ARN = re.compile(
+    r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/(?=.{1,576}\Z)([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}"
+)
 # An EKS cluster name (the EKS API's CreateCluster: letters, digits, '-' and '_', at most 100).
 EKS_CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")

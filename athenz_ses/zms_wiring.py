@@ -29,6 +29,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from athenz_ses.live_zms import live_zms_check
 from athenz_ses.names import content_hash
 from athenz_ses.sending_user import SendingUser
 
@@ -143,6 +144,10 @@ class ZmsWiringArgs:
     """Plugin: the jar to ship in a ConfigMap and mount on ZMS's classpath."""
     base_env: Sequence[str] = BASE_ENV
     """Env vars the ZMS container already has (its layout's): never set by the patch."""
+    refuse_existing_credentials: str | None = None
+    """When set, the live Deployment is read first and the patch stops (at preview) if ZMS
+    already has AWS credentials of its own (credential env, or a ServiceAccount with an
+    IRSA role) that this wiring would replace; the text says what to use instead."""
 
 
 def java_options(properties: Mapping[str, str]) -> str:
@@ -174,7 +179,7 @@ class ZmsWiring(pulumi.ComponentResource):
         super().__init__("athenz-ses:index:ZmsWiring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.field_manager = args.name_prefix
-        mounted: list[pulumi.Resource] = []
+        mounted: list[pulumi.Input[pulumi.Resource]] = []
         env: list[k8s.core.v1.EnvVarPatchArgsDict] = []
         pod: k8s.core.v1.PodSpecPatchArgsDict = {}
         container: k8s.core.v1.ContainerPatchArgsDict = {"name": args.container}
@@ -265,6 +270,24 @@ class ZmsWiring(pulumi.ComponentResource):
             ]
             fingerprint["jar_sha256"] = hashlib.sha256(jar).hexdigest()
 
+        if args.refuse_existing_credentials:
+            # The stack's own Secret is named <prefix>-...: a later `pulumi up` finds its env.
+            def ours(var: Mapping) -> bool:
+                ref = (var.get("value_from") or {}).get("secret_key_ref") or {}
+                return str(ref.get("name", "")).startswith(f"{args.name_prefix}-")
+
+            mounted.append(
+                live_zms_check(
+                    name,
+                    args.namespace,
+                    args.deployment,
+                    args.container,
+                    ours=ours,
+                    own_service_account=args.service_account,
+                    use_instead=args.refuse_existing_credentials,
+                    parent=self,
+                )
+            )
         env.append({"name": "JDK_JAVA_OPTIONS", "value": java_options(args.system_properties)})
         container["env"] = env
         self.checksum = pulumi.Output.from_input(fingerprint).apply(

@@ -25,7 +25,8 @@ from typing import Any
 
 import pulumi
 
-from offline_plan.mocks import Location, PlanMocks
+from athenz_ses.zms_wiring import LAYOUTS
+from offline_plan.mocks import Location, PlanMocks, stock_deployment
 from offline_plan.sdk_gap import (
     RecordingMonitor,
     RegisteredResource,
@@ -157,6 +158,19 @@ def _give_thread_a_loop(loops: list) -> None:
     loops.append(loop)
 
 
+def _stock_live_zms(config: Mapping[str, str]) -> dict[str, dict]:
+    """What the plan takes ZMS's live Deployment to be: its layout's stock one, under the
+    names the stack's config gives (a plan cannot look it up)."""
+    layout_name = config.get(f"{PROJECT}:zmsLayout") or "distribution"
+    layout = LAYOUTS.get(layout_name)
+    if layout is None:  # refused by the config check before anything is read
+        return {}
+    namespace = config.get(f"{PROJECT}:namespace") or "athenz"
+    deployment = config.get(f"{PROJECT}:zmsDeployment") or layout.deployment
+    container = config.get(f"{PROJECT}:zmsContainer") or layout.container
+    return {f"{namespace}/{deployment}": stock_deployment(layout_name, namespace, deployment, container)}
+
+
 def run_program(
     stack: str,
     config: Mapping[str, str],
@@ -166,6 +180,7 @@ def run_program(
     program: Callable[[], None] | None = None,
     project: str = PROJECT,
     hosted_zones: Mapping[str, str] | None = None,
+    live: Mapping[str, dict] | None = None,
 ) -> Plan:
     """Run the program once for `config` (full keys such as `athenz-ses:senderEmail`).
 
@@ -176,12 +191,18 @@ def run_program(
     ConfigError) is returned in `plan.error`, with whatever was registered before it.
     `hosted_zones` (zone id -> name) answers route53.getZone; by default the stack's
     hostedZoneId is taken to be the zone of its senderDomain (a plan cannot look it up).
+    `live` (namespace/name -> object) is what looking up ZMS's Deployment and ServiceAccount
+    finds; by default the stock Deployment of the layout (offline_plan.mocks.read_outputs).
     """
     plan = Plan(stack=stack, config=dict(config))
     caller = caller_account_id or config.get(f"{PROJECT}:clusterAccountId") or "111111111111"
     zone, domain = config.get(f"{PROJECT}:hostedZoneId"), config.get(f"{PROJECT}:senderDomain")
     zones = hosted_zones if hosted_zones is not None else ({zone: domain} if zone and domain else {})
-    mocks = PlanMocks(default_region=config.get("aws:region", ""), caller_account_id=caller, hosted_zones=zones)
+    if live is None:
+        live = _stock_live_zms(config)
+    mocks = PlanMocks(
+        default_region=config.get("aws:region", ""), caller_account_id=caller, hosted_zones=zones, live=live
+    )
     logger = logging.getLogger(f"offline_plan.{stack}")
     logger.propagate = False
     logger.setLevel(logging.DEBUG)

@@ -7,13 +7,17 @@ so the plan can say where every resource would be created.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,41 @@ COMPONENT = Location("-", "-")
 def autoname(name: str) -> str:
     """Pulumi appends 7 random hex characters; the plan uses a stable stand-in."""
     return f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:7]}"
+
+
+# What a look-up of the live ZMS finds, in a plan: the stock Deployment of its layout
+# (tests/fixtures, the manifests each layout installs), as another field manager applied it.
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+STOCK_FILES = {"distribution": "athenz-zms-server.yaml", "helm": "athenz-zms-helm.yaml"}
+STOCK_DEPLOYMENTS = {"athenz-athenz-zms": "athenz-zms-helm.yaml"}  # else the distribution's
+
+
+@functools.cache
+def _fixture(file: str) -> dict[str, Any]:
+    return yaml.safe_load((FIXTURES / file).read_text())
+
+
+def stock_deployment(layout: str, namespace: str, name: str, container: str) -> dict[str, Any]:
+    """The stock Deployment of a ZMS layout under the names a stack gives it."""
+    found = copy.deepcopy(_fixture(STOCK_FILES[layout]))
+    found["metadata"].update(name=name, namespace=namespace)
+    found["spec"]["template"]["spec"]["containers"][0]["name"] = container
+    return found
+
+
+def read_outputs(typ: str, resource_id: str, live: Mapping[str, dict] | None = None) -> dict[str, Any]:
+    """What reading an existing object answers: `live[resource_id]` if given, else ZMS's
+    stock Deployment (by its name) or a ServiceAccount without annotations."""
+    if live and resource_id in live:
+        return copy.deepcopy(live[resource_id])
+    namespace, _, name = resource_id.partition("/")
+    if typ == "kubernetes:apps/v1:Deployment":
+        found = copy.deepcopy(_fixture(STOCK_DEPLOYMENTS.get(name, "athenz-zms-server.yaml")))
+        found["metadata"].update(name=name, namespace=namespace)
+        return found
+    if typ == "kubernetes:core/v1:ServiceAccount":
+        return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}}
+    raise ValueError(f"the plan cannot read an existing {typ} ({resource_id})")
 
 
 def plausible_outputs(typ: str, name: str, inputs: dict[str, Any], where: Location) -> tuple[str, dict[str, Any]]:
@@ -129,8 +168,16 @@ def render_policy_document(args: dict) -> str:
 
 
 class PlanMocks(pulumi.runtime.Mocks):
-    def __init__(self, default_region: str, caller_account_id: str, hosted_zones: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        default_region: str,
+        caller_account_id: str,
+        hosted_zones: Mapping[str, str] | None = None,
+        live: Mapping[str, dict] | None = None,
+    ):
         self.default = Location(caller_account_id, default_region)
+        self.live = dict(live or {})
+        """namespace/name -> the object a look-up of it finds (default: read_outputs' stock ones)."""
         self.hosted_zones = dict(hosted_zones or {})
         """zone id -> zone name, what route53.getZone answers (the plan cannot look a zone up)."""
         self.providers: dict[str, Location] = {}
@@ -151,6 +198,8 @@ class PlanMocks(pulumi.runtime.Mocks):
     # --- resources ------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
+        if args.resource_id:  # a look-up of an existing object (Resource.get)
+            return args.resource_id, read_outputs(args.typ, args.resource_id, self.live)
         if args.typ == "pulumi:providers:aws":
             provider_id = f"{args.name}-provider-id"
             self.providers[provider_id] = self._provider_location(inputs)

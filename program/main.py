@@ -104,6 +104,7 @@ def component_args(
         zms_container=settings.zms_container,
         notifier=settings.notifier,
         credentials=settings.credentials,
+        zms_role_arn=settings.zms_role_arn,
         eks_cluster_name=settings.eks_cluster_name if settings.pod_identity else None,
         oidc_issuer_url=settings.oidc_issuer_url if settings.irsa_roles else None,
         create_oidc_provider=settings.create_oidc_provider_setting,

@@ -31,6 +31,7 @@ from athenz_ses.names import colliding_senders, stack_prefix
 from athenz_ses.notifications import (
     ACCESS_KEY,
     BUILTIN,
+    EXISTING_ROLE,
     FEDERATED_ROLE,
     IRSA,
     PLUGIN,
@@ -93,10 +94,7 @@ _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 # The patterns of values the package also checks (athenz_ses.patterns), and the program's own.
 _REGION, _DNS_LABEL, _DNS_SUBDOMAIN = patterns.REGION, patterns.DNS_LABEL, patterns.DNS_SUBDOMAIN
 _DOMAIN, _EMAIL, _JAVA_CLASS = patterns.DOMAIN, patterns.EMAIL, patterns.JAVA_CLASS
-# A role ARN: an optional path (at most 512 characters) and a name of at most 64.
-_ROLE_ARN = re.compile(
-    r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/(?=.{1,576}\Z)([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}"
-)
+_ROLE_ARN = patterns.ROLE_ARN
 _PROFILE = re.compile(r"[A-Za-z0-9._+=@-]{1,128}")
 # A Route 53 hosted zone id as the console and API show it (Z and upper-case letters and digits).
 _HOSTED_ZONE_ID = re.compile(r"Z[A-Z0-9]{1,31}")
@@ -199,6 +197,8 @@ class Settings:
     ses_account_id: str | None
     ses_region: str
     ses_role_arn: str | None
+    zms_role_arn: str | None
+    """credentials=existing-role: the IAM role ZMS already runs as."""
     ses_profile: str | None
     aws_profile: str | None
     cross_account_mode: str
@@ -357,6 +357,12 @@ class Settings:
                 f"ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount "
                 f"{self.namespace}/{self.service_account_name} through EKS Pod Identity on cluster "
                 f"{self.eks_cluster_name} (role in account {self.cluster_account_id}{chain})"
+            )
+        elif self.credentials == EXISTING_ROLE:
+            how = (
+                f"ZMS sends with the built-in SES notifier (SES v2 API) with the credentials it already has, of role "
+                f"{self.zms_role_arn} (the stack added one inline send policy to it and left ZMS's ServiceAccount, "
+                f"Region and credential env as they were)"
             )
         else:
             how = (
@@ -634,9 +640,12 @@ def _load_settings(
         "an EKS cluster name (letters, digits, '-' and '_', at most 100)",
     )
     notifier = check(_choice, "notifier", get("notifier"), (BUILTIN, PLUGIN))
+    zms_role = check(
+        _optional_match, "zmsRoleArn", get("zmsRoleArn"), _ROLE_ARN, "the ARN of the IAM role ZMS already runs as"
+    )
     credentials = (
-        check(_credentials, get("credentials"), notifier, issuer, cluster_name, raw.get("kubernetes:context"))
-        if ok(notifier, issuer, cluster_name)
+        check(_credentials, get("credentials"), notifier, issuer, cluster_name, raw.get("kubernetes:context"), zms_role)
+        if ok(notifier, issuer, cluster_name, zms_role)
         else BAD
     )
     mode = check(_choice, "crossAccountMode", get("crossAccountMode"), (FEDERATED_ROLE, SENDING_AUTHORIZATION))
@@ -662,6 +671,16 @@ def _load_settings(
             ses_region = BAD
     else:  # SES in the cluster's Region: it must be offered there
         ses_region = check(_ses_region, region, "aws:region") if ok(region) else BAD
+    if ok(credentials, region, ses_region) and credentials == EXISTING_ROLE and ses_region != region:
+        check.add(
+            ConfigError(
+                "sesRegion",
+                ses_region,
+                f"aws:region ({region}) with {PROJECT}:zmsRoleArn: ZMS keeps its own AWS Region (AWS_REGION from EKS, "
+                "or its node's), which Athenz uses for every AWS client it has (the SES notifier, and the RDS, S3 and "
+                "SSM stores), so the stack does not set AWS_REGION and SES must be in ZMS's Region",
+            )
+        )
     namespace = check(
         _required_match,
         "namespace",
@@ -833,6 +852,7 @@ def _load_settings(
         ses_account_id=ses_account,
         ses_region=ses_region,
         ses_role_arn=role_arn,
+        zms_role_arn=zms_role,
         ses_profile=profile,
         aws_profile=aws_profile,
         cross_account_mode=mode,
@@ -899,6 +919,8 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
     bound = dataclasses.replace(settings, cluster_account_id=cluster, ses_account_id=settings.ses_account_id or cluster)
     assert bound.ses_account_id is not None
     _role_in_account("sesRoleArn", bound.ses_role_arn, bound.ses_account_id, "the SES account", "sesAccountId", "SES")
+    # The built-in notifier sends with ZMS's own credentials, as identities of their account.
+    _role_in_account("zmsRoleArn", bound.zms_role_arn, bound.ses_account_id, "the SES account", "sesAccountId", "SES")
     if bound.hosted_zone_id is not None:
         zone_account = bound.hosted_zone_account_id or bound.ses_account_id
         bound = dataclasses.replace(bound, hosted_zone_account_id=zone_account)
@@ -1086,11 +1108,17 @@ def _unknown_key_hint(name: str) -> str:
 
 
 def _credentials(
-    value: str | None, notifier: str, issuer: str | None, cluster_name: str | None, context: str | None
+    value: str | None,
+    notifier: str,
+    issuer: str | None,
+    cluster_name: str | None,
+    context: str | None,
+    zms_role: str | None = None,
 ) -> str:
-    """How ZMS authenticates: the plugin only speaks SMTP; the built-in notifier takes
-    IRSA (default with an issuer), EKS Pod Identity (default with an EKS cluster name) or
-    a static access key (default without either, e.g. kind)."""
+    """How ZMS authenticates: the plugin only speaks SMTP; the built-in notifier takes the
+    role ZMS already runs as (default with zmsRoleArn), IRSA (default with an issuer), EKS
+    Pod Identity (default with an EKS cluster name) or a static access key (default
+    without either, e.g. kind)."""
     if notifier == PLUGIN:
         if value not in (None, SMTP):
             raise ConfigError(
@@ -1100,9 +1128,16 @@ def _credentials(
             )
         return SMTP
     if value is None:
-        credentials = IRSA if issuer else POD_IDENTITY if cluster_name else ACCESS_KEY
+        credentials = EXISTING_ROLE if zms_role else IRSA if issuer else POD_IDENTITY if cluster_name else ACCESS_KEY
     else:
-        credentials = _choice("credentials", value, (IRSA, POD_IDENTITY, ACCESS_KEY))
+        credentials = _choice("credentials", value, (IRSA, POD_IDENTITY, ACCESS_KEY, EXISTING_ROLE))
+    if (credentials == EXISTING_ROLE) != (zms_role is not None):
+        raise ConfigError(
+            "zmsRoleArn",
+            zms_role,
+            f"the role ZMS already runs as with credentials={EXISTING_ROLE}, and unset otherwise (credentials="
+            f"{credentials} gives ZMS credentials of the stack's own)",
+        )
     if credentials == POD_IDENTITY:
         if context is not None and context.startswith("kind-"):
             # The key that chose Pod Identity: credentials, or eksClusterName by default.

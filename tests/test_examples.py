@@ -153,6 +153,7 @@ def test_outputs_of_other_programs_fit_where_the_python_args_take_inputs(schema)
         "oidcIssuerUrl",
         "oidcProviderArn",
         "eksClusterName",
+        "zmsRoleArn",
         "sesProvider",
         "hostedZoneId",
         "dnsProvider",

@@ -162,6 +162,7 @@ VALID = {
     "notifier": "plugin",
     "pluginFactoryClass": PLUGIN_CLASS,
     "emailDomainTo": "example.org",
+    "zmsRoleArn": "arn:aws:iam::111111111111:role/athenz-zms",
     "athenzUiUrl": "https://athenz.example.org",
     "workflowUrl": "https://athenz.example.org/workflow",
     "retainIdentities": "true",

@@ -25,6 +25,7 @@ from conftest import (
 
 from athenz_ses.zms_wiring import BASE_ENV
 from offline_plan.engine import Secret, reveal, run_program
+from offline_plan.mocks import read_outputs
 from program.settings import ConfigError
 
 EU, US, AP = "eu-west-1", "us-east-1", "ap-northeast-1"
@@ -1048,3 +1049,62 @@ def test_a_link_that_is_not_a_plain_https_url_is_refused(configs, value):
     plan = run_program("badlink", {**configs["kind-access-key"], "athenz-ses:workflowUrl": value})
     assert isinstance(plan.error, ConfigError) and plan.error.key == "athenz-ses:workflowUrl"
     assert plan.resources == []
+
+
+# --- ZMS that already reaches AWS with a role of its own ---------------------------------------
+
+
+def existing_role_config(configs, **changes: str) -> dict[str, str]:
+    """same-account-irsa's ZMS, which already runs as a role of its own (zmsRoleArn)."""
+    config = {k: v for k, v in configs["same-account-irsa"].items() if k != "athenz-ses:oidcIssuerUrl"}
+    return {**config, "athenz-ses:zmsRoleArn": f"arn:aws:iam::{CLUSTER}:role/eks/athenz-zms", **changes}
+
+
+def test_existing_role_adds_one_send_policy_and_leaves_how_zms_reaches_aws_alone(configs):
+    config = existing_role_config(configs)
+    plan = run_program("existing", config)
+    assert plan.error is None and plan.warnings == [], (plan.error, plan.warnings)
+    (send,) = plan.of_type(ROLE_POLICY)
+    assert send.inputs["role"] == "athenz-zms" and send.location.account == CLUSTER
+    region = config["aws:region"]
+    arns = [identity(CLUSTER, region, e) for e in ("zms@example.com", "alice@example.com", "bob@example.com")]
+    assert doc(send) == allow(SEND, arns)
+    for kind in (ROLE, USER, SA, "aws:iam/accessKey:AccessKey", "kubernetes:core/v1:Secret"):
+        assert plan.of_type(kind) == [], kind
+    (patch,) = plan.of_type("kubernetes:apps/v1:DeploymentPatch")
+    pod = patch.inputs["spec"]["template"]["spec"]
+    assert set(pod) == {"containers"}  # no serviceAccountName, no volumes
+    assert [e["name"] for e in pod["containers"][0]["env"]] == ["JDK_JAVA_OPTIONS"]  # no AWS_REGION, no keys
+    assert plan.outputs["zmsPrincipalArn"] == config["athenz-ses:zmsRoleArn"]
+
+
+def test_existing_role_refuses_an_ses_region_other_than_zmss_own(configs):
+    plan = run_program("existing", existing_role_config(configs, **{"athenz-ses:sesRegion": "us-east-1"}))
+    assert isinstance(plan.error, ConfigError) and plan.error.key == "athenz-ses:sesRegion"
+    assert "ZMS keeps its own AWS Region" in str(plan.error) and plan.resources == []
+
+
+def test_existing_role_in_another_account_than_ses_is_refused(configs):
+    plan = run_program("existing", existing_role_config(configs, **{"athenz-ses:zmsRoleArn": SES_ROLE}))
+    assert isinstance(plan.error, ConfigError) and plan.error.key == "athenz-ses:zmsRoleArn"
+
+
+@pytest.mark.parametrize("name", ["same-account-irsa", "same-account-pod-identity", "kind-access-key"])
+def test_a_zms_that_already_runs_with_an_irsa_role_stops_the_preview_naming_zms_role_arn(configs, name):
+    """The stack reads the live Deployment and ServiceAccount first: replacing ZMS's role
+    would cut off every other AWS call of ZMS (RDS, S3, SSM)."""
+    config = configs[name]
+    deployment = "athenz/athenz-zms-server"
+    live = {
+        deployment: {
+            **read_outputs("kubernetes:apps/v1:Deployment", deployment),
+        },
+        "athenz/zms": {
+            "metadata": {"name": "zms", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/z"}}
+        },
+    }
+    live[deployment]["spec"]["template"]["spec"]["serviceAccountName"] = "zms"
+    plan = run_program("guarded", config, live=live)
+    assert plan.error is not None and "athenz-ses:zmsRoleArn" in str(plan.error), plan.error
+    assert "ZMS runs as ServiceAccount zms, which has IAM role" in str(plan.error)
+    assert plan.of_type("kubernetes:apps/v1:DeploymentPatch") == []

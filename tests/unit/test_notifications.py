@@ -316,7 +316,10 @@ def test_every_problem_is_reported_at_once(mocks):
         build(args)
     message = str(error.value)
     assert "email_domain_to: required with the built-in notifier" in message
-    assert "credentials 'smtp': expected one of irsa, pod-identity, access-key with notifier=builtin" in message
+    assert (
+        "credentials 'smtp': expected one of irsa, pod-identity, access-key, existing-role with notifier=builtin"
+        in message
+    )
     assert "sender_service_accounts: 'Bad/Name' is not namespace/name" in message
     assert "oidc_issuer_url: required" in message
     assert mocks.resources == []  # refused before anything is registered
@@ -594,3 +597,42 @@ def test_a_sender_domain_with_delegated_senders_by_sending_authorization_is_refu
             ses_provider=True,
         )
     assert [r.typ for r in mocks.resources] == ["pulumi:providers:aws"]  # only the test's own provider
+
+
+# --- existing-role: ZMS keeps its own role, Region and ServiceAccount --------------------------
+
+ZMS_ROLE = f"arn:aws:iam::{SES_ACCOUNT}:role/eks/athenz-zms"
+
+
+def test_existing_role_gets_one_send_policy_and_zms_keeps_its_credentials_and_region(mocks):
+    out = build(base(zms_role_arn=ZMS_ROLE))
+    (policy,) = mocks.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert policy.inputs["role"] == "athenz-zms"  # the role's name, without its path
+    assert policy.inputs["name"] == "athenz-ses-unit-ses-send"
+    st = statement(policy.inputs["policy"])
+    assert as_list(st["Resource"]) == [ses_arn("zms@example.com"), ses_arn("alice@example.com")]
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "zms@example.com"}}
+    # No role, user, key or ServiceAccount for ZMS.
+    for kind in ("aws:iam/role:Role", "aws:iam/user:User", "aws:iam/accessKey:AccessKey"):
+        assert mocks.of_type(kind) == []
+    assert mocks.of_type("kubernetes:core/v1:ServiceAccount") == []
+    # The patch sets the -D flags only: no AWS_REGION, no credential env, no serviceAccountName.
+    assert patch_env(mocks) == {"JDK_JAVA_OPTIONS"}
+    pod = mocks.one(PATCH).inputs["spec"]["template"]["spec"]
+    assert set(pod) == {"containers"}
+    assert out["zms_principal_arn"] == out["role_arn"] == ZMS_ROLE
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (dict(credentials="existing-role"), "zms_role_arn: required with credentials=existing-role"),
+        (dict(zms_role_arn=ZMS_ROLE, credentials="access-key"), "zms_role_arn: required with credentials=existing"),
+        (dict(zms_role_arn="arn:aws:iam::111111111111:user/zms"), "is not an IAM role ARN"),
+        (dict(zms_role_arn="arn:aws:iam::111111111111:role/zms"), "is not a role of the SES account"),
+    ],
+)
+def test_existing_role_refusals(mocks, change, problem):
+    with pytest.raises(ValueError, match=problem):
+        build(base(**change))
+    assert mocks.resources == []

@@ -336,3 +336,76 @@ def test_a_service_account_with_both_a_role_annotation_and_a_pod_identity_is_ref
     with pytest.raises(ValueError, match="service_account needs either role_arn"):
         run()
     assert mocks.of_type(SERVICE_ACCOUNT) == [] and mocks.of_type(PATCH) == []
+
+
+# --- The live ZMS: credentials it already has are not replaced --------------------------------
+
+USE_INSTEAD = "set zms_role_arn instead"
+LIVE = "athenz/athenz-zms-server"
+
+
+def live_zms(*, env: list[dict] | None = None, service_account: str | None = None) -> dict:
+    """The distribution's ZMS as a look-up finds it, with extra env and a ServiceAccount."""
+    from offline_plan.mocks import read_outputs
+
+    found = read_outputs("kubernetes:apps/v1:Deployment", LIVE)
+    pod = found["spec"]["template"]["spec"]
+    pod["containers"][0]["env"] += env or []
+    if service_account:
+        pod["serviceAccountName"] = service_account
+    return found
+
+
+def guarded(**overrides: Any) -> dict[str, Any]:
+    return dict(refuse_existing_credentials=USE_INSTEAD, **overrides)
+
+
+def refusal_of(mocks, **overrides: Any) -> str:
+    with pytest.raises(ValueError) as raised:
+        build(**guarded(**overrides))
+    assert mocks.of_type(PATCH) == []  # the patch waits for the look-up: never registered
+    return str(raised.value)
+
+
+def test_a_zms_with_the_stock_deployment_is_read_and_patched(mocks):
+    build(**guarded(service_account="athenz-ses-unit", role_arn=ROLE_ARN))
+    assert ("kubernetes:apps/v1:Deployment", LIVE) in mocks.reads
+    assert ("kubernetes:core/v1:ServiceAccount", "athenz/default") in mocks.reads
+    assert len(mocks.of_type(PATCH)) == 1
+
+
+@pytest.mark.parametrize("var", ["AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+def test_a_zms_with_aws_credential_env_of_its_own_is_refused(mocks, var):
+    mocks.live[LIVE] = live_zms(env=[{"name": var, "value": "x"}])
+    message = refusal_of(mocks, service_account="athenz-ses-unit", role_arn=ROLE_ARN)
+    assert f"ZMS's container has {var} in its env: {USE_INSTEAD}" in message
+
+
+def test_a_zms_running_as_a_service_account_with_an_irsa_role_is_refused(mocks):
+    mocks.live[LIVE] = live_zms(service_account="zms")
+    mocks.live["athenz/zms"] = {
+        "metadata": {"name": "zms", "namespace": "athenz", "annotations": {"eks.amazonaws.com/role-arn": "arn:x"}}
+    }
+    message = refusal_of(mocks, service_account="athenz-ses-unit", role_arn=ROLE_ARN)
+    assert "ZMS runs as ServiceAccount zms, which has IAM role arn:x (IRSA)" in message
+
+
+def test_the_stacks_own_service_account_and_secret_env_are_not_credentials_of_zms(mocks):
+    """What a first `pulumi up` set, a second one finds: it is the stack's own."""
+    secret_env = {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"name": f"{PREFIX}-aws-0123456789"}}}
+    mocks.live[LIVE] = live_zms(env=[secret_env], service_account=PREFIX)
+    mocks.live[f"athenz/{PREFIX}"] = {
+        "metadata": {"name": PREFIX, "namespace": "athenz", "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}}
+    }
+    build(**guarded(service_account=PREFIX, role_arn=ROLE_ARN))
+    assert len(mocks.of_type(PATCH)) == 1
+
+
+def test_a_deployment_without_the_zms_container_is_refused(mocks):
+    message = refusal_of(mocks, container="zms")
+    assert "has no container zms to patch" in message
+
+
+def test_without_the_check_nothing_is_read(mocks):
+    build()
+    assert mocks.reads == []

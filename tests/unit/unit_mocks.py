@@ -21,7 +21,7 @@ from typing import Any
 
 import pulumi
 
-from offline_plan.mocks import Location, plausible_outputs, render_policy_document
+from offline_plan.mocks import Location, plausible_outputs, read_outputs, render_policy_document
 
 PROJECT = "athenz-ses"
 STACK = "unit"
@@ -53,9 +53,14 @@ class UnitMocks(pulumi.runtime.Mocks):
         self.calls: list[tuple[str, dict]] = []
         self.partition = "aws"  # what getPartition answers; a test may set another
         self.zone_name = "example.com."  # what route53.getZone answers; a test may set another
+        self.reads: list[tuple[str, str]] = []  # (type, namespace/name) of each look-up
+        self.live: dict[str, dict] = {}  # namespace/name -> what a look-up finds; a test may set one
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
+        if args.resource_id:  # a look-up (Resource.get), not a resource of the component
+            self.reads.append((args.typ, args.resource_id))
+            return args.resource_id, read_outputs(args.typ, args.resource_id, self.live)
         self.resources.append(Registered(args.typ, args.name, inputs, args.provider, args.custom))
         return plausible_outputs(args.typ, args.name, inputs, Location(ACCOUNT, REGION))
 

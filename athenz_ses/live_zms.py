@@ -1,0 +1,108 @@
+"""What ZMS runs with today, read from the cluster before the stack changes it.
+
+A stack that gives ZMS credentials of its own (a ServiceAccount with an IRSA or Pod
+Identity role, or an access key in env) replaces the credentials ZMS already has, and
+Athenz uses one credential chain for every AWS client it has: the SES notifier, but also
+the RDS, S3 and SSM stores. A ZMS that already reaches AWS with a role of its own would
+lose that access. So before the patch, the stack reads the live Deployment (and the
+ServiceAccount it runs as) and stops the preview when ZMS already has AWS credentials,
+pointing at the mode that adds the send policy to ZMS's own role instead.
+
+The reads are look-ups (`Deployment.get`, `ServiceAccount.get`): the stack never owns,
+changes or deletes these objects through them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+# The env vars through which the AWS SDK's default chains find credentials (env keys,
+# web identity (IRSA), container credentials (EKS Pod Identity), shared files, profiles).
+AWS_CREDENTIAL_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+)
+
+
+def credential_problems(
+    container_env: Sequence[Any],
+    service_account: str,
+    role_annotation: str | None,
+    *,
+    ours: Callable[[Any], bool],
+    own_service_account: str | None,
+    use_instead: str,
+) -> list[str]:
+    """Why ZMS already has AWS credentials the stack would replace (empty: it has none).
+
+    `container_env`: the live ZMS container's env (mappings with the SDK's snake_case keys);
+    `ours` tells the stack's own entries apart (a later `pulumi up` finds them). `service_account`: the one
+    ZMS runs as; `role_annotation`: its IRSA role annotation, if any."""
+    problems = [
+        f"ZMS's container has {var['name']} in its env"
+        for var in container_env
+        if var["name"] in AWS_CREDENTIAL_ENV and not ours(var)
+    ]
+    if role_annotation and service_account != own_service_account:
+        problems.append(f"ZMS runs as ServiceAccount {service_account}, which has IAM role {role_annotation} (IRSA)")
+    return [f"{problem}: {use_instead}" for problem in problems]
+
+
+def live_zms_check(
+    name: str,
+    namespace: str,
+    deployment: str,
+    container: str,
+    *,
+    ours: Callable[[Any], bool],
+    own_service_account: str | None,
+    use_instead: str,
+    parent: pulumi.Resource,
+) -> pulumi.Output[k8s.apps.v1.Deployment]:
+    """Reads ZMS's Deployment and ServiceAccount; resolves to the Deployment read, or fails
+    (at preview) with every credential ZMS already has."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    live = k8s.apps.v1.Deployment.get(f"{name}-live-deployment", f"{namespace}/{deployment}", opts=opts)
+
+    # The SDK's output types are dicts keyed in snake_case (service_account_name, value_from).
+    pod = live.spec.apply(lambda spec: dict(spec["template"]["spec"]))
+    running_as = pod.apply(lambda p: p.get("service_account_name") or "default")
+    account = k8s.core.v1.ServiceAccount.get(
+        f"{name}-live-service-account", running_as.apply(lambda sa: f"{namespace}/{sa}"), opts=opts
+    )
+
+    def check(values: list) -> k8s.apps.v1.Deployment:
+        spec, service_account, metadata = values
+        found = [c for c in spec["containers"] if c["name"] == container]
+        if not found:
+            raise ValueError(f"ZMS {namespace}/{deployment} has no container {container} to patch")
+        env = found[0].get("env") or []
+        annotations = (metadata.get("annotations") if metadata else None) or {}
+        problems = credential_problems(
+            env,
+            service_account,
+            annotations.get(ROLE_ARN_ANNOTATION),
+            ours=ours,
+            own_service_account=own_service_account,
+            use_instead=use_instead,
+        )
+        if problems:
+            raise ValueError(f"ZMS {namespace}/{deployment} already reaches AWS: " + "; ".join(problems))
+        return live
+
+    return pulumi.Output.all(pod, running_as, account.metadata).apply(check)
