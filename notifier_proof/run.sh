@@ -18,9 +18,11 @@ venv/bin/pip install -q -r requirements-proof.txt
 # with athenz-server-common of a newer ZMS (profile newer-server-common).
 target="$root/notifier_proof/target"
 mkdir -p "$target"
-mvn -q -B -Dstyle.color=never -f notifier_proof/pom.xml dependency:build-classpath -Dmdep.outputFile="$target/classpath.txt"
-mvn -q -B -Dstyle.color=never -f notifier_proof/pom.xml -P newer-server-common dependency:build-classpath \
-    -Dmdep.outputFile="$target/classpath-newer.txt"
+mvn_quiet() {  # Maven 3.8's -q still prints colour resets; its errors stay visible
+    mvn -q -B -f notifier_proof/pom.xml "$@" 2>&1 | { sed -e 's/\x1b\[[0-9;]*m//g' | grep -v '^$' || true; }
+}
+mvn_quiet dependency:build-classpath -Dmdep.outputFile="$target/classpath.txt"
+mvn_quiet -P newer-server-common dependency:build-classpath -Dmdep.outputFile="$target/classpath-newer.txt"
 
 # From notifier_proof/, so that pytest takes its pytest.ini (testpaths = tests).
 cd "$root/notifier_proof"

@@ -58,7 +58,9 @@ def free_port() -> int:
 def read_classpath(name: str) -> str:
     path = TARGET / name
     if not path.is_file():
-        pytest.fail(f"{path.relative_to(ROOT)} is missing: run `bash notifier_proof/run.sh` (it resolves it with Maven)")
+        pytest.fail(
+            f"{path.relative_to(ROOT)} is missing: run `bash notifier_proof/run.sh` (it resolves it with Maven)"
+        )
     return path.read_text().strip()
 
 
@@ -183,8 +185,8 @@ def zms_setup(name: str, plan) -> ZmsSetup:
 
 def builtin_stacks() -> list[str]:
     """The committed stacks whose notifier is Athenz's built-in one (Pulumi.<stack>.yaml)."""
-    from offline_plan.stacks import committed_stacks
     from offline_plan.stackfile import stack_config_and_secrets
+    from offline_plan.stacks import committed_stacks
 
     out = []
     for stack in committed_stacks():

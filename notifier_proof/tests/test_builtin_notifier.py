@@ -32,7 +32,7 @@ import base64
 import json
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -127,7 +127,7 @@ class PodIdentityAgent:
         account = self.role_arn.split(":")[4]
         sts = self.moto.client("sts", "us-east-1", account)
         creds = sts.assume_role(RoleArn=self.role_arn, RoleSessionName="eks-pod-identity")["Credentials"]
-        expiration = datetime.now(timezone.utc) + timedelta(hours=1)
+        expiration = datetime.now(UTC) + timedelta(hours=1)
         return {
             "AccessKeyId": creds["AccessKeyId"],
             "SecretAccessKey": creds["SecretAccessKey"],
@@ -250,8 +250,18 @@ def assert_sent(setup: ZmsSetup, moto: Moto, run: Run, cluster: Cluster, to: str
         assert assume_role_arns(key) == [expected]
 
 
-def send(setup: ZmsSetup, moto: Moto, tmp_path: Path, java, classpath, zms_conf, *, recipient=PRINCIPAL, seed=None,
-         env_change=None) -> tuple[Run, Cluster]:
+def send(
+    setup: ZmsSetup,
+    moto: Moto,
+    tmp_path: Path,
+    java,
+    classpath,
+    zms_conf,
+    *,
+    recipient=PRINCIPAL,
+    seed=None,
+    env_change=None,
+) -> tuple[Run, Cluster]:
     moto.seed(setup.identities if seed is None else seed)
     with Cluster(setup, moto, tmp_path) as cluster:
         env = cluster.env()
