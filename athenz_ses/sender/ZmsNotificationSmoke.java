@@ -44,7 +44,11 @@
  *     <athenz.notification_email_from>@<athenz.notification_email_domain_from> to the
  *     NotificationEmail's fully-qualified recipients; a plugin does what it does.
  *
- * stdout: "key: value" lines (files read, factories loaded, From, To, the result).
+ * stdout: "key: value" lines: recipient (the argument), athenz.properties and zms.properties
+ * (the files read), factory (each factory and the service it created), from (what the
+ * properties give EmailNotificationService; a plugin may send from another address), to (the
+ * NotificationEmail's recipients; a plugin may read the principal instead), notify (each
+ * service's answer), sent.
  * Exit codes: 0 every notifier's notify() returned true; 1 a notify() returned false or
  * threw; 2 usage; 3 ZMS's configuration: a file cannot be read, the key store or a factory
  * cannot be loaded or created, or no factory is configured. Not 0: one line on stderr,
@@ -115,6 +119,7 @@ public final class ZmsNotificationSmoke implements NotificationToEmailConverter 
             return fail(USAGE, "usage: java ZmsNotificationSmoke <recipient address or user principal>");
         }
         String recipient = args[0].trim();
+        System.out.println("recipient: " + recipient);
 
         // 1. The configuration sources, as the container and ZMSImpl add them.
         String sourcePaths = System.getProperty(CONFIG_SOURCE_PATHS);

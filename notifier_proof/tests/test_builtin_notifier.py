@@ -222,6 +222,7 @@ def assume_role_arns(access_key: str) -> list[str]:
 def assert_sent(setup: ZmsSetup, moto: Moto, run: Run, cluster: Cluster, to: str) -> None:
     assert run.code == SENT, f"{setup.name}: exit {run.code}\n{run.stdout}\n{run.stderr[-3000:]}"
     assert run.lines("factory") == [f"{BUILTIN_FACTORY} (service {EMAIL_SERVICE})"]
+    assert run.lines("notify") == [f"{EMAIL_SERVICE} true"] and run.lines("sent") == ["true"]
     assert run.lines("from") == [setup.sender]
     assert run.lines("to") == [to]
     account, region = setup.ses

@@ -202,6 +202,8 @@ def test_the_plugin_logs_in_with_the_plans_smtp_credentials_and_sends(
     assert run.code == SENT, run.stdout + run.stderr[-3000:]
     assert run.lines("factory") == [f"{PLUGIN_FACTORY} (service com.mlajkim.athenz.SesService)"]
     assert run.lines("notify") == ["com.mlajkim.athenz.SesService true"]
+    assert run.lines("recipient") == ["user.alice"]
+    assert run.lines("from") == [plugin_setup.sender]  # what the properties give; the plugin sends from its own
     # The plan's Secret: the IAM user's access key id and its SMTP password, as the patch hands them over.
     secret = plugin_setup.secret_data
     (data,) = secret.values()
