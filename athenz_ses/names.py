@@ -68,3 +68,7 @@ def content_hash(*parts: str) -> str:
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:10]
+
+
+CHECKSUM_ANNOTATION = "athenz-ses/checksum"  # the pod-template annotation of what ZMS's pods read
+LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "athenz-ses"}

@@ -58,7 +58,7 @@ from athenz_ses.sending_user import SMTP_PORT, SendingUser, SendingUserArgs
 from athenz_ses.ses_endpoints import dkim_problem
 from athenz_ses.ses_endpoints import smtp_host as region_smtp_host
 from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
-from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
+from athenz_ses.smoke_test import SIMULATOR, SmokeTest, SmokeTestArgs
 from athenz_ses.zms_wiring import LAYOUTS, ZmsWiring, ZmsWiringArgs, limit_problems, stack_labels
 
 PACKAGE = "athenz-ses"  # the type tokens' package, and the component provider's name
@@ -159,6 +159,9 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     """The From address ZMS really sends with (a plugin may hard-code one); default sender_email."""
     smoke_test: bool | None
     """Send one mail the way ZMS does on `pulumi up` (and one as the first delegated sender)."""
+    smoke_test_recipient: str | None
+    """Out of the sandbox, whom the smoke tests mail; default SES's mailbox simulator
+    (success@simulator.amazonses.com). In the sandbox: the first of recipient_emails."""
     retain_identities: bool | None
     """Keep the SES identities on `pulumi destroy`."""
     bounce_handling: bool | None
@@ -218,6 +221,7 @@ class _Args:
     smtp_host: str | None
     smoke_test_sender: str | None
     smoke_test: bool
+    smoke_test_recipient: str | None
     retain_identities: bool
     bounce_handling: bool | None
     bounce_notification_emails: tuple[str, ...]
@@ -302,6 +306,7 @@ def check_args(args: _Args) -> list[str]:
             for r in args.bounce_notification_emails
         ),
         ("smoke_test_sender", args.smoke_test_sender, patterns.EMAIL, "an email address"),
+        ("smoke_test_recipient", args.smoke_test_recipient, patterns.EMAIL, "an email address"),
         ("email_domain_to", args.email_domain_to, patterns.DOMAIN, "a mail domain"),
         ("athenz_ui_url", args.athenz_ui_url, patterns.HTTPS_URL, "an https:// URL"),
         ("workflow_url", args.workflow_url, patterns.HTTPS_URL, "an https:// URL"),
@@ -392,6 +397,11 @@ def check_args(args: _Args) -> list[str]:
             )
             if value is not None
         ]
+    if args.smoke_test and args.notifier == PLUGIN and not args.sandbox and args.smoke_test_recipient is None:
+        problems.append(
+            "smoke_test_recipient: required with smoke_test and the plugin out of the sandbox (the plugin mails "
+            "<name>@<its own domain>, never the mailbox simulator)"
+        )
     if args.bounce_notification_emails and not args.bounce_handling:
         problems.append("bounce_notification_emails: only with bounce_handling (there is no topic to subscribe to)")
     if args.sender_domain is not None and args.sender_domain != args.sender_domain.lower():
@@ -654,6 +664,16 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             },
         }
         smtp_host = args.smtp_host or region_smtp_host(args.ses_region)
+        # Whom the smoke tests mail: a verified recipient in the sandbox; out of it the one
+        # given, else SES's mailbox simulator (no bounce, no complaint, no quota).
+        smoke_recipient = (
+            args.recipient_emails[0]
+            if args.sandbox and args.recipient_emails
+            else args.smoke_test_recipient or SIMULATOR
+        )
+        # The plugin maps an Athenz principal to an address itself (its own domain).
+        zms_recipient = f"user.{smoke_recipient.split('@')[0]}" if args.notifier == PLUGIN else smoke_recipient
+        zms_principal = zms_role or zms_pod_identity or zms_user or zms_existing_role
         zms = ZmsWiring(
             "zms",
             ZmsWiringArgs(
@@ -670,6 +690,9 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 aws_region=args.ses_region if args.notifier == BUILTIN and args.zms_role_arn is None else None,
                 user=zms_user,
                 plugin_jar=Path(args.plugin_jar) if args.plugin_jar else None,
+                smoke_test_recipient=zms_recipient if args.smoke_test else None,
+                smoke_test_trigger=zms_send_policy,
+                smoke_test_depends_on=[zms_principal] if zms_principal else [],
                 # Credentials of the stack's own would replace those ZMS may have already.
                 refuse_existing_credentials=(
                     f"keep them and set zms_role_arn (config athenz-ses:zmsRoleArn) to ZMS's role, so that the stack "
@@ -717,53 +740,30 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 opts=child(ses=True),
             )
 
-        # 3. Smoke tests: ZMS's own path, and the first delegated sender's.
-        smoke_test_job: pulumi.Output[str | None] | None = None
+        # 3. The first delegated sender's smoke test (ZMS's own runs inside ZmsWiring, before its patch).
         sender_smoke_test_job: pulumi.Output[str | None] | None = None
-        recipient = (*(args.recipient_emails if args.sandbox else ()), args.sender_email)[0]
-        if args.smoke_test:
-            assert zms_send_policy is not None
-            principal = zms_role or zms_pod_identity or zms_user or zms_existing_role
-            assert principal is not None
-            smoke_test_job = SmokeTest(
-                "smoke-test",
+        if args.smoke_test and senders:
+            first_key, first = next(iter(senders.items()))
+            namespace, account = first_key.split("/")
+            sender_smoke_test_job = SmokeTest(
+                "sender-smoke-test",
                 SmokeTestArgs(
-                    namespace=args.namespace,
-                    sender=args.smoke_test_sender or args.sender_email,
-                    recipient=recipient,
+                    namespace=namespace,
+                    sender=args.sender_email,
+                    recipient=smoke_recipient,
                     region=args.ses_region,
-                    # Runs again when the wiring or ZMS's send permissions change.
-                    trigger=pulumi.Output.all(zms.checksum, zms_send_policy).apply(lambda parts: content_hash(*parts)),
-                    service_account=zms.service_account_name if args.credentials in ROLE_CREDENTIALS else None,
-                    access_key_secret=zms.secret_name if args.credentials == ACCESS_KEY else None,
-                    smtp_secret=zms.secret_name if args.credentials == SMTP else None,
-                    smtp_host=smtp_host if args.credentials == SMTP else None,
-                    depends_on=[zms.patch, principal],  # and so the send policy
+                    trigger=pulumi.Output.all(first.role_arn, first.send_policy).apply(
+                        lambda parts: content_hash(*parts)
+                    ),
+                    service_account=account,
+                    # Only across accounts by sending authorization does the workload name the identity.
+                    source_arn=identities.sender_arn if sending_authorization else None,
+                    depends_on=[first, *([sender_authorization] if sender_authorization else [])],
                     labels=labels,
                 ),
                 opts=child(),
             ).job_name
-            if senders:
-                first_key, first = next(iter(senders.items()))
-                namespace, account = first_key.split("/")
-                sender_smoke_test_job = SmokeTest(
-                    "sender-smoke-test",
-                    SmokeTestArgs(
-                        namespace=namespace,
-                        sender=args.sender_email,
-                        recipient=recipient,
-                        region=args.ses_region,
-                        trigger=pulumi.Output.all(first.role_arn, first.send_policy).apply(
-                            lambda parts: content_hash(*parts)
-                        ),
-                        service_account=account,
-                        # Only across accounts by sending authorization does the workload name the identity.
-                        source_arn=identities.sender_arn if sending_authorization else None,
-                        depends_on=[first, *([sender_authorization] if sender_authorization else [])],
-                        labels=labels,
-                    ),
-                    opts=child(),
-                ).job_name
+        smoke_test_job = zms.smoke_test_job.metadata.apply(lambda meta: meta.name) if zms.smoke_test_job else None
 
         # 4. Outputs.
         role = zms_role or zms_pod_identity

@@ -1,37 +1,40 @@
-"""The smoke test: a Kubernetes Job that sends one email through SES exactly the way ZMS
-does, with ZMS's own credentials, so `pulumi up` fails when ZMS could not send.
+"""The smoke tests: Kubernetes Jobs that send one mail through SES the way the sender
+really does, so `pulumi up` fails when it could not.
 
-- built-in notifier, IRSA: the Job runs as ZMS's ServiceAccount and calls
-  `aws sesv2 send-email` with raw MIME content and no identity ARN or configuration
-  set, as ZMS's SES v2 client does;
-- built-in notifier, access key: the same command, with the access key from ZMS's
-  Secret as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (no ServiceAccount token);
-- plugin (SMTP): SMTP with STARTTLS to the host the plugin uses, with the user and
-  password of ZMS's Secret.
+ZmsSmokeTest runs ZMS's own notifier in ZMS's own image: the Job's pod is ZMS's pod
+template as the cluster has it (image, env, env sources, volumes with ZMS's configuration,
+image pull secrets, node placement, its ServiceAccount) plus exactly what the stack's patch
+adds (JDK_JAVA_OPTIONS with the -D flags, AWS_REGION, the Secret's env, the plugin jar,
+the ServiceAccount of the stack). Its command starts a small class of ours,
+`ZmsNotificationSmoke` (athenz_ses/sender/, Java 11 bytecode, shipped in a ConfigMap),
+on ZMS's class path: it reads ZMS's configuration files the way ZMS does, loads the
+factory named by `athenz.zms.notification_service_factory_class`, creates the
+notification service and sends one notification through it, and exits non-zero when
+`notify` returns false or throws. So a green Job means that ZMS's configuration,
+classes, credentials and Region deliver. ZMS's Deployment is read (a look-up) for it.
 
-It never names an identity ARN for ZMS's path: ZMS names none. A delegated sender's Job
-(`source_arn`) runs as that workload's ServiceAccount and sends with the second
-article's command, `aws ses send-email ... --source-arn <identity ARN>`.
+The Job runs BEFORE the patch, and the patch waits for it: a failed send stops `pulumi
+up` with ZMS unchanged. With EKS Pod Identity the association is eventually consistent:
+the Job retries (backoffLimit, the Job controller's exponential back-off: 10 s, 20 s,
+40 s, 80 s), and since a failed attempt sent nothing, a retry never mails twice; the
+patch, which waits for the Job, so never restarts ZMS before its credentials work.
 
-Values reach the container only as separate arguments or env vars, never through a
-shell: `command` is an argv list and the SMTP script is a constant.
+Out of the SES sandbox the Job mails SES's mailbox simulator
+(success@simulator.amazonses.com: no bounce, no quota) unless a recipient is given; in
+the sandbox, the first verified recipient. The pod meets Pod Security "restricted"
+(non-root, seccomp RuntimeDefault, every capability dropped, no privilege escalation).
+
+SmokeTest (a delegated sender): the workload is not ours to run, so the Job sends as its
+ServiceAccount with the AWS CLI: `aws sesv2 send-email` with raw MIME and no identity ARN
+(same account or federated-role), or the second article's `aws ses send-email
+--source-arn` (sending authorization).
 
 pulumi-kubernetes awaits a Job until its `Complete` condition and fails the update on
-`Failed` (or after 10 minutes), so a failed send fails `pulumi up`; with the annotation
-`pulumi.com/replaceUnready: "true"` the next `pulumi up` replaces a failed Job (runs
-the test again) instead of waiting on it. `activeDeadlineSeconds` ends a hanging send
-well before that.
-
-State versus `ttlSecondsAfterFinished`: the TTL controller deletes the finished Job
-after an hour, and Pulumi's state still holds it. That is the intended trade-off: the
-cluster does not keep finished test pods, `pulumi up` without refresh shows no change,
-`pulumi refresh` (or `up --refresh`) sees the Job gone and the next `up` runs the test
-again, and `pulumi destroy` deletes it or finds it already gone (not an error). Turn
-`smokeTest` off once it has passed to stop that.
-
-Jobs are immutable: any change of the spec (addresses, Region, ARN, image, or the ZMS
-wiring checksum in the pod annotation) replaces the Job, which runs the test again. The
-Job is auto-named, so the replacement is created before the old one is deleted.
+`Failed` (or after 10 minutes); with `pulumi.com/replaceUnready: "true"` the next `pulumi
+up` replaces a failed Job. `ttlSecondsAfterFinished` lets the cluster delete a finished
+Job after an hour while Pulumi's state keeps it: `pulumi refresh` sees it gone and the
+next `up` runs the test again; `pulumi destroy` finds it deleted or deletes it. Jobs are
+immutable and auto-named: any spec change is a new Job, a new test run.
 """
 
 from __future__ import annotations
@@ -41,61 +44,205 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from athenz_ses.sending_user import SMTP_PORT
-from athenz_ses.zms_wiring import ACCESS_KEY_ENV, CHECKSUM_ANNOTATION, LABELS, SMTP_ENV
+from athenz_ses.names import CHECKSUM_ANNOTATION, LABELS
 
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0"
-SMTP_IMAGE = "python:3.12.8-alpine3.21"
 CONTAINER = "send-test-email"
 SUBJECT = "athenz-ses smoke test"
-TEXT = "Amazon SES accepted this mail from the athenz-ses smoke test Job, sent the way ZMS sends."
+TEXT = "Amazon SES accepted this mail from the athenz-ses smoke test Job, sent the way the workload sends."
 REPLACE_UNREADY = {"pulumi.com/replaceUnready": "true"}  # a failed Job runs again on the next `pulumi up`
 ACTIVE_DEADLINE_SECONDS = 300
-BACKOFF_LIMIT = 1  # one retry at most: each attempt may deliver a mail
+# A failed attempt sent nothing (the sender exits 0 as soon as SES accepted the mail), so
+# retries never mail twice; they cover an EKS Pod Identity association still propagating.
+BACKOFF_LIMIT = 4
 TTL_SECONDS_AFTER_FINISHED = 3600  # an hour to read `kubectl logs job/...`
+SIMULATOR = "success@simulator.amazonses.com"  # SES's mailbox simulator: accepted, never bounced
 
-# Sends one mail over SMTP with STARTTLS; every value comes from the environment.
-SMTP_SCRIPT = """\
-import os, smtplib, ssl
-from email.message import EmailMessage
-env = os.environ
-msg = EmailMessage()
-msg["From"], msg["To"], msg["Subject"] = env["MAIL_FROM"], env["MAIL_TO"], env["MAIL_SUBJECT"]
-msg.set_content(env["MAIL_TEXT"])
-with smtplib.SMTP(env["SMTP_HOST"], int(env["SMTP_PORT"]), timeout=30) as smtp:
-    smtp.starttls(context=ssl.create_default_context())
-    smtp.login(env["SMTP_USER"], env["SMTP_PASS"])
-    smtp.send_message(msg)
-print("sent to", env["MAIL_TO"])
-"""
+# The sender class ZMS's image runs, and where the Job mounts it.
+SENDER_CLASS = "ZmsNotificationSmoke"
+SENDER_FILE = Path(__file__).resolve().parent / "sender" / f"{SENDER_CLASS}.class"
+SENDER_DIR = "/athenz-ses-smoke"
+SENDER_VOLUME = "athenz-ses-smoke"
+# ZMS's image entrypoint runs `java -classpath "$CLASSPATH:$USER_CLASSPATH" $JAVA_OPTS ...`:
+# the same, with the sender's folder first. The recipient is $1: no value enters the script.
+SENDER_SCRIPT = (
+    f'exec java -classpath "{SENDER_DIR}:${{CLASSPATH}}:${{USER_CLASSPATH}}" ${{JAVA_OPTS}} {SENDER_CLASS} "$1"'
+)
+DEFAULT_USER = 10001  # the user of Athenz's ZMS image (docker/zms/Dockerfile), when ZMS names none
+RESTRICTED_CONTAINER: dict[str, Any] = {
+    "allow_privilege_escalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "run_as_non_root": True,
+    "seccomp_profile": {"type": "RuntimeDefault"},
+}
+
+
+def _job(
+    name: str,
+    namespace: str,
+    labels: Mapping[str, str],
+    trigger: pulumi.Input[str],
+    pod: pulumi.Input[Mapping[str, Any]],
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Input[pulumi.Resource]],
+) -> k8s.batch.v1.Job:
+    spec: Any = {
+        "active_deadline_seconds": ACTIVE_DEADLINE_SECONDS,
+        "backoff_limit": BACKOFF_LIMIT,
+        "ttl_seconds_after_finished": TTL_SECONDS_AFTER_FINISHED,
+        "template": {
+            "metadata": {"labels": dict(labels), "annotations": {CHECKSUM_ANNOTATION: trigger}},
+            "spec": pod,
+        },
+    }
+    return k8s.batch.v1.Job(
+        f"{name}-job",
+        metadata={"namespace": namespace, "labels": dict(labels), "annotations": REPLACE_UNREADY},
+        spec=spec,
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=list(depends_on),
+            # Jobs are immutable: any spec change is a new Job, that is a new test run.
+            replace_on_changes=["spec"],
+            delete_before_replace=False,
+        ),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """An output of a look-up (the SDK's dict subclasses, snake_case keys) as plain input."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+@dataclass
+class ZmsSmokeTestArgs:
+    namespace: str
+    deployment: str
+    """ZMS's Deployment: its pod template is read and copied."""
+    container: str
+    """ZMS's container in it."""
+    recipient: str
+    """An address, or an Athenz principal (user.alice) that ZMS's mapping turns into one."""
+    trigger: pulumi.Input[str]
+    """A fingerprint of the wiring under test: when it changes, the test runs again."""
+    config_map_name: str
+    """The ConfigMap (created here) that carries the sender class."""
+    env: pulumi.Input[Sequence[Mapping[str, Any]]] = ()
+    """What the patch adds to ZMS's env (replaces ZMS's own entries of the same names)."""
+    volumes: pulumi.Input[Sequence[Mapping[str, Any]]] = ()
+    """What the patch adds to ZMS's volumes."""
+    volume_mounts: pulumi.Input[Sequence[Mapping[str, Any]]] = ()
+    """What the patch adds to ZMS's container's mounts."""
+    service_account: str | None = None
+    """The ServiceAccount the patch gives ZMS; None keeps ZMS's own."""
+    depends_on: Sequence[pulumi.Input[pulumi.Resource]] = field(default_factory=list)
+    """What ZMS's new configuration rests on (ServiceAccount, Secret, ConfigMap, policies)."""
+    labels: Mapping[str, str] = field(default_factory=lambda: dict(LABELS))
+
+
+def zms_smoke_pod(
+    live_pod: Mapping[str, Any],
+    env: Sequence[Mapping[str, Any]],
+    volumes: Sequence[Mapping[str, Any]],
+    volume_mounts: Sequence[Mapping[str, Any]],
+    args: ZmsSmokeTestArgs,
+) -> dict[str, Any]:
+    """The Job's pod: ZMS's pod template (`live_pod`, snake_case as the SDK gives it) with
+    the patch's additions (`env`, `volumes`, `volume_mounts`, resolved), ZMS's container
+    running the sender, Pod Security "restricted"."""
+    pod = _plain(live_pod)
+    (zms,) = [c for c in pod["containers"] if c["name"] == args.container]
+    patched = {var["name"] for var in env}
+    mounts = [*zms.get("volume_mounts", []), *map(dict, volume_mounts)]
+    mounts.append({"name": SENDER_VOLUME, "mount_path": SENDER_DIR, "read_only": True})
+    security = pod.get("security_context") or {}
+    user = (zms.get("security_context") or {}).get("run_as_user") or security.get("run_as_user") or DEFAULT_USER
+    container: dict[str, Any] = {
+        "name": CONTAINER,
+        "image": zms["image"],
+        "command": ["sh", "-c", SENDER_SCRIPT, SENDER_CLASS, args.recipient],
+        "env": [*(var for var in zms.get("env", []) if var["name"] not in patched), *map(dict, env)],
+        "volume_mounts": mounts,
+        "security_context": {**RESTRICTED_CONTAINER, "run_as_user": user},
+    }
+    for key in ("env_from", "working_dir", "image_pull_policy"):
+        if key in zms:
+            container[key] = zms[key]
+    spec: dict[str, Any] = {
+        "restart_policy": "Never",
+        "containers": [container],
+        "volumes": [
+            *pod.get("volumes", []),
+            *map(dict, volumes),
+            {"name": SENDER_VOLUME, "config_map": {"name": args.config_map_name}},
+        ],
+        "security_context": {
+            **{k: v for k, v in security.items() if k in ("fs_group", "run_as_group", "supplemental_groups")},
+            "run_as_non_root": True,
+            "run_as_user": user,
+            "seccomp_profile": {"type": "RuntimeDefault"},
+        },
+    }
+    for key in ("image_pull_secrets", "node_selector", "tolerations", "affinity"):
+        if key in pod:
+            spec[key] = pod[key]
+    if args.service_account or pod.get("service_account_name"):
+        spec["service_account_name"] = args.service_account or pod["service_account_name"]
+    return spec
+
+
+class ZmsSmokeTest(pulumi.ComponentResource):
+    """See the module docstring. Pass ZMS's Kubernetes provider in opts if not the default."""
+
+    job: k8s.batch.v1.Job
+    job_name: pulumi.Output[str | None]
+
+    def __init__(self, name: str, args: ZmsSmokeTestArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("athenz-ses:index:ZmsSmokeTest", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        sender = k8s.core.v1.ConfigMap(
+            f"{name}-sender",
+            metadata={"name": args.config_map_name, "namespace": args.namespace, "labels": dict(args.labels)},
+            binary_data={f"{SENDER_CLASS}.class": base64.b64encode(SENDER_FILE.read_bytes()).decode()},
+            opts=child,
+        )
+        live = k8s.apps.v1.Deployment.get(f"{name}-zms", f"{args.namespace}/{args.deployment}", opts=child)
+        additions = [pulumi.Output.from_input(list(v)) for v in (args.env, args.volumes, args.volume_mounts)]  # type: ignore[arg-type]
+        pod = pulumi.Output.all(live.spec, *additions).apply(
+            lambda v: zms_smoke_pod(v[0]["template"]["spec"], v[1], v[2], v[3], args)
+        )
+        self.job = _job(name, args.namespace, args.labels, args.trigger, pod, self, [sender, *args.depends_on])
+        self.job_name = self.job.metadata.apply(lambda meta: meta.name)
+        self.register_outputs({"job": self.job_name})
 
 
 @dataclass
 class SmokeTestArgs:
+    """A delegated sender's test: one mail as its ServiceAccount, with the AWS CLI."""
+
     namespace: str
     sender: str
     recipient: str
     region: str
     """The SES Region, passed explicitly."""
     trigger: pulumi.Input[str]
-    """A fingerprint of the wiring under test: when it changes, the test runs again."""
-    service_account: str | None = None
-    """IRSA: send as this ServiceAccount."""
-    access_key_secret: pulumi.Input[str] | None = None
-    """Access key: send with the keys of this Secret (keys access-key-id, secret-access-key)."""
-    smtp_secret: pulumi.Input[str] | None = None
-    """SMTP: send with the user and password of this Secret (keys username, password)."""
-    smtp_host: str | None = None
-    """SMTP: the host the sender really connects to (port 587, STARTTLS)."""
+    """A fingerprint of the grant under test: when it changes, the test runs again."""
+    service_account: str
+    """Send as this ServiceAccount (its IRSA or Pod Identity role)."""
     source_arn: pulumi.Input[str] | None = None
-    """A delegated sender across accounts by sending authorization (with service_account):
-    the sender identity ARN it names, with the second article's command."""
-    depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
-    """Run only after these: the ZMS patch (and what it mounts), the identity policy."""
+    """Across accounts by sending authorization: the sender identity ARN it names, with
+    the second article's command."""
+    depends_on: Sequence[pulumi.Input[pulumi.Resource]] = field(default_factory=list)
     labels: Mapping[str, str] = field(default_factory=lambda: dict(LABELS))
     """Labels of the Job and its pod (the stack's `app.kubernetes.io/instance` among them)."""
 
@@ -109,7 +256,7 @@ def raw_message(sender: str, recipient: str) -> bytes:
 
 
 def sesv2_command(args: SmokeTestArgs) -> list[str]:
-    """`aws sesv2 send-email` with raw content, naming no identity ARN: ZMS's SES v2 call."""
+    """`aws sesv2 send-email` with raw content, naming no identity ARN."""
     raw = base64.b64encode(raw_message(args.sender, args.recipient)).decode()
     return [
         "aws",
@@ -146,85 +293,30 @@ def source_arn_command(args: SmokeTestArgs) -> list[pulumi.Input[str]]:
     ]
 
 
-def _from_secret(env_name: str, secret: pulumi.Input[str], key: str) -> k8s.core.v1.EnvVarArgsDict:
-    return {"name": env_name, "value_from": {"secret_key_ref": {"name": secret, "key": key}}}
-
-
 class SmokeTest(pulumi.ComponentResource):
+    """A delegated sender's smoke test (see the module docstring)."""
+
     job: k8s.batch.v1.Job
     job_name: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: SmokeTestArgs, opts: pulumi.ResourceOptions | None = None):
-        given = [args.service_account, args.access_key_secret, args.smtp_secret]
-        if sum(value is not None for value in given) != 1:
-            raise ValueError("SmokeTestArgs needs exactly one of service_account, access_key_secret and smtp_secret")
-        if args.source_arn is not None and args.service_account is None:
-            raise ValueError("SmokeTestArgs.source_arn needs service_account: only IRSA senders name an identity ARN")
-        if (args.smtp_secret is None) != (args.smtp_host is None):
-            raise ValueError("SmokeTestArgs.smtp_host goes with smtp_secret")
         super().__init__("athenz-ses:index:SmokeTest", name, None, opts)
-
-        pod: k8s.core.v1.PodSpecArgsDict = {"containers": [], "restart_policy": "Never"}
-        # The Region as ZMS gets it: AWS_REGION (its SDK falls back to us-east-1 without).
-        region_env: k8s.core.v1.EnvVarArgsDict = {"name": "AWS_REGION", "value": args.region}
-        container: k8s.core.v1.ContainerArgsDict
-        if args.service_account:
-            pod["service_account_name"] = args.service_account
-            command = source_arn_command(args) if args.source_arn is not None else sesv2_command(args)
-            container = {"name": CONTAINER, "image": AWS_CLI_IMAGE, "command": command, "env": [region_env]}
-        elif args.access_key_secret:
-            # No ServiceAccount token and no IRSA: the keys are the only credentials.
-            pod["automount_service_account_token"] = False
-            container = {
-                "name": CONTAINER,
-                "image": AWS_CLI_IMAGE,
-                "command": sesv2_command(args),
-                "env": [
-                    region_env,
-                    # The same variables from the same keys of ZMS's Secret as ZMS gets.
-                    *(_from_secret(var, args.access_key_secret, key) for var, key in ACCESS_KEY_ENV.items()),
-                ],
-            }
-        else:
-            assert args.smtp_secret is not None and args.smtp_host is not None
-            pod["automount_service_account_token"] = False
-            container = {
-                "name": CONTAINER,
-                "image": SMTP_IMAGE,
-                "command": ["python3", "-c", SMTP_SCRIPT],
-                "env": [
-                    {"name": "SMTP_HOST", "value": args.smtp_host},
-                    {"name": "SMTP_PORT", "value": str(SMTP_PORT)},
-                    _from_secret("SMTP_USER", args.smtp_secret, SMTP_ENV["AWS_SES_USER"]),
-                    _from_secret("SMTP_PASS", args.smtp_secret, SMTP_ENV["AWS_SES_PASS"]),
-                    {"name": "MAIL_FROM", "value": args.sender},
-                    {"name": "MAIL_TO", "value": args.recipient},
-                    {"name": "MAIL_SUBJECT", "value": SUBJECT},
-                    {"name": "MAIL_TEXT", "value": TEXT},
-                ],
-            }
-        container["security_context"] = {"allow_privilege_escalation": False}
-        pod["containers"] = [container]
-
-        self.job = k8s.batch.v1.Job(
-            f"{name}-job",
-            metadata={"namespace": args.namespace, "labels": dict(args.labels), "annotations": REPLACE_UNREADY},
-            spec={
-                "active_deadline_seconds": ACTIVE_DEADLINE_SECONDS,
-                "backoff_limit": BACKOFF_LIMIT,
-                "ttl_seconds_after_finished": TTL_SECONDS_AFTER_FINISHED,
-                "template": {
-                    "metadata": {"labels": dict(args.labels), "annotations": {CHECKSUM_ANNOTATION: args.trigger}},
-                    "spec": pod,
-                },
-            },
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=list(args.depends_on),
-                # Jobs are immutable: any spec change is a new Job, that is a new test run.
-                replace_on_changes=["spec"],
-                delete_before_replace=False,
-            ),
-        )
+        command = source_arn_command(args) if args.source_arn is not None else sesv2_command(args)
+        pod: dict[str, Any] = {
+            "restart_policy": "Never",
+            "service_account_name": args.service_account,
+            "security_context": {"run_as_non_root": True, "seccomp_profile": {"type": "RuntimeDefault"}},
+            "containers": [
+                {
+                    "name": CONTAINER,
+                    "image": AWS_CLI_IMAGE,
+                    "command": command,
+                    # The image runs as root by default: a user of no account, a writable HOME.
+                    "env": [{"name": "AWS_REGION", "value": args.region}, {"name": "HOME", "value": "/tmp"}],
+                    "security_context": {**RESTRICTED_CONTAINER, "run_as_user": 65532},
+                }
+            ],
+        }
+        self.job = _job(name, args.namespace, args.labels, args.trigger, pod, self, args.depends_on)
         self.job_name = self.job.metadata.apply(lambda meta: meta.name)
         self.register_outputs({"job": self.job_name})

@@ -24,17 +24,18 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from athenz_ses.live_zms import live_zms_check
-from athenz_ses.names import content_hash
+from athenz_ses.names import CHECKSUM_ANNOTATION, LABELS, content_hash
 from athenz_ses.sending_user import SendingUser
+from athenz_ses.smoke_test import ZmsSmokeTest, ZmsSmokeTestArgs
 
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
-CHECKSUM_ANNOTATION = "athenz-ses/checksum"
 JAR_KEY = "ses-plugin.jar"
 JAR_PATH = f"/usr/lib/jars/{JAR_KEY}"  # in USER_CLASSPATH=/usr/lib/jars/*:... of the base
 PLUGIN_VOLUME = "athenz-ses-plugin"
@@ -61,9 +62,6 @@ def limit_problems(name_prefix: str, jar_bytes: int | None) -> list[str]:
     if jar_bytes is not None and jar_bytes > MAX_JAR_BYTES:
         problems.append(f"plugin_jar: {jar_bytes} bytes, at most {MAX_JAR_BYTES} (it travels in a ConfigMap)")
     return problems
-
-
-LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "athenz-ses"}
 
 
 def stack_labels(name_prefix: str) -> dict[str, str]:
@@ -144,6 +142,13 @@ class ZmsWiringArgs:
     """Plugin: the jar to ship in a ConfigMap and mount on ZMS's classpath."""
     base_env: Sequence[str] = BASE_ENV
     """Env vars the ZMS container already has (its layout's): never set by the patch."""
+    smoke_test_recipient: str | None = None
+    """Run ZMS's own notifier once (ZmsSmokeTest) before the patch, mailing this address
+    or principal: the patch waits for it, so a failed send leaves ZMS unchanged."""
+    smoke_test_trigger: pulumi.Input[str] | None = None
+    """What else the smoke test depends on (the send policy): a change runs it again."""
+    smoke_test_depends_on: Sequence[pulumi.Resource] = ()
+    """What ZMS's credentials rest on (the role or user with its policy)."""
     refuse_existing_credentials: str | None = None
     """When set, the live Deployment is read first and the patch stops (at preview) if ZMS
     already has AWS credentials of its own (credential env, or a ServiceAccount with an
@@ -162,6 +167,8 @@ class ZmsWiring(pulumi.ComponentResource):
     service_account_name: str | None
     secret_name: pulumi.Output[str] | None
     config_map_name: str | None
+    smoke_test_job: k8s.batch.v1.Job | None
+    """The Job that ran ZMS's notifier before the patch (smoke_test_recipient)."""
 
     def __init__(self, name: str, args: ZmsWiringArgs, opts: pulumi.ResourceOptions | None = None):
         jar = args.plugin_jar.read_bytes() if args.plugin_jar else None
@@ -293,6 +300,31 @@ class ZmsWiring(pulumi.ComponentResource):
         self.checksum = pulumi.Output.from_input(fingerprint).apply(
             lambda values: hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
         )
+
+        self.smoke_test_job = None
+        if args.smoke_test_recipient is not None:
+            trigger = pulumi.Output.all(self.checksum, args.smoke_test_trigger or "").apply(
+                lambda parts: content_hash(*parts)
+            )
+            self.smoke_test_job = ZmsSmokeTest(
+                f"{name}-smoke-test",
+                ZmsSmokeTestArgs(
+                    namespace=args.namespace,
+                    deployment=args.deployment,
+                    container=args.container,
+                    recipient=args.smoke_test_recipient,
+                    trigger=trigger,
+                    config_map_name=f"{args.name_prefix}-smoke-sender",
+                    env=env,
+                    volumes=cast(Any, pod.get("volumes", [])),
+                    volume_mounts=cast(Any, container.get("volume_mounts", [])),
+                    service_account=args.service_account,
+                    depends_on=[*mounted, *args.smoke_test_depends_on],
+                    labels=stack_labels(args.name_prefix),
+                ),
+                opts=child,
+            ).job
+            mounted.append(self.smoke_test_job)  # the patch waits for a green send
 
         self.patch = k8s.apps.v1.DeploymentPatch(
             f"{name}-deployment-patch",

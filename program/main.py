@@ -118,6 +118,7 @@ def component_args(
         smtp_host=settings.smtp_host if plugin else None,
         smoke_test_sender=settings.smoke_test_sender if plugin else None,
         smoke_test=settings.smoke_test,
+        smoke_test_recipient=settings.smoke_test_recipient,
         retain_identities=settings.retain_identities,
         bounce_handling=settings.bounce_handling,
         bounce_notification_emails=settings.bounce_notification_emails,

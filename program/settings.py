@@ -228,6 +228,8 @@ class Settings:
     sender_service_accounts: tuple[tuple[str, str], ...] = ()
     """Other workloads that send as the sender identity: (namespace, name), IRSA each."""
     smoke_test: bool = False
+    smoke_test_recipient: str | None = None
+    """Out of the sandbox, whom the smoke tests mail (default: SES's mailbox simulator)."""
     retain_identities: bool = False
     bounce_handling: bool = False
     """A configuration set publishes the sender's bounces, complaints, deliveries and
@@ -835,6 +837,9 @@ def _load_settings(
         _DNS_LABEL,
         "a container name (a DNS label)",
     )
+    smoke_recipient = check(
+        _optional_match, "smokeTestRecipient", get("smokeTestRecipient"), _EMAIL, "an email address"
+    )
     links = {
         key: check(_optional_match, key, get(key), patterns.HTTPS_URL, f"an https:// URL such as {example}")
         for key, example in (
@@ -878,6 +883,7 @@ def _load_settings(
         workflow_url=links["workflowUrl"],
         eks_cluster_name=cluster_name,
         smoke_test=flags["smokeTest"],
+        smoke_test_recipient=smoke_recipient,
         retain_identities=flags["retainIdentities"],
         bounce_handling=bounce_handling,
         bounce_notification_emails=operators,

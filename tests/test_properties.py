@@ -168,6 +168,7 @@ VALID = {
     "retainIdentities": "true",
     "bounceHandling": "true",
     "smokeTest": "true",
+    "smokeTestRecipient": "ops@example.com",
     "accountSuppression": "false",
     "senderDomain": "example.com",
     "mailFromSubdomain": "ses-feedback",

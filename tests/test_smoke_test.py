@@ -1,6 +1,9 @@
-"""smokeTest: one Job that sends exactly as ZMS does, with ZMS's own credentials, and one
-as the first delegated sender, with the second article's command. Mock-engine tests:
-they check what the Jobs would run, not that SES accepts it."""
+"""smokeTest: one Job that runs ZMS's own notifier in ZMS's own image, with what the patch
+gives ZMS, before the patch; and one as the first delegated sender, with the second
+article's command. Mock-engine tests (our mock): they check what the Jobs would run. That
+the sender class really sends through Athenz's notifier is proven by notifier_proof/
+(Athenz's own classes), that the pod passes Pod Security "restricted" by e2e/ (a real
+kube-apiserver)."""
 
 from __future__ import annotations
 
@@ -12,13 +15,19 @@ import json
 import pytest
 from conftest import CLUSTER, SCENARIOS, SES, walk
 
-from athenz_ses.smoke_test import SMTP_SCRIPT, SUBJECT, TEXT
+from athenz_ses.smoke_test import SENDER_FILE, SENDER_SCRIPT, SIMULATOR, SUBJECT, TEXT
 from offline_plan.engine import Plan, PlannedResource, run_program
+from offline_plan.mocks import read_outputs
 
 JOB = "kubernetes:batch/v1:Job"
 PATCH = "kubernetes:apps/v1:DeploymentPatch"
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0"
-SMTP_IMAGE = "python:3.12.8-alpine3.21"
+RESTRICTED = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 
 
 def zms_secret(plan: Plan) -> str:
@@ -38,7 +47,7 @@ def smoke(configs) -> dict[str, Plan]:
 
 
 def zms_job(plan: Plan) -> PlannedResource:
-    return next(r for r in plan.of_type(JOB) if r.parent.endswith("::smoke-test"))
+    return next(r for r in plan.of_type(JOB) if r.parent.endswith("::zms-smoke-test"))
 
 
 def sender_job(plan: Plan) -> PlannedResource:
@@ -72,70 +81,6 @@ def test_no_job_unless_asked(plans):
         assert plans[name].outputs.get("smokeTestJob") is None
 
 
-@pytest.mark.parametrize("name,region", [("same-account-irsa", "eu-west-1"), ("cross-federated-irsa", "us-east-1")])
-def test_irsa_job_sends_with_the_sesv2_api_as_the_zms_service_account_naming_no_identity(smoke, name, region):
-    job = zms_job(smoke[name])
-    assert pod(job)["serviceAccountName"] == f"athenz-ses-{name}" == smoke[name].outputs["serviceAccount"].split("/")[1]
-    assert pod(job)["restartPolicy"] == "Never"
-    assert container(job)["image"] == AWS_CLI_IMAGE
-    assert container(job)["env"] == [{"name": "AWS_REGION", "value": region}] and "args" not in container(job)
-    call = sesv2_call(container(job)["command"])
-    assert (call["--cli-binary-format"], call["--from-email-address"]) == ("base64", "zms@example.com")
-    assert call["--destination"] == {"ToAddresses": ["alice@example.com"]}
-    assert (call["message"]["From"], call["message"]["To"], call["message"]["Subject"]) == (
-        "zms@example.com",
-        "alice@example.com",
-        SUBJECT,
-    )
-    assert call["message"].get_content().strip() == TEXT
-    assert "arn:" not in json.dumps(container(job)["command"])  # ZMS names no identity ARN
-
-
-@pytest.mark.parametrize(
-    "name,region", [("kind-access-key", "ap-northeast-1"), ("cross-sending-authorization", "eu-west-1")]
-)
-def test_access_key_job_sends_with_the_keys_of_the_zms_secret_and_no_service_account(smoke, name, region):
-    job = zms_job(smoke[name])
-    assert "serviceAccountName" not in pod(job) and pod(job)["automountServiceAccountToken"] is False
-    secret = zms_secret(smoke[name])
-    assert container(job)["env"] == [
-        {"name": "AWS_REGION", "value": region},
-        {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"name": secret, "key": "access-key-id"}}},
-        {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": secret, "key": "secret-access-key"}}},
-    ]
-    call = sesv2_call(container(job)["command"])
-    # Out of the sandbox (cross-sending-authorization) the test mails the sender itself.
-    to = "alice@example.com" if name == "kind-access-key" else "zms@example.com"
-    assert call["--destination"] == {"ToAddresses": [to]}
-    assert "arn:" not in json.dumps(container(job)["command"])
-
-
-def test_plugin_job_sends_over_smtp_with_the_zms_secret(smoke):
-    job = zms_job(smoke["kind-smtp"])
-    assert "serviceAccountName" not in pod(job) and pod(job)["automountServiceAccountToken"] is False
-    secret = zms_secret(smoke["kind-smtp"])
-    assert container(job)["image"] == SMTP_IMAGE
-    assert container(job)["command"] == ["python3", "-c", SMTP_SCRIPT]
-    assert container(job)["env"] == [
-        {"name": "SMTP_HOST", "value": "email-smtp.ap-northeast-1.amazonaws.com"},
-        {"name": "SMTP_PORT", "value": "587"},
-        {"name": "SMTP_USER", "valueFrom": {"secretKeyRef": {"name": secret, "key": "username"}}},
-        {"name": "SMTP_PASS", "valueFrom": {"secretKeyRef": {"name": secret, "key": "password"}}},
-        {"name": "MAIL_FROM", "value": "zms@example.com"},
-        {"name": "MAIL_TO", "value": "alice@example.com"},
-        {"name": "MAIL_SUBJECT", "value": SUBJECT},
-        {"name": "MAIL_TEXT", "value": TEXT},
-    ]
-
-
-def test_the_smtp_script_reads_every_value_from_the_environment():
-    compile(SMTP_SCRIPT, "smoke-test", "exec")
-    assert "@" not in SMTP_SCRIPT and "amazonaws" not in SMTP_SCRIPT
-    for name in ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASS", "MAIL_FROM", "MAIL_TO"):
-        assert f'env["{name}"]' in SMTP_SCRIPT
-    assert "starttls" in SMTP_SCRIPT
-
-
 def test_delegated_sender_job_uses_the_articles_command_with_the_identity_arn(smoke):
     plan = smoke["cross-sending-authorization"]
     job = sender_job(plan)
@@ -149,7 +94,7 @@ def test_delegated_sender_job_uses_the_articles_command_with_the_identity_arn(sm
         "--from",
         "zms@example.com",
         "--to",
-        "zms@example.com",
+        SIMULATOR,  # out of the sandbox: SES's mailbox simulator
         "--subject",
         SUBJECT,
         "--text",
@@ -157,7 +102,7 @@ def test_delegated_sender_job_uses_the_articles_command_with_the_identity_arn(sm
         "--source-arn",
         sender_arn,
     ]
-    assert container(job)["env"] == [{"name": "AWS_REGION", "value": "eu-west-1"}]
+    assert container(job)["env"] == [{"name": "AWS_REGION", "value": "eu-west-1"}, {"name": "HOME", "value": "/tmp"}]
     # It waits for the identity policy, its role's send policy and its ServiceAccount, not for ZMS.
     needed = {plan.one("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy").urn} | {
         r.urn
@@ -185,42 +130,100 @@ def test_no_delegated_job_without_delegated_senders(smoke):
         assert smoke[name].outputs.get("senderSmokeTestJob") is None
 
 
-def test_out_of_the_sandbox_it_mails_the_sender(configs):
-    plan = run_program(
-        "prod", {**configs["same-account-irsa"], "athenz-ses:smokeTest": "true", "athenz-ses:sandbox": "false"}
-    )
-    assert plan.error is None
-    assert sesv2_call(container(zms_job(plan))["command"])["--destination"] == {"ToAddresses": ["zms@example.com"]}
+def live_zms(plan: Plan) -> dict:
+    """ZMS's Deployment as the plan's look-up finds it (the layout's stock one)."""
+    config = plan.config
+    layout = config.get("athenz-ses:zmsLayout", "distribution")
+    name = "athenz-athenz-zms" if layout == "helm" else "athenz-zms-server"
+    return read_outputs("kubernetes:apps/v1:Deployment", f"{config.get('athenz-ses:namespace', 'athenz')}/{name}")
+
+
+def patch_container(plan: Plan) -> dict:
+    (only,) = plan.one(PATCH).inputs["spec"]["template"]["spec"]["containers"]
+    return only
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_jobs_are_bounded_clean_up_and_run_again_when_they_failed(smoke, name):
-    for job in smoke[name].of_type(JOB):
-        spec = job.inputs["spec"]
-        assert (spec["activeDeadlineSeconds"], spec["backoffLimit"], spec["ttlSecondsAfterFinished"]) == (300, 1, 3600)
-        metadata = job.inputs["metadata"]
-        assert "name" not in metadata  # auto-named: create before delete
-        assert metadata["annotations"] == {"pulumi.com/replaceUnready": "true"}
-        assert container(job)["securityContext"] == {"allowPrivilegeEscalation": False}
+def test_the_zms_job_runs_zmss_notifier_in_zmss_image_with_what_the_patch_gives_zms(smoke, name):
+    plan = smoke[name]
+    job, live = zms_job(plan), live_zms(smoke[name])
+    (zms,) = live["spec"]["template"]["spec"]["containers"]
+    patch_pod = plan.one(PATCH).inputs["spec"]["template"]["spec"]
+    run = container(job)
+    assert run["image"] == zms["image"]
+    assert run["command"][:3] == ["sh", "-c", SENDER_SCRIPT]
+    assert "java -classpath" in SENDER_SCRIPT and "$CLASSPATH" not in SENDER_SCRIPT.replace("${CLASSPATH}", "")
+    # ZMS's own env, then exactly the patch's (which replaces entries of the same name).
+    patch_env = patch_container(plan)["env"]
+    patched = {var["name"] for var in patch_env}
+    assert run["env"] == [v for v in zms["env"] if v["name"] not in patched] + patch_env
+    # ZMS's volumes (its configuration), the patch's (the plugin jar) and the sender class.
+    volumes = pod(job)["volumes"]
+    assert volumes[: len(live["spec"]["template"]["spec"]["volumes"])] == live["spec"]["template"]["spec"]["volumes"]
+    assert [v for v in patch_pod.get("volumes", [])] == volumes[len(live["spec"]["template"]["spec"]["volumes"]) : -1]
+    (sender,) = [r for r in plan.of_type("kubernetes:core/v1:ConfigMap") if r.name == "zms-smoke-test-sender"]
+    assert volumes[-1] == {"name": "athenz-ses-smoke", "configMap": {"name": sender.inputs["metadata"]["name"]}}
+    assert base64.b64decode(sender.inputs["binaryData"]["ZmsNotificationSmoke.class"]) == SENDER_FILE.read_bytes()
+    # The ServiceAccount the patch gives ZMS, or ZMS's own.
+    assert pod(job).get("serviceAccountName") == patch_pod.get("serviceAccountName")
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_zms_job_runs_after_the_wiring_and_is_replaced_on_any_change(smoke, name):
+def test_the_zms_job_meets_pod_security_restricted(smoke, name):
+    job = zms_job(smoke[name])
+    security = pod(job)["securityContext"]
+    assert security["runAsNonRoot"] is True and security["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert container(job)["securityContext"] == {**RESTRICTED, "runAsUser": 10001}
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_patch_waits_for_a_green_zms_job_which_waits_for_the_send_permission(smoke, name):
     plan = smoke[name]
     job = zms_job(plan)
-    assert job.inputs["metadata"]["namespace"] == "athenz"
+    assert job.urn in plan.one(PATCH).dependencies  # a failed send leaves ZMS unchanged
     send_policies = {
         r.urn
         for r in plan.resources
         if r.type in ("aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy")
         and r.parent.split("::")[-1] in ("zms-irsa", "zms-pod-identity", "access-key", "smtp")
     }
-    # Across accounts Pod Identity's role holds the chain grant, its target role the send policy.
     assert len(send_policies) == (2 if name == "cross-pod-identity" else 1)
-    assert {plan.one(PATCH).urn, *send_policies} <= set(job.dependencies)  # the wiring and the permission
+    assert send_policies <= set(job.dependencies)
     assert job.replace_on_changes == ["spec"] and job.delete_before_replace is False
-    assert "customTimeouts" not in job.inputs and "pulumi.com/skipAwait" not in str(job.inputs)
     assert plan.outputs["smokeTestJob"] == job.outputs["metadata"]["name"]
+
+
+def recipient_of(plan: Plan) -> str:
+    return container(zms_job(plan))["command"][-1]
+
+
+def test_in_the_sandbox_the_zms_job_mails_the_first_verified_recipient(smoke):
+    assert recipient_of(smoke["same-account-irsa"]) == "alice@example.com"
+    assert recipient_of(smoke["kind-smtp"]) == "user.alice"  # the plugin maps a principal itself
+
+
+def test_out_of_the_sandbox_the_jobs_mail_the_mailbox_simulator_or_the_given_recipient(configs):
+    base = {**configs["same-account-irsa"], "athenz-ses:smokeTest": "true", "athenz-ses:sandbox": "false"}
+    assert recipient_of(run_program("prod", base)) == SIMULATOR
+    given = run_program("prod", {**base, "athenz-ses:smokeTestRecipient": "ops@example.com"})
+    assert recipient_of(given) == "ops@example.com"
+
+
+def test_the_plugin_out_of_the_sandbox_needs_a_smoke_test_recipient(configs):
+    base = {**configs["kind-smtp"], "athenz-ses:smokeTest": "true", "athenz-ses:sandbox": "false"}
+    plan = run_program("plugin", base)
+    assert plan.error is not None and "smoke_test_recipient: required" in str(plan.error)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_jobs_are_bounded_clean_up_and_run_again_when_they_failed(smoke, name):
+    for job in smoke[name].of_type(JOB):
+        spec = job.inputs["spec"]
+        assert (spec["activeDeadlineSeconds"], spec["backoffLimit"], spec["ttlSecondsAfterFinished"]) == (300, 4, 3600)
+        metadata = job.inputs["metadata"]
+        assert "name" not in metadata  # auto-named: create before delete
+        assert metadata["annotations"] == {"pulumi.com/replaceUnready": "true"}
+        assert {**RESTRICTED, **container(job)["securityContext"]} == container(job)["securityContext"]
 
 
 def trigger(plan: Plan) -> str:

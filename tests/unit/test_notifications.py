@@ -303,7 +303,7 @@ def test_smoke_test_runs_as_zmss_service_account_with_irsa(mocks):
     job = mocks.one(JOB).inputs
     assert job["spec"]["template"]["spec"]["serviceAccountName"] == "athenz-ses-unit"
     assert job["metadata"]["namespace"] == "athenz"
-    assert out["smoke_test_job"] == autoname("smoke-test-job")
+    assert out["smoke_test_job"] == autoname("zms-smoke-test-job")
     assert out["sender_smoke_test_job"] is None
 
 

@@ -11,7 +11,14 @@ from typing import Any
 import pulumi
 import pytest
 
-from athenz_ses.smoke_test import SMTP_SCRIPT, SmokeTest, SmokeTestArgs
+from athenz_ses.smoke_test import (
+    SENDER_CLASS,
+    SENDER_SCRIPT,
+    SmokeTest,
+    SmokeTestArgs,
+    ZmsSmokeTestArgs,
+    zms_smoke_pod,
+)
 from offline_plan.mocks import autoname
 
 JOB = "kubernetes:batch/v1:Job"
@@ -66,50 +73,17 @@ def assert_sesv2_send_without_identity_arn(argv: list[str]) -> None:
     assert not [arg for arg in argv if "identity-arn" in arg or "source-arn" in arg or "configuration-set" in arg]
 
 
-# --- the four send paths ---------------------------------------------------------------------
+# --- a delegated sender (the AWS CLI as its ServiceAccount) -------------------------------------
 
 
-def test_irsa_sends_with_sesv2_as_the_service_account_and_no_identity_arn(mocks):
-    build(service_account="athenz-ses-unit")
-    assert pod(mocks)["serviceAccountName"] == "athenz-ses-unit"
-    assert "automountServiceAccountToken" not in pod(mocks)  # the IRSA token must be mounted
+def test_a_delegated_sender_sends_with_sesv2_as_its_service_account_and_no_identity_arn(mocks):
+    build(service_account="reports", namespace="mailer")
+    assert pod(mocks)["serviceAccountName"] == "reports"
     assert container(mocks)["image"].startswith("amazon/aws-cli:")
     assert_sesv2_send_without_identity_arn(container(mocks)["command"])
-    assert env(mocks) == {"AWS_REGION": {"name": "AWS_REGION", "value": "us-east-1"}}
-
-
-def test_access_key_sends_with_sesv2_and_the_keys_of_the_secret_only(mocks):
-    build(access_key_secret=pulumi.Output.from_input("athenz-ses-unit-aws-0123456789"))
-    assert_sesv2_send_without_identity_arn(container(mocks)["command"])
-    assert pod(mocks)["automountServiceAccountToken"] is False  # the keys are the only credentials
-    assert "serviceAccountName" not in pod(mocks)
     assert env(mocks) == {
         "AWS_REGION": {"name": "AWS_REGION", "value": "us-east-1"},
-        "AWS_ACCESS_KEY_ID": {
-            "name": "AWS_ACCESS_KEY_ID",
-            "valueFrom": {"secretKeyRef": {"name": "athenz-ses-unit-aws-0123456789", "key": "access-key-id"}},
-        },
-        "AWS_SECRET_ACCESS_KEY": {
-            "name": "AWS_SECRET_ACCESS_KEY",
-            "valueFrom": {"secretKeyRef": {"name": "athenz-ses-unit-aws-0123456789", "key": "secret-access-key"}},
-        },
-    }
-
-
-def test_smtp_sends_to_the_host_on_port_587_with_the_secrets_user_and_password(mocks):
-    build(smtp_secret="athenz-ses-unit-smtp-0123456789", smtp_host="email-smtp.eu-west-1.amazonaws.com")
-    assert container(mocks)["command"] == ["python3", "-c", SMTP_SCRIPT]  # a constant script, no shell
-    assert container(mocks)["image"].startswith("python:")
-    assert pod(mocks)["automountServiceAccountToken"] is False
-    values = {name: var.get("value") for name, var in env(mocks).items()}
-    assert values["SMTP_HOST"] == "email-smtp.eu-west-1.amazonaws.com"
-    assert values["SMTP_PORT"] == "587"
-    assert (values["MAIL_FROM"], values["MAIL_TO"]) == (SENDER, RECIPIENT)
-    assert env(mocks)["SMTP_USER"]["valueFrom"] == {
-        "secretKeyRef": {"name": "athenz-ses-unit-smtp-0123456789", "key": "username"}
-    }
-    assert env(mocks)["SMTP_PASS"]["valueFrom"] == {
-        "secretKeyRef": {"name": "athenz-ses-unit-smtp-0123456789", "key": "password"}
+        "HOME": {"name": "HOME", "value": "/tmp"},  # the image's root HOME is not the user's
     }
 
 
@@ -137,14 +111,21 @@ def test_the_trigger_is_the_pods_checksum_annotation(mocks):
     assert template["metadata"]["annotations"] == {"athenz-ses/checksum": "fingerprint-2"}
 
 
-def test_the_job_sends_at_most_twice_never_hangs_and_runs_unprivileged(mocks):
+def test_the_job_retries_a_few_times_never_hangs_and_meets_pod_security_restricted(mocks):
     build(service_account="athenz-ses-unit")
     spec = mocks.one(JOB).inputs["spec"]
-    assert spec["backoffLimit"] == 1
+    assert spec["backoffLimit"] == 4  # a failed attempt sent nothing: retries never mail twice
     assert spec["activeDeadlineSeconds"] == 300
     assert spec["ttlSecondsAfterFinished"] == 3600
     assert pod(mocks)["restartPolicy"] == "Never"
-    assert container(mocks)["securityContext"] == {"allowPrivilegeEscalation": False}
+    assert pod(mocks)["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert container(mocks)["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "runAsNonRoot": True,
+        "runAsUser": 65532,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def test_job_and_pod_carry_the_given_labels(mocks):
@@ -160,25 +141,89 @@ def test_job_name_is_the_auto_named_jobs(mocks):
     assert "name" not in mocks.one(JOB).inputs["metadata"]  # auto-named: a replacement is created first
 
 
-# --- inconsistent args ---------------------------------------------------------------------------
+# --- ZMS's own notifier: the pod composed from ZMS's and the patch's ----------------------------
 
-
-@pytest.mark.parametrize(
-    "overrides, message",
-    [
-        (dict(), "exactly one of service_account, access_key_secret and smtp_secret"),
-        (dict(service_account="sa", access_key_secret="s"), "exactly one of service_account, access_key_secret"),
-        (
-            dict(access_key_secret="s", smtp_secret="t", smtp_host="h"),
-            "exactly one of service_account, access_key_secret",
-        ),
-        (dict(access_key_secret="s", source_arn=SOURCE_ARN), "source_arn needs service_account"),
-        (dict(smtp_secret="t"), "smtp_host goes with smtp_secret"),
-        (dict(service_account="sa", smtp_host="h"), "smtp_host goes with smtp_secret"),
+LIVE_POD = {
+    "service_account_name": "zms",
+    "security_context": {"fs_group": 1001, "run_as_user": 1001},
+    "image_pull_secrets": [{"name": "registry"}],
+    "volumes": [{"name": "conf", "config_map": {"name": "athenz-zms-conf"}}],
+    "containers": [
+        {
+            "name": "zms",
+            "image": "registry.example.com/athenz/zms:1.12.36",
+            "env": [{"name": "JAVA_OPTS", "value": "-Dx=y"}, {"name": "CONF_PATH", "value": "/conf"}],
+            "env_from": [{"config_map_ref": {"name": "zms-env"}}],
+            "volume_mounts": [{"name": "conf", "mount_path": "/conf"}],
+            "ports": [{"container_port": 4443}],
+            "readiness_probe": {"tcp_socket": {"port": 4443}},
+        },
+        {"name": "sidecar", "image": "registry.example.com/sidecar:1"},
     ],
-    ids=["none", "irsa-and-key", "key-and-smtp", "source-arn-without-irsa", "smtp-without-host", "host-without-smtp"],
-)
-def test_refuses_inconsistent_args(mocks, overrides, message):
-    with pytest.raises(ValueError, match=message):
-        build(**overrides)
-    assert mocks.resources == []
+}
+PATCH_ENV = [{"name": "JDK_JAVA_OPTIONS", "value": "-Da=b"}, {"name": "AWS_REGION", "value": "eu-west-1"}]
+
+
+def zms_args(**overrides: Any) -> ZmsSmokeTestArgs:
+    values: dict[str, Any] = dict(
+        namespace="athenz",
+        deployment="zms",
+        container="zms",
+        recipient="alice@example.com",
+        trigger="fingerprint",
+        config_map_name="athenz-ses-unit-smoke-sender",
+    )
+    return ZmsSmokeTestArgs(**{**values, **overrides})
+
+
+def test_the_pod_is_zmss_container_running_the_sender_with_zmss_env_mounts_and_placement():
+    args = zms_args(service_account=None)
+    spec = zms_smoke_pod(LIVE_POD, PATCH_ENV, [], [], args)
+    (run,) = spec["containers"]  # ZMS's container only, no sidecar
+    assert run["image"] == "registry.example.com/athenz/zms:1.12.36"
+    assert run["command"] == ["sh", "-c", SENDER_SCRIPT, SENDER_CLASS, "alice@example.com"]
+    assert run["env"] == [*LIVE_POD["containers"][0]["env"], *PATCH_ENV]
+    assert run["env_from"] == [{"config_map_ref": {"name": "zms-env"}}]
+    assert run["volume_mounts"] == [
+        {"name": "conf", "mount_path": "/conf"},
+        {"name": "athenz-ses-smoke", "mount_path": "/athenz-ses-smoke", "read_only": True},
+    ]
+    assert "ports" not in run and "readiness_probe" not in run  # a Job, not a server
+    assert spec["service_account_name"] == "zms"  # ZMS's own credentials when the patch gives none
+    assert spec["image_pull_secrets"] == [{"name": "registry"}]
+    assert spec["volumes"][-1] == {"name": "athenz-ses-smoke", "config_map": {"name": "athenz-ses-unit-smoke-sender"}}
+    # Restricted, as ZMS's user (1001 here) with ZMS's fsGroup.
+    assert spec["security_context"] == {
+        "fs_group": 1001,
+        "run_as_user": 1001,
+        "run_as_non_root": True,
+        "seccomp_profile": {"type": "RuntimeDefault"},
+    }
+    assert run["security_context"]["run_as_user"] == 1001
+    assert run["security_context"]["capabilities"] == {"drop": ["ALL"]}
+
+
+def test_the_patch_replaces_zmss_env_of_the_same_name_and_its_service_account():
+    live = {**LIVE_POD, "containers": [{**LIVE_POD["containers"][0], "env": [{"name": "AWS_REGION", "value": "x"}]}]}
+    mount = {"name": "athenz-ses-plugin", "mount_path": "/usr/lib/jars/ses-plugin.jar", "sub_path": "ses-plugin.jar"}
+    volume = {"name": "athenz-ses-plugin", "config_map": {"name": "athenz-ses-unit-plugin-0123456789"}}
+    spec = zms_smoke_pod(live, PATCH_ENV, [volume], [mount], zms_args(service_account="athenz-ses-unit"))
+    (run,) = spec["containers"]
+    assert run["env"] == PATCH_ENV
+    assert mount in run["volume_mounts"] and volume in spec["volumes"]
+    assert spec["service_account_name"] == "athenz-ses-unit"
+
+
+def test_zms_with_no_user_of_its_own_runs_as_the_official_images_user():
+    live = {"containers": [{"name": "zms", "image": "athenz/athenz-zms-server:1.12.36"}]}
+    spec = zms_smoke_pod(live, PATCH_ENV, [], [], zms_args())
+    assert spec["security_context"]["run_as_user"] == 10001
+    assert "service_account_name" not in spec
+
+
+# --- args ------------------------------------------------------------------------------------------
+
+
+def test_a_delegated_sender_test_names_its_service_account():
+    with pytest.raises(TypeError, match="service_account"):
+        SmokeTestArgs(namespace="mailer", sender=SENDER, recipient=RECIPIENT, region="us-east-1", trigger="t")  # type: ignore[call-arg]
