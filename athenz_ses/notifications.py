@@ -164,6 +164,10 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     (success@simulator.amazonses.com). In the sandbox: the first of recipient_emails."""
     retain_identities: bool | None
     """Keep the SES identities on `pulumi destroy`."""
+    existing_identities: Sequence[str] | None
+    """SES identities (the sender's address or domain, recipients) that exist already,
+    verified by hand as the two articles do: adopted (imported) instead of created, and
+    left in place by `pulumi destroy`."""
     bounce_handling: bool | None
     """A configuration set, the default of the sender identity, that publishes bounces,
     complaints, deliveries and rejects to an SNS topic, and the account-level suppression
@@ -223,6 +227,7 @@ class _Args:
     smoke_test: bool
     smoke_test_recipient: str | None
     retain_identities: bool
+    existing_identities: tuple[str, ...]
     bounce_handling: bool | None
     bounce_notification_emails: tuple[str, ...]
     account_suppression: bool
@@ -243,6 +248,7 @@ DEFAULTS: dict[str, Any] = {
     "sender_service_accounts": (),
     "smoke_test": False,
     "retain_identities": False,
+    "existing_identities": (),
     "bounce_notification_emails": (),
     "account_suppression": True,
     "mail_from_subdomain": "bounce",
@@ -278,6 +284,7 @@ def with_defaults(args: Mapping[str, Any]) -> _Args:
     values["recipient_emails"] = tuple(values["recipient_emails"])
     values["sender_service_accounts"] = tuple(values["sender_service_accounts"])
     values["bounce_notification_emails"] = tuple(values["bounce_notification_emails"])
+    values["existing_identities"] = tuple(values["existing_identities"])
     if values["bounce_handling"] is None:
         values["bounce_handling"] = not values["sandbox"]
     if values["plugin_jar"] is not None:
@@ -401,6 +408,23 @@ def check_args(args: _Args) -> list[str]:
         problems.append(
             "smoke_test_recipient: required with smoke_test and the plugin out of the sandbox (the plugin mails "
             "<name>@<its own domain>, never the mailbox simulator)"
+        )
+    identities = {
+        (args.sender_domain or args.sender_email).lower(),
+        *(r.lower() for r in (args.recipient_emails if args.sandbox else ())),
+    }
+    problems += [
+        f"existing_identities: {entry!r} is not an identity the stack would create (the sender's "
+        "address or domain, or a recipient in the sandbox)"
+        for entry in args.existing_identities
+        if entry.lower() not in identities
+    ]
+    sender_identity = (args.sender_domain or args.sender_email).lower()
+    if args.bounce_handling and sender_identity in {e.lower() for e in args.existing_identities}:
+        problems.append(
+            f"existing_identities: {sender_identity!r} with bounce_handling: an import must match the live "
+            "identity, which has no default configuration set yet; adopt it with bounce_handling off, then "
+            "turn bounce handling on in the next `pulumi up`"
         )
     if args.bounce_notification_emails and not args.bounce_handling:
         problems.append("bounce_notification_emails: only with bounce_handling (there is no topic to subscribe to)")
@@ -533,6 +557,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 mail_from_subdomain=args.mail_from_subdomain,
                 # SES applies it to ZMS's sends, which name no configuration set.
                 configuration_set_name=bounces.configuration_set_name if bounces else None,
+                existing=args.existing_identities,
             ),
             opts=child(ses=True),
         )

@@ -36,6 +36,10 @@ class SesIdentitiesArgs:
     configuration_set_name: pulumi.Input[str] | None = None
     """The sender identity's default configuration set: SES applies it to every send that
     names none (ZMS's notifier names none)."""
+    existing: Sequence[str] = field(default_factory=tuple)
+    """Identities (addresses or the domain) that exist already, verified by hand as the
+    two articles do: adopted (`import_`) instead of created, and kept on destroy. An
+    import succeeds only when the live identity matches what the stack would create."""
 
 
 class SesIdentities(pulumi.ComponentResource):
@@ -62,8 +66,15 @@ class SesIdentities(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete)
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
 
+        existing = {e.lower() for e in args.existing}
+
         def identity(logical: str, email: str, **extra) -> aws.sesv2.EmailIdentity:
-            return aws.sesv2.EmailIdentity(logical, email_identity=email, opts=child, **extra)
+            adopt = email.lower() in existing
+            # An adopted identity is the user's: it is imported, and destroy leaves it.
+            opts = pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(import_=email, retain_on_delete=True) if adopt else None
+            )
+            return aws.sesv2.EmailIdentity(logical, email_identity=email, opts=opts, **extra)
 
         # The logical name carries the address, so reordering recipients replaces nothing
         # (a replaced identity would need a new verification click).

@@ -74,6 +74,8 @@ class PlannedResource:
     """The provider reference (`<provider URN>::<id>`), empty for the default provider."""
     aliases: list[dict[str, Any]] = field(default_factory=list)
     """The resource's aliases, as the SDK sends them (for example `{"spec": {"noParent": true}}`)."""
+    import_id: str = ""
+    """The `import_` resource option: `pulumi up` adopts the existing resource of this id."""
 
 
 @dataclass

@@ -55,6 +55,11 @@ def stock_deployment(layout: str, namespace: str, name: str, container: str) -> 
     return found
 
 
+# The objects the package looks up (Resource.get). The SDK's mocks pass an `import_` id
+# the same way as a look-up's id; an import is planned like a creation.
+READ_TYPES = frozenset({"kubernetes:apps/v1:Deployment", "kubernetes:core/v1:ServiceAccount"})
+
+
 def read_outputs(typ: str, resource_id: str, live: Mapping[str, dict] | None = None) -> dict[str, Any]:
     """What reading an existing object answers: `live[resource_id]` if given, else ZMS's
     stock Deployment (by its name) or a ServiceAccount without annotations."""
@@ -198,7 +203,7 @@ class PlanMocks(pulumi.runtime.Mocks):
     # --- resources ------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
-        if args.resource_id:  # a look-up of an existing object (Resource.get)
+        if args.resource_id and args.typ in READ_TYPES:  # a look-up of an existing object (Resource.get)
             return args.resource_id, read_outputs(args.typ, args.resource_id, self.live)
         if args.typ == "pulumi:providers:aws":
             provider_id = f"{args.name}-provider-id"

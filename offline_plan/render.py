@@ -99,6 +99,15 @@ NOT_DELETED = {
 PENDING_SUBSCRIPTION = "deleted (if still pending confirmation: with its topic)"
 
 
+def adopted(plan: Plan) -> list[str]:
+    """What `pulumi up` adopts (imports) instead of creating, one line each."""
+    return [
+        f"- `{r.name}` ({r.type}): imports `{r.import_id}`; `pulumi destroy` keeps it"
+        for r in sorted(plan.resources, key=lambda r: r.name)
+        if r.import_id
+    ]
+
+
 def on_destroy(r: PlannedResource) -> str:
     if r.retain_on_delete:
         return "retained"
@@ -129,6 +138,8 @@ def summary(plan: Plan, notes: Sequence[str] = ()) -> str:
         "",
         *rows,
     ]
+    if adopted(plan):
+        lines += ["", "## Adopted, not created", "", *adopted(plan)]
     if notes:
         lines += ["", "## What the offline plan substituted", "", *[f"- {n}" for n in notes]]
     if plan.warnings:

@@ -74,6 +74,8 @@ class RegisteredResource:
     replacement_trigger: Any
     aliases: list[dict[str, Any]]
     """The alias specs (`pulumi.Alias`) as the request carries them."""
+    import_id: str
+    """The `import_` option: the id of the existing resource to adopt ('' for none)."""
 
 
 def _value(value: struct_pb2.Value) -> Any:
@@ -164,6 +166,7 @@ class RecordingMonitor(MockMonitor):
                     if request.HasField("replacement_trigger")
                     else None,
                     aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
+                    import_id=request.importId,
                 )
             )
         return response

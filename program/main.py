@@ -120,6 +120,7 @@ def component_args(
         smoke_test=settings.smoke_test,
         smoke_test_recipient=settings.smoke_test_recipient,
         retain_identities=settings.retain_identities,
+        existing_identities=settings.existing_identities,
         bounce_handling=settings.bounce_handling,
         bounce_notification_emails=settings.bounce_notification_emails,
         account_suppression=settings.account_suppression,

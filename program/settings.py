@@ -229,6 +229,8 @@ class Settings:
     """Other workloads that send as the sender identity: (namespace, name), IRSA each."""
     smoke_test: bool = False
     smoke_test_recipient: str | None = None
+    existing_identities: tuple[str, ...] = ()
+    """SES identities that exist already: adopted (imported) and kept on destroy."""
     """Out of the sandbox, whom the smoke tests mail (default: SES's mailbox simulator)."""
     retain_identities: bool = False
     bounce_handling: bool = False
@@ -837,9 +839,45 @@ def _load_settings(
         _DNS_LABEL,
         "a container name (a DNS label)",
     )
+    existing = check(_existing_identities, get("existingIdentities"))
     smoke_recipient = check(
         _optional_match, "smokeTestRecipient", get("smokeTestRecipient"), _EMAIL, "an email address"
     )
+    if ok(existing, sender, sender_domain, recipients, bounce_handling, flags["sandbox"]) and existing:
+        sender_identity = (sender_domain or sender).lower()
+        created = {sender_identity, *(r.lower() for r in (recipients if flags["sandbox"] else ()))}
+        strangers = [e for e in existing if e.lower() not in created]
+        if strangers:
+            check.add(
+                ConfigError(
+                    "existingIdentities",
+                    json.dumps(strangers),
+                    "identities the stack creates: the sender's address (or senderDomain) and, in the sandbox, "
+                    "recipientEmails",
+                )
+            )
+        if bounce_handling and sender_identity in {e.lower() for e in existing}:
+            check.add(
+                ConfigError(
+                    "existingIdentities",
+                    sender_identity,
+                    f"without the sender while {PROJECT}:bounceHandling is true: an import must match the live "
+                    "identity, which has no default configuration set yet; adopt it with bounceHandling false, "
+                    "then turn bounce handling on in the next pulumi up",
+                )
+            )
+    plugin_smoke_out_of_sandbox = (
+        flags["smokeTest"] is True and notifier == PLUGIN and flags["sandbox"] is False and smoke_recipient is None
+    )
+    if ok(notifier, smoke_recipient, flags["smokeTest"], flags["sandbox"]) and plugin_smoke_out_of_sandbox:
+        check.add(
+            ConfigError(
+                "smokeTestRecipient",
+                None,
+                "an address of the plugin's recipient domain with smokeTest and the plugin out of the sandbox "
+                "(the plugin mails <name>@<its own domain>, never the SES mailbox simulator)",
+            )
+        )
     links = {
         key: check(_optional_match, key, get(key), patterns.HTTPS_URL, f"an https:// URL such as {example}")
         for key, example in (
@@ -884,6 +922,7 @@ def _load_settings(
         eks_cluster_name=cluster_name,
         smoke_test=flags["smokeTest"],
         smoke_test_recipient=smoke_recipient,
+        existing_identities=existing,
         retain_identities=flags["retainIdentities"],
         bounce_handling=bounce_handling,
         bounce_notification_emails=operators,
@@ -1040,6 +1079,14 @@ def _string_list(key: str, value: str | None, expected: str) -> list[str]:
     if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
         raise ConfigError(key, value, expected)
     return parsed
+
+
+def _existing_identities(value: str | None) -> tuple[str, ...]:
+    expected = "a list of SES identities that exist already: email addresses or a domain"
+    found = _string_list("existingIdentities", value, expected)
+    if not all(_EMAIL.fullmatch(item) or _DOMAIN.fullmatch(item) for item in found):
+        raise ConfigError("existingIdentities", value, expected)
+    return tuple(found)
 
 
 def _addresses(key: str, value: str | None, example: str) -> tuple[str, ...]:

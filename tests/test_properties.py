@@ -169,6 +169,7 @@ VALID = {
     "bounceHandling": "true",
     "smokeTest": "true",
     "smokeTestRecipient": "ops@example.com",
+    "existingIdentities": '["zms@example.com"]',
     "accountSuppression": "false",
     "senderDomain": "example.com",
     "mailFromSubdomain": "ses-feedback",
@@ -222,7 +223,7 @@ def injected(valid: str) -> st.SearchStrategy[str]:
 
 
 def invalid_values(key: str, jar: str) -> st.SearchStrategy[str]:
-    if key in ("recipientEmails", "senderServiceAccounts", "bounceNotificationEmails"):
+    if key in ("recipientEmails", "senderServiceAccounts", "bounceNotificationEmails", "existingIdentities"):
         item = injected("mailer/reports" if key == "senderServiceAccounts" else "alice@example.com").map(
             lambda e: json.dumps([e])
         )

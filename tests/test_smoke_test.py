@@ -18,6 +18,7 @@ from conftest import CLUSTER, SCENARIOS, SES, walk
 from athenz_ses.smoke_test import SENDER_FILE, SENDER_SCRIPT, SIMULATOR, SUBJECT, TEXT
 from offline_plan.engine import Plan, PlannedResource, run_program
 from offline_plan.mocks import read_outputs
+from program.settings import ConfigError
 
 JOB = "kubernetes:batch/v1:Job"
 PATCH = "kubernetes:apps/v1:DeploymentPatch"
@@ -212,7 +213,8 @@ def test_out_of_the_sandbox_the_jobs_mail_the_mailbox_simulator_or_the_given_rec
 def test_the_plugin_out_of_the_sandbox_needs_a_smoke_test_recipient(configs):
     base = {**configs["kind-smtp"], "athenz-ses:smokeTest": "true", "athenz-ses:sandbox": "false"}
     plan = run_program("plugin", base)
-    assert plan.error is not None and "smoke_test_recipient: required" in str(plan.error)
+    assert isinstance(plan.error, ConfigError) and plan.error.key == "athenz-ses:smokeTestRecipient"
+    assert "never the SES mailbox simulator" in str(plan.error) and plan.resources == []
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

@@ -1108,3 +1108,34 @@ def test_a_zms_that_already_runs_with_an_irsa_role_stops_the_preview_naming_zms_
     assert plan.error is not None and "athenz-ses:zmsRoleArn" in str(plan.error), plan.error
     assert "ZMS runs as ServiceAccount zms, which has IAM role" in str(plan.error)
     assert plan.of_type("kubernetes:apps/v1:DeploymentPatch") == []
+
+
+# --- Identities verified by hand (the two articles) ----------------------------------------------
+
+
+def test_existing_identities_are_adopted_and_kept_on_destroy(configs):
+    config = configs["kind-access-key"]
+    sender = config["athenz-ses:senderEmail"]
+    (recipient,) = json.loads(config["athenz-ses:recipientEmails"])
+    plan = run_program("adopt", {**config, "athenz-ses:existingIdentities": json.dumps([sender, recipient.upper()])})
+    assert plan.error is None, plan.error
+    identities = {r.inputs["emailIdentity"]: r for r in plan.of_type("aws:sesv2/emailIdentity:EmailIdentity")}
+    for address in (sender, recipient):
+        assert identities[address].import_id == address and identities[address].retain_on_delete
+    # Not listed: created, and deleted on destroy.
+    fresh = run_program("fresh", config)
+    assert all(
+        not r.import_id and not r.retain_on_delete for r in fresh.of_type("aws:sesv2/emailIdentity:EmailIdentity")
+    )
+
+
+def test_an_existing_identity_the_stack_would_not_create_is_refused(configs):
+    plan = run_program("adopt", {**configs["kind-access-key"], "athenz-ses:existingIdentities": '["bob@example.net"]'})
+    assert isinstance(plan.error, ConfigError) and plan.error.key == "athenz-ses:existingIdentities"
+    assert plan.resources == []
+
+
+def test_adopting_the_sender_with_bounce_handling_is_refused_with_the_two_step_way(configs):
+    config = {**configs["kind-access-key"], "athenz-ses:bounceHandling": "true"}
+    plan = run_program("adopt", {**config, "athenz-ses:existingIdentities": '["zms@example.com"]'})
+    assert isinstance(plan.error, ConfigError) and "then turn bounce handling on" in str(plan.error)

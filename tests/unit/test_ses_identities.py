@@ -326,3 +326,16 @@ def test_send_arns_name_the_default_configuration_set_after_the_identities(mocks
     ]
     mocks.resources.clear()
     assert build(["alice@example.org"])["send_arns"] == [arn(SENDER), arn("alice@example.org")]
+
+
+def test_existing_identities_are_imported_whatever_their_case_and_the_others_created(mocks):
+    """The SDK's Mocks API does not show resource options (unit_mocks): that an adopted
+    identity is imported and retained is checked on the plan (tests/test_stack.py); here,
+    that the import reaches the engine as a look-up-free registration of the same identity."""
+    build(["alice@example.com", "bob@example.com"], existing=["ZMS@example.com", "alice@example.com"])
+    assert identities(mocks) == {
+        "ses-sender": SENDER,
+        "ses-recipient-alice@example.com": "alice@example.com",
+        "ses-recipient-bob@example.com": "bob@example.com",
+    }
+    assert mocks.reads == []

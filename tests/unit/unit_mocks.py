@@ -21,7 +21,7 @@ from typing import Any
 
 import pulumi
 
-from offline_plan.mocks import Location, plausible_outputs, read_outputs, render_policy_document
+from offline_plan.mocks import READ_TYPES, Location, plausible_outputs, read_outputs, render_policy_document
 
 PROJECT = "athenz-ses"
 STACK = "unit"
@@ -58,7 +58,7 @@ class UnitMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
-        if args.resource_id:  # a look-up (Resource.get), not a resource of the component
+        if args.resource_id and args.typ in READ_TYPES:  # a look-up (Resource.get), not a resource of ours
             self.reads.append((args.typ, args.resource_id))
             return args.resource_id, read_outputs(args.typ, args.resource_id, self.live)
         self.resources.append(Registered(args.typ, args.name, inputs, args.provider, args.custom))
