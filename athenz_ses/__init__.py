@@ -11,7 +11,7 @@ from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArg
 from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthorizationArgs
 from athenz_ses.sending_user import SendingUser, SendingUserArgs
 from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
-from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs
+from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs, ZmsSmokeTest, ZmsSmokeTestArgs
 from athenz_ses.zms_wiring import ZmsWiring, ZmsWiringArgs
 
 __all__ = [
@@ -31,6 +31,8 @@ __all__ = [
     "SesIdentitiesArgs",
     "SmokeTest",
     "SmokeTestArgs",
+    "ZmsSmokeTest",
+    "ZmsSmokeTestArgs",
     "ZmsWiring",
     "ZmsWiringArgs",
 ]
