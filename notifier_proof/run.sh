@@ -24,6 +24,9 @@ mvn_quiet() {  # Maven 3.8's -q still prints colour resets; its errors stay visi
 mvn_quiet dependency:build-classpath -Dmdep.outputFile="$target/classpath.txt"
 mvn_quiet -P newer-server-common dependency:build-classpath -Dmdep.outputFile="$target/classpath-newer.txt"
 
+version() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" notifier_proof/pom.xml | head -n 1; }
+echo "notifier proof: Athenz $(version athenz.version) (athenz-server-common also $(version athenz.newer.version)), AWS SDK for Java $(version aws2.version), $(java -version 2>&1 | head -n 1)"
+
 # From notifier_proof/, so that pytest takes its pytest.ini (testpaths = tests).
 cd "$root/notifier_proof"
 exec ../venv/bin/python -m pytest "$@"
