@@ -2,6 +2,8 @@
 
     summary.md            every resource with its type, account and Region; warnings
     policies/*.json       each IAM or SES policy document, formatted
+    deployer-policy/      what the credentials that run `pulumi up` need: <account>.json,
+                          and <role>.trust.json for each role a provider assumes
     kubernetes/*.yaml     each Kubernetes object or patch
     outputs.yaml          the stack outputs
 
@@ -25,6 +27,7 @@ from typing import Any
 import yaml
 
 from offline_plan import send_graph
+from offline_plan.deployer_policy import DeployerPolicies, deployer_policies
 from offline_plan.engine import PROJECT_DIR, Plan, PlannedResource, Secret
 
 SECRET_PLACEHOLDER = "[secret]"
@@ -118,6 +121,35 @@ def on_destroy(r: PlannedResource) -> str:
     return NOT_DELETED.get(r.type, "deleted")
 
 
+DEPLOYER_DIR = "deployer-policy"
+
+
+def deployer_files(policies: DeployerPolicies) -> dict[str, str]:
+    """deployer-policy/<file> -> its JSON text."""
+    files = {f"{DEPLOYER_DIR}/{p.account}.json": json.dumps(p.document, indent=2) + "\n" for p in policies.accounts}
+    for t in policies.trusts:
+        files[f"{DEPLOYER_DIR}/{t.role_name}.trust.json"] = json.dumps(t.document, indent=2) + "\n"
+    return files
+
+
+def deployer_section(policies: DeployerPolicies) -> list[str]:
+    lines = [
+        "## What the deploying credentials need",
+        "",
+        "Identity policies for the credentials that run `pulumi preview`, `up` and `destroy`, one per account:",
+        "",
+    ]
+    lines += [
+        f"- `{DEPLOYER_DIR}/{p.account}.json`: account {p.account}, {len(p.actions)} actions" for p in policies.accounts
+    ]
+    for t in policies.trusts:
+        lines.append(
+            f"- `{DEPLOYER_DIR}/{t.role_name}.trust.json`: the trust policy of `{t.role_arn}` (its principal is the "
+            "deploying account's root as a placeholder: narrow it to the role or user that runs `pulumi up`)"
+        )
+    return lines
+
+
 def summary(plan: Plan, notes: Sequence[str] = ()) -> str:
     rows = ["| resource | type | account | Region | on destroy |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(plan.resources, key=lambda r: (r.type, r.name)):
@@ -140,6 +172,7 @@ def summary(plan: Plan, notes: Sequence[str] = ()) -> str:
     ]
     if adopted(plan):
         lines += ["", "## Adopted, not created", "", *adopted(plan)]
+    lines += ["", *deployer_section(deployer_policies(plan))]
     if notes:
         lines += ["", "## What the offline plan substituted", "", *[f"- {n}" for n in notes]]
     if plan.warnings:
@@ -213,6 +246,7 @@ def write_plan(plan: Plan, out: Path, notes: Sequence[str] = (), project_dir: Pa
             files[out / "kubernetes" / f"{kind}-{r.name}.yaml"] = _dump_yaml(kubernetes_object(r))
         for field, document in policy_documents(r).items():
             files[out / "policies" / f"{r.name}.{field}.json"] = json.dumps(document, indent=2) + "\n"
+    files.update({out / name: text for name, text in deployer_files(deployer_policies(plan)).items()})
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

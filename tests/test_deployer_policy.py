@@ -1,0 +1,283 @@
+"""What the deploying credentials need (offline_plan/deployer_policy.py), for every plan the
+tests build: each scenario, each committed stack, and a copy of prod in another Region and
+other accounts.
+
+- the table covers every AWS resource type and provider function a plan uses;
+- every action exists in the Service Authorization Reference (the copy @cloud-copilot/
+  iam-data ships in tests/access), and only actions it lists with no resource type are
+  granted on `*`;
+- parliament finds nothing above LOW;
+- an IAM policy evaluator (@cloud-copilot/iam-simulate) allows what `pulumi up` does to
+  the stack's own resources and denies the same actions on anything else.
+
+Every expectation comes from the plan or the stack's config, never from committed values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import parliament
+import pytest
+from conftest import CLUSTER, SCENARIOS, cfg
+from iam_simulate import ALLOWED, LIBRARY_DIR, AccessRequest, assert_decision, simulate
+
+from offline_plan.deployer_policy import (
+    ACTIONS,
+    NO_RESOURCE_LEVEL,
+    NOT_AWS,
+    AccountPolicy,
+    UnknownTypeError,
+    deployer_policies,
+    deploying_account,
+)
+from offline_plan.engine import Plan, PlannedResource, reveal, run_program
+from offline_plan.mocks import Location
+from offline_plan.render import DEPLOYER_DIR, write_plan
+from offline_plan.stacks import committed_stacks, plan_stack
+
+PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_stacks()] + ["moved:prod"]
+IAM_DATA = LIBRARY_DIR.parent / "iam-data" / "data"
+ROLE, ROLE_POLICY, USER = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/user:User"
+ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+EMAIL_IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity"
+FAILING = ("MEDIUM", "HIGH", "CRITICAL")
+
+# prod, copied by a user into other accounts and another Region.
+MOVED_CLUSTER, MOVED_SES, MOVED_REGION = "333333333333", "444444444444", "ap-southeast-2"
+MOVED = {
+    "aws:region": MOVED_REGION,
+    "aws:allowedAccountIds": json.dumps([MOVED_CLUSTER]),
+    "athenz-ses:clusterAccountId": MOVED_CLUSTER,
+    "athenz-ses:sesAccountId": MOVED_SES,
+    "athenz-ses:sesRoleArn": f"arn:aws:iam::{MOVED_SES}:role/mail-deployer",
+    "athenz-ses:eksClusterName": "platform",
+    "athenz-ses:hostedZoneId": "Z0MOVED0000000000000",
+}
+
+
+@pytest.fixture(scope="module")
+def all_plans(every_plan) -> dict[str, Plan]:
+    moved = plan_stack("prod", config=MOVED, always_placeholder_jar=True).plan
+    assert moved.error is None, moved.error
+    return {**every_plan, "moved:prod": moved}
+
+
+def aws_resources(plan: Plan) -> list[PlannedResource]:
+    return [r for r in plan.resources if r.custom and not r.type.startswith(NOT_AWS)]
+
+
+def policy_of(plan: Plan, account: str) -> AccountPolicy:
+    (found,) = [p for p in deployer_policies(plan).accounts if p.account == account]
+    return found
+
+
+def account_of(arn: str) -> str:
+    return arn.split(":")[4]
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_the_table_covers_every_resource_type_and_function_of_the_plan(all_plans, name):
+    plan = all_plans[name]
+    unknown = sorted({r.type for r in aws_resources(plan)} - ACTIONS.keys())
+    unknown += sorted({token for token, _, _ in plan.calls if token.startswith("aws:")} - ACTIONS.keys())
+    assert unknown == [], f"not in offline_plan/deployer_policy.py ACTIONS: {unknown}"
+    policies = deployer_policies(plan)
+    accounts = {r.location.account for r in aws_resources(plan)} | {loc.account for _, _, loc in plan.calls}
+    assert [p.account for p in policies.accounts] == sorted(accounts - {"kubernetes", "-"})
+
+
+def test_an_unknown_resource_type_fails_with_its_name(plans):
+    plan = dataclasses.replace(plans["kind-smtp"], resources=list(plans["kind-smtp"].resources))
+    plan.resources.append(
+        PlannedResource(
+            urn="urn:pulumi:x::y::aws:s3/bucket:Bucket::mail-archive",
+            id="mail-archive",
+            type="aws:s3/bucket:Bucket",
+            name="mail-archive",
+            custom=True,
+            parent="",
+            inputs={},
+            outputs={},
+            location=Location(CLUSTER, "eu-west-1"),
+            dependencies=[],
+        )
+    )
+    with pytest.raises(UnknownTypeError, match="aws:s3/bucket:Bucket"):
+        deployer_policies(plan)
+
+
+def _sar(service: str) -> dict[str, dict]:
+    return {k.lower(): v for k, v in json.loads((IAM_DATA / "actions" / f"{service}.json").read_text()).items()}
+
+
+def _outdated_in_parliament(finding) -> bool:
+    """A RESOURCE_MISMATCH that only says parliament's bundled copy of the reference knows
+    no resource type for the action ('*'), where the current reference (iam-data) has one
+    (ses:CreateEmailIdentity on `identity`): scoping it is right, not a finding."""
+    if finding.issue != "RESOURCE_MISMATCH":
+        return False
+    for detail in finding.detail:
+        service, name = detail["action"].split(":")
+        if detail.get("required_format") != "*" or not _sar(service)[name.lower()]["resourceTypes"]:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_parliament_finds_nothing_above_low(all_plans, name):
+    for policy in deployer_policies(all_plans[name]).accounts:
+        findings = parliament.analyze_policy_string(json.dumps(policy.document)).findings
+        serious = [
+            (f.issue, f.detail)
+            for f in findings
+            if parliament.config[f.issue]["severity"] in FAILING and not _outdated_in_parliament(f)
+        ]
+        assert serious == [], f"{policy.account}: {serious}"
+
+
+def test_every_action_of_the_table_is_in_the_service_authorization_reference():
+    actions = {a for needs in ACTIONS.values() for a in (*needs.actions, *needs.delete)} | set(NO_RESOURCE_LEVEL)
+    actions |= {"sts:AssumeRole"}
+    missing = [a for a in sorted(actions) if a.split(":")[1].lower() not in _sar(a.split(":")[0])]
+    assert missing == []
+    for action in NO_RESOURCE_LEVEL:  # granted on `*` only because it cannot be scoped
+        service, name = action.split(":")
+        assert _sar(service)[name.lower()]["resourceTypes"] == [], action
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_no_wildcard_action_and_star_only_where_nothing_can_be_scoped(all_plans, name):
+    documents = [p.document for p in deployer_policies(all_plans[name]).accounts]
+    for statement in (s for d in documents for s in d["Statement"]):
+        assert not any("*" in a for a in statement["Action"]), statement
+        assert statement["Effect"] == "Allow" and "NotAction" not in statement and "NotResource" not in statement
+        if "*" in statement["Resource"]:
+            assert statement["Resource"] == ["*"] and set(statement["Action"]) <= NO_RESOURCE_LEVEL.keys(), statement
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_every_arn_is_in_the_accounts_and_region_of_the_plan(all_plans, name):
+    plan = all_plans[name]
+    regions = {r.location.region for r in aws_resources(plan)} | {loc.region for _, _, loc in plan.calls}
+    for policy in deployer_policies(plan).accounts:
+        for resource in (r for s in policy.document["Statement"] for r in s["Resource"] if r != "*"):
+            parts = resource.split(":")
+            assert parts[3] in regions | {""}, resource
+            assumed = "sts:AssumeRole" in json.dumps(policy.document) and ":role/" in resource
+            assert parts[4] in (policy.account, "") or assumed, resource
+
+
+def _request(
+    label: str, policy: AccountPolicy, action: str, resource: str, resource_policy: dict | None = None
+) -> AccessRequest:
+    return AccessRequest(
+        label,
+        f"arn:aws:iam::{policy.account}:role/stack-deployer",
+        action,
+        resource,
+        account_of(resource) or policy.account,
+        identity_policies=[policy.document],
+        resource_policy=resource_policy,
+    )
+
+
+def _kept(plan: Plan, identity_arn: str) -> bool:
+    (identity,) = [
+        r for r in plan.of_type(EMAIL_IDENTITY) if identity_arn.endswith("/" + reveal(r.inputs["emailIdentity"]))
+    ]
+    return identity.retain_on_delete or bool(identity.import_id)
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_the_deployer_may_manage_the_stack_and_nothing_else(all_plans, name):
+    plan = all_plans[name]
+    ses_account = plan.outputs["sesAccountId"]
+    ses = policy_of(plan, ses_account)
+    sender = plan.outputs["senderIdentityArn"]
+    another = sender.rsplit("/", 1)[0] + "/intruder@example.com"
+    allowed = [_request("create the sender", ses, "ses:CreateEmailIdentity", sender)]
+    denied = [
+        _request("delete another identity", ses, "ses:DeleteEmailIdentity", another),
+        _request("create another identity", ses, "ses:CreateEmailIdentity", another),
+        _request("a policy on an unrelated role", ses, "iam:PutRolePolicy", f"arn:aws:iam::{ses_account}:role/admin"),
+        _request("delete an unrelated role", ses, "iam:DeleteRole", f"arn:aws:iam::{ses_account}:role/admin"),
+        _request("pass an unrelated role", ses, "iam:PassRole", f"arn:aws:iam::{ses_account}:role/admin"),
+    ]
+    # Destroy deletes the sender unless the stack keeps it (retainIdentities, existingIdentities).
+    (allowed if not _kept(plan, sender) else denied).append(
+        _request("delete the sender", ses, "ses:DeleteEmailIdentity", sender)
+    )
+    # A user outside /athenz-ses/: by the name the stack's own user would get, and another.
+    users = [u.name for u in plan.of_type(USER)] or ["intruder"]
+    denied += [
+        _request(f"user {u} outside the path", ses, "iam:CreateUser", f"arn:aws:iam::{ses_account}:user/{u}-1234567")
+        for u in users
+    ]
+    for user in plan.of_type(USER):
+        policy = policy_of(plan, user.location.account)
+        allowed.append(_request(f"create {user.name}", policy, "iam:CreateUser", user.outputs["arn"]))
+    role_arn = plan.outputs.get("roleArn")
+    if role_arn:
+        owner = policy_of(plan, account_of(role_arn))
+        allowed.append(_request("a policy on ZMS's role", owner, "iam:PutRolePolicy", role_arn))
+    for association in plan.of_type(ASSOCIATION):
+        passed = reveal(association.inputs["roleArn"])
+        policy = policy_of(plan, association.location.account)
+        allowed.append(_request(f"pass {passed}", policy, "iam:PassRole", passed))
+        admin = f"arn:aws:iam::{association.location.account}:role/admin"
+        denied.append(_request("pass an unrelated role to EKS", policy, "iam:PassRole", admin))
+        if "targetRoleArn" in association.inputs:  # chained into, never passed
+            target = reveal(association.inputs["targetRoleArn"])
+            denied.append(_request(f"pass {target}", policy, "iam:PassRole", target))
+    for trust in deployer_policies(plan).trusts:
+        base = policy_of(plan, deploying_account(plan))
+        # Across accounts both sides decide: the deployer's policy and the role's trust.
+        allowed.append(_request(f"assume {trust.role_arn}", base, "sts:AssumeRole", trust.role_arn, trust.document))
+        other = trust.role_arn.rsplit("/", 1)[0] + "/admin"
+        denied.append(_request(f"assume {other}", base, "sts:AssumeRole", other, trust.document))
+    results = {r.name: r for r in simulate(allowed + denied)}
+    for request in allowed:
+        assert_decision(results[request.name], ALLOWED)
+    for request in denied:
+        assert not results[request.name].allowed, results[request.name].explain()
+
+
+def test_the_copy_in_other_accounts_and_region_names_none_of_prods(all_plans):
+    text = json.dumps([p.document for p in deployer_policies(all_plans["moved:prod"]).accounts])
+    for committed in ("111111111111", "222222222222", "eu-west-1", "athenz-prod", "Z0EXAMPLE"):
+        assert committed not in text
+    for moved in (MOVED_CLUSTER, MOVED_SES, MOVED_REGION, "cluster/platform", "hostedzone/Z0MOVED"):
+        assert moved in text
+
+
+def test_an_existing_zms_role_gets_only_its_inline_policy(configs):
+    """zmsRoleArn: the stack only puts, reads and deletes its inline policy on that role."""
+    existing = f"arn:aws:iam::{CLUSTER}:role/eks/athenz-zms"
+    plan = run_program("existing", {**configs["same-account-irsa"], **cfg(zmsRoleArn=existing)})
+    assert plan.error is None, plan.error
+    policy = policy_of(plan, CLUSTER)
+    on_role = {a for s in policy.document["Statement"] if existing in s["Resource"] for a in s["Action"]}
+    assert on_role == {"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"}
+    assert not any(a.startswith("iam:") and "Role" in a and a not in on_role for a in policy.actions), policy.actions
+
+
+def test_write_plan_writes_each_policy_and_lists_it_in_the_summary(plans, tmp_path: Path):
+    plan = plans["cross-pod-identity"]
+    policies = deployer_policies(plan)
+    written = write_plan(plan, tmp_path / "plan")
+    summary = (tmp_path / "plan" / "summary.md").read_text()
+    assert "## What the deploying credentials need" in summary
+    for policy in policies.accounts:
+        path = tmp_path / "plan" / DEPLOYER_DIR / f"{policy.account}.json"
+        assert path in written and json.loads(path.read_text()) == policy.document
+        listed = f"`{DEPLOYER_DIR}/{policy.account}.json`: account {policy.account}, {len(policy.actions)} actions"
+        assert listed in summary
+    (trust,) = policies.trusts
+    assert trust.role_arn == plan.config["athenz-ses:sesRoleArn"]
+    document = json.loads((tmp_path / "plan" / DEPLOYER_DIR / f"{trust.role_name}.trust.json").read_text())
+    (statement,) = document["Statement"]
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{plan.config['athenz-ses:clusterAccountId']}:root"}
