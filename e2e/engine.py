@@ -78,7 +78,10 @@ class Engine:
         project_dir = self.work / project
         home = self.work / "home"
         backend = self.work / "backend"
-        for folder in (project_dir, home, backend):
+        # The CLI and the provider write temporary files (the provider a kubeconfig per
+        # run, which it leaves): into this folder, which the session removes.
+        tmp = self.work / "tmp"
+        for folder in (project_dir, home, backend, tmp):
             folder.mkdir(parents=True, exist_ok=True)
         # JSON is YAML. `plugins` names the provider binary by path: the engine takes it
         # whatever version the SDK asks for, and fetches nothing.
@@ -113,6 +116,7 @@ class Engine:
                     "PULUMI_SKIP_UPDATE_CHECK": "true",
                     "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
                     "PULUMI_HOME": str(home),
+                    "TMPDIR": str(tmp),
                 },
             ),
         )

@@ -136,25 +136,37 @@ def test_up_owns_exactly_the_patch_fields_under_the_stacks_manager(life: Life):
 
 
 def test_up_owns_the_zms_fields_the_component_promises(life: Life):
-    """What ZmsWiring sets, restated from its promise, not from its code: the checksum
-    annotation, its env vars and (per mode) the ServiceAccount or the jar's volume."""
+    """What ZmsWiring sets, restated from its promise, not from its code: its annotation
+    naming the field manager, the checksum annotation, its env vars and (per mode) the
+    ServiceAccount or the jar's volume and mount; nothing else."""
     container = life.wiring.args().container
     tpl = ("f:spec", "f:template")
     ctr = (*tpl, "f:spec", "f:containers", f'k:{{"name":"{container}"}}')
-    owned = managers(life.after_up)[life.wiring.name_prefix]
-    env = {p[len(ctr) + 1] for p in owned if p[: len(ctr) + 1] == (*ctr, "f:env") and len(p) > len(ctr) + 1}
+    allowed = [
+        ("f:metadata", "f:annotations", "f:pulumi.com/patchFieldManager"),
+        ("f:metadata", "f:annotations", f"f:{SKIP_AWAIT}"),  # test-only (no controllers)
+        (*tpl, "f:metadata", "f:annotations", "f:athenz-ses/checksum"),
+        (*ctr, "."),
+        (*ctr, "f:name"),
+    ]
     if life.wiring.mode == "irsa":
-        assert env == {'k:{"name":"AWS_REGION"}', 'k:{"name":"JDK_JAVA_OPTIONS"}'}
-        assert (*tpl, "f:spec", "f:serviceAccountName") in owned
-        assert (*tpl, "f:spec", "f:serviceAccount") in owned
+        env = ["AWS_REGION", "JDK_JAVA_OPTIONS"]
+        allowed += [(*tpl, "f:spec", "f:serviceAccountName"), (*tpl, "f:spec", "f:serviceAccount")]
     else:
-        assert env == {'k:{"name":"AWS_SES_USER"}', 'k:{"name":"AWS_SES_PASS"}', 'k:{"name":"JDK_JAVA_OPTIONS"}'}
-        assert (*tpl, "f:spec", "f:volumes", 'k:{"name":"athenz-ses-plugin"}', ".") in owned
-    assert (*tpl, "f:metadata", "f:annotations", "f:athenz-ses/checksum") in owned
+        env = ["AWS_SES_USER", "AWS_SES_PASS", "JDK_JAVA_OPTIONS"]
+        allowed += [
+            (*tpl, "f:spec", "f:volumes", 'k:{"name":"athenz-ses-plugin"}'),
+            (*ctr, "f:volumeMounts", 'k:{"mountPath":"/usr/lib/jars/ses-plugin.jar"}'),
+        ]
+    allowed += [(*ctr, "f:env", f'k:{{"name":"{name}"}}') for name in env]
+    owned = managers(life.after_up)[life.wiring.name_prefix]
+    assert {p for p in owned if not any(p[: len(a)] == a for a in allowed)} == set()
+    assert {a for a in allowed if not any(p[: len(a)] == a for p in owned)} == set()
     spec = life.after_up["spec"]["template"]["spec"]
     (zms,) = [c for c in spec["containers"] if c["name"] == container]
     names = [e["name"] for e in zms["env"]]
     assert len(names) == len(set(names)), "an env var twice"
+    assert not set(env) & set(life.wiring.args().base_env)
 
 
 def test_up_changes_nothing_else(life: Life):
