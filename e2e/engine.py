@@ -48,8 +48,8 @@ def without_controllers(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTr
         added[DELETION_PROPAGATION] = "background"
     if not added:
         return None
-    props = dict(args.props)
-    metadata = dict(props.get("metadata") or {})
+    props: dict[str, Any] = dict(args.props)
+    metadata: dict[str, Any] = dict(props.get("metadata") or {})
     metadata["annotations"] = {**(metadata.get("annotations") or {}), **added}
     props["metadata"] = metadata
     return pulumi.ResourceTransformResult(props=props, opts=args.opts)
@@ -144,18 +144,20 @@ class Run:
 def up(stack: auto.Stack) -> Run:
     events: list[Any] = []
     result = stack.up(on_event=events.append, color="never")
-    return Run(dict(result.summary.resource_changes or {}), events, result.stdout)
+    changes = {getattr(op, "value", str(op)): n for op, n in (result.summary.resource_changes or {}).items()}
+    return Run(changes, events, result.stdout)
 
 
 def destroy(stack: auto.Stack) -> Run:
     events: list[Any] = []
     result = stack.destroy(on_event=events.append, color="never")
-    return Run(dict(result.summary.resource_changes or {}), events, result.stdout)
+    changes = {getattr(op, "value", str(op)): n for op, n in (result.summary.resource_changes or {}).items()}
+    return Run(changes, events, result.stdout)
 
 
 def resources(stack: auto.Stack) -> list[dict[str, Any]]:
     """The stack's state: every resource with its type, URN, inputs and outputs."""
-    return stack.export_stack().deployment.get("resources", [])
+    return (stack.export_stack().deployment or {}).get("resources", [])
 
 
 def resource_of_type(stack: auto.Stack, type_: str) -> list[dict[str, Any]]:

@@ -1,13 +1,14 @@
-"""The inline programs the tests run: production components (ZmsWiring, SmokeTest) with
+"""The inline programs the tests run: production components (ZmsWiring, its smoke test, SmokeTest) with
 plain values where the real program has AWS resources' outputs (a role ARN, an IAM
 user's keys), since no AWS provider exists here. They register no `aws:` resource and
 call no `aws:` function."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -68,6 +69,8 @@ class Wiring:
     jar: Path | None = None
     deployment: str | None = None
     sender: str = "athenz@example.com"
+    guard: bool = False
+    """Read the live ZMS first and refuse one that already has AWS credentials."""
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def args(self) -> ZmsWiringArgs:
@@ -85,6 +88,7 @@ class Wiring:
             aws_region=REGION if irsa else None,
             user=None if irsa else smtp_user(),
             plugin_jar=None if irsa else self.jar,
+            refuse_existing_credentials="set zms_role_arn instead" if self.guard else None,
         )
 
     def program(self) -> Callable[[k8s.Provider], None]:
@@ -98,33 +102,45 @@ class Wiring:
 
 @dataclass
 class Smoke:
-    """One stack's SmokeTest Job, as the program makes it for ZMS's path."""
+    """One stack's smoke-test Job: ZMS's own notifier (ZmsWiring with a smoke-test
+    recipient, the Job before the patch), or a delegated sender's (SmokeTest)."""
 
     namespace: str
     mode: str
-    """"irsa", "access-key" or "smtp": the three ways SmokeTest sends."""
-    labels: Mapping[str, str] = field(default_factory=dict)
+    """"zms-irsa" (distribution layout, the built-in notifier as the stack's ServiceAccount),
+    "zms-smtp" (Helm layout, the plugin jar and the SMTP Secret) or "delegated"."""
+    jar: Path | None = None
 
-    SERVICE_ACCOUNT = "athenz-ses-e2e-zms"
-    SECRET = "athenz-ses-e2e-secret"
+    SENDER_ACCOUNT = "athenz-ses-e2e-sender"
+    RECIPIENT = "success@simulator.amazonses.com"
 
-    def args(self) -> SmokeTestArgs:
-        return SmokeTestArgs(
+    def wiring(self) -> Wiring:
+        layout = "distribution" if self.mode == "zms-irsa" else "helm"
+        return Wiring(
+            layout=layout,
             namespace=self.namespace,
-            sender="athenz@example.com",
-            recipient="athenz@example.com",
-            region=REGION,
-            trigger="e2e",
-            service_account=self.SERVICE_ACCOUNT if self.mode == "irsa" else None,
-            access_key_secret=self.SECRET if self.mode == "access-key" else None,
-            smtp_secret=self.SECRET if self.mode == "smtp" else None,
-            smtp_host=f"email-smtp.{REGION}.amazonaws.com" if self.mode == "smtp" else None,
-            **({"labels": dict(self.labels)} if self.labels else {}),
+            name_prefix="athenz-ses-smoke",
+            mode="irsa" if self.mode == "zms-irsa" else "smtp",
+            jar=self.jar,
         )
 
     def program(self) -> Callable[[k8s.Provider], None]:
         def body(provider: k8s.Provider) -> None:
-            smoke = SmokeTest("smoke-test", self.args(), opts=pulumi.ResourceOptions(providers=[provider]))
-            pulumi.export("job", smoke.job_name)
+            opts = pulumi.ResourceOptions(providers=[provider])
+            if self.mode == "delegated":
+                args = SmokeTestArgs(
+                    namespace=self.namespace,
+                    sender="athenz@example.com",
+                    recipient=self.RECIPIENT,
+                    region=REGION,
+                    trigger="e2e",
+                    service_account=self.SENDER_ACCOUNT,
+                )
+                pulumi.export("job", SmokeTest("smoke-test", args, opts=opts).job_name)
+                return
+            args = dataclasses.replace(self.wiring().args(), smoke_test_recipient=self.RECIPIENT)
+            wiring = ZmsWiring("zms", args, opts=opts)
+            assert wiring.smoke_test_job is not None
+            pulumi.export("job", wiring.smoke_test_job.metadata.apply(lambda meta: meta.name))
 
         return body

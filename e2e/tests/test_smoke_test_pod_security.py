@@ -1,5 +1,6 @@
-"""The smoke test's Job (athenz_ses.smoke_test.SmokeTest) in a namespace that enforces
-the `restricted` Pod Security Standard, through the real engine and API server.
+"""The smoke tests' Jobs (ZMS's own notifier, made by ZmsWiring before its patch, and a
+delegated sender's SmokeTest) in a namespace that enforces the `restricted` Pod Security
+Standard, through the real engine and API server.
 
 PodSecurity admission enforces on Pods only. On a workload such as a Job it checks the
 pod template only in `warn` and `audit` mode: the API server stores a violating Job and
@@ -21,7 +22,8 @@ import pytest
 from e2e import engine as eng
 from e2e.cluster import Cluster
 from e2e.engine import Engine
-from e2e.programs import Smoke
+from e2e.programs import Smoke, plugin_jar
+from e2e.zms import apply_zms
 
 RESTRICTED = {
     "pod-security.kubernetes.io/enforce": "restricted",
@@ -29,15 +31,7 @@ RESTRICTED = {
     "pod-security.kubernetes.io/warn": "restricted",
     "pod-security.kubernetes.io/warn-version": "latest",
 }
-MODES = ("irsa", "access-key", "smtp")
-NOT_RESTRICTED_YET = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "SmokeTest's container sets only allowPrivilegeEscalation: false; `restricted` also needs "
-        "runAsNonRoot: true, capabilities.drop: [ALL] and seccompProfile.type: RuntimeDefault "
-        "(SmokeTest is being rewritten on main; remove this mark then)"
-    ),
-)
+MODES = ("zms-irsa", "zms-smtp", "delegated")
 
 
 @dataclass
@@ -51,16 +45,19 @@ class Admission:
 
 
 @pytest.fixture(scope="module", params=MODES)
-def admission(request, cluster: Cluster, engine: Engine):
+def admission(request, cluster: Cluster, engine: Engine, tmp_path_factory):
     mode = request.param
     namespace = f"smoke-restricted-{mode}"
     cluster.create_namespace(namespace, RESTRICTED)
-    # What the Job's pod runs as and reads must exist for the Pod to be admitted (the
-    # ServiceAccount admission plugin checks its ServiceAccount).
-    cluster.request(
-        "POST", f"/api/v1/namespaces/{namespace}/serviceaccounts", {"metadata": {"name": Smoke.SERVICE_ACCOUNT}}
-    )
-    smoke = Smoke(namespace=namespace, mode=mode)
+    smoke = Smoke(namespace=namespace, mode=mode, jar=plugin_jar(tmp_path_factory.mktemp("jar")))
+    if mode == "delegated":
+        # The delegated workload's ServiceAccount is the workload's own, not the stack's.
+        cluster.request(
+            "POST", f"/api/v1/namespaces/{namespace}/serviceaccounts", {"metadata": {"name": Smoke.SENDER_ACCOUNT}}
+        )
+    else:
+        # ZMS's Deployment, whose pod template the Job copies (a Deployment only warns).
+        apply_zms(cluster, smoke.wiring().layout, namespace)
     stack = engine.stack("athenz-ses-smoke", f"e2e-smoke-{mode}", smoke.program())
     try:
         run = eng.up(stack)
@@ -106,12 +103,10 @@ def test_smoke_job_is_created_in_a_restricted_namespace(admission: Admission):
     assert [c["name"] for c in containers] == ["send-test-email"]
 
 
-@NOT_RESTRICTED_YET
 def test_smoke_job_draws_no_pod_security_warning(admission: Admission):
     assert not [w for w in admission.job_warnings if "PodSecurity" in w], admission.job_warnings
 
 
-@NOT_RESTRICTED_YET
 def test_pod_of_the_smoke_job_is_admitted_under_enforce_restricted(admission: Admission):
     assert admission.pod_status == 201, admission.pod_body
     assert not [w for w in admission.pod_warnings if "PodSecurity" in w], admission.pod_warnings
