@@ -47,6 +47,7 @@ from conftest import (
     Run,
     ZmsSetup,
     builtin_stacks,
+    load_repo_conftest,
     run_sender,
 )
 
@@ -55,13 +56,12 @@ EMAIL_SERVICE = "com.yahoo.athenz.common.server.notification.impl.EmailNotificat
 SUBJECT = "athenz-ses smoke test"
 PRINCIPAL = "user.alice"  # an Athenz user, mailed at alice@<athenz.notification_email_domain_to>
 STACKS = builtin_stacks()
-BUILTIN_SCENARIOS = (
-    "same-account-irsa",
-    "cross-federated-irsa",
-    "cross-sending-authorization",
-    "same-account-pod-identity",
-    "cross-pod-identity",
-    "kind-access-key",
+# The repository's test configurations whose notifier is the built-in one (their config says).
+_REPO = load_repo_conftest()
+BUILTIN_SCENARIOS = tuple(
+    name
+    for name, config in _REPO.scenario_configs(Path("plugin.jar")).items()
+    if config.get("athenz-ses:notifier", "builtin") == "builtin"
 )
 
 
@@ -71,6 +71,8 @@ def test_the_committed_stacks_with_the_builtin_notifier_are_proven():
 
 def test_every_builtin_scenario_is_proven(scenario_setups):
     assert sorted(scenario_setups) == sorted(BUILTIN_SCENARIOS)
+    # Every credential path of the built-in notifier is among them.
+    assert {setup.credentials for setup in scenario_setups.values()} == {"irsa", "pod-identity", "access-key"}
 
 
 # --- what EKS adds: the stand-ins -------------------------------------------------------------
