@@ -318,7 +318,9 @@ def test_each_pod_identity_role_is_assumed_for_its_own_service_account_only(ever
     if not associations:
         return
     cluster_name = plan.config["athenz-ses:eksClusterName"]
-    cluster = f"arn:aws:eks:eu-west-1:111111111111:cluster/{cluster_name}"  # the plan's getCluster answer
+    # The cluster as the plan looked it up: in the account and Region of that look-up.
+    (where,) = {where for token, args, where in plan.calls if token == "aws:eks/getCluster:getCluster"}
+    cluster = f"arn:aws:eks:{where.region}:{where.account}:cluster/{cluster_name}"
     other_cluster = cluster.rsplit("/", 1)[0] + "/staging"
     requests, allowed = [], set()
     for association in associations:
