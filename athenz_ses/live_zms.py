@@ -63,10 +63,15 @@ def credential_problems(
     return [f"{problem}: {use_instead}" for problem in problems]
 
 
+def read_zms(name: str, namespace: str, deployment: str, parent: pulumi.Resource) -> k8s.apps.v1.Deployment:
+    """Looks ZMS's Deployment up (a read: never owned, changed or deleted)."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    return k8s.apps.v1.Deployment.get(f"{name}-live-deployment", f"{namespace}/{deployment}", opts=opts)
+
+
 def live_zms_check(
     name: str,
-    namespace: str,
-    deployment: str,
+    live: k8s.apps.v1.Deployment,
     container: str,
     *,
     ours: Callable[[Any], bool],
@@ -74,20 +79,20 @@ def live_zms_check(
     use_instead: str,
     parent: pulumi.Resource,
 ) -> pulumi.Output[k8s.apps.v1.Deployment]:
-    """Reads ZMS's Deployment and ServiceAccount; resolves to the Deployment read, or fails
-    (at preview) with every credential ZMS already has."""
+    """Reads the ServiceAccount the `live` ZMS (read_zms) runs as; resolves to `live`, or
+    fails (at preview) with every credential ZMS already has."""
     opts = pulumi.ResourceOptions(parent=parent)
-    live = k8s.apps.v1.Deployment.get(f"{name}-live-deployment", f"{namespace}/{deployment}", opts=opts)
+    namespace, deployment = live.metadata.namespace, live.metadata.name
 
     # The SDK's output types are dicts keyed in snake_case (service_account_name, value_from).
     pod = live.spec.apply(lambda spec: dict(spec["template"]["spec"]))
     running_as = pod.apply(lambda p: p.get("service_account_name") or "default")
     account = k8s.core.v1.ServiceAccount.get(
-        f"{name}-live-service-account", running_as.apply(lambda sa: f"{namespace}/{sa}"), opts=opts
+        f"{name}-live-service-account", pulumi.Output.concat(namespace, "/", running_as), opts=opts
     )
 
     def check(values: list) -> k8s.apps.v1.Deployment:
-        spec, service_account, metadata = values
+        spec, service_account, metadata, namespace, deployment = values
         found = [c for c in spec["containers"] if c["name"] == container]
         if not found:
             raise ValueError(f"ZMS {namespace}/{deployment} has no container {container} to patch")
@@ -105,4 +110,4 @@ def live_zms_check(
             raise ValueError(f"ZMS {namespace}/{deployment} already reaches AWS: " + "; ".join(problems))
         return live
 
-    return pulumi.Output.all(pod, running_as, account.metadata).apply(check)
+    return pulumi.Output.all(pod, running_as, account.metadata, namespace, deployment).apply(check)

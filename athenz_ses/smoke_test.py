@@ -137,6 +137,8 @@ class ZmsSmokeTestArgs:
     """A fingerprint of the wiring under test: when it changes, the test runs again."""
     config_map_name: str
     """The ConfigMap (created here) that carries the sender class."""
+    live: k8s.apps.v1.Deployment | None = None
+    """ZMS's Deployment as already looked up; None: the component looks it up."""
     env: pulumi.Input[Sequence[Mapping[str, Any]]] = ()
     """What the patch adds to ZMS's env (replaces ZMS's own entries of the same names)."""
     volumes: pulumi.Input[Sequence[Mapping[str, Any]]] = ()
@@ -216,7 +218,7 @@ class ZmsSmokeTest(pulumi.ComponentResource):
             binary_data={f"{SENDER_CLASS}.class": base64.b64encode(SENDER_FILE.read_bytes()).decode()},
             opts=child,
         )
-        live = k8s.apps.v1.Deployment.get(f"{name}-zms", f"{args.namespace}/{args.deployment}", opts=child)
+        live = args.live or k8s.apps.v1.Deployment.get(f"{name}-zms", f"{args.namespace}/{args.deployment}", opts=child)
         additions = [pulumi.Output.from_input(list(v)) for v in (args.env, args.volumes, args.volume_mounts)]  # type: ignore[arg-type]
         pod = pulumi.Output.all(live.spec, *additions).apply(
             lambda v: zms_smoke_pod(v[0]["template"]["spec"], v[1], v[2], v[3], args)

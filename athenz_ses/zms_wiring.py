@@ -30,7 +30,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from athenz_ses.live_zms import live_zms_check
+from athenz_ses.live_zms import live_zms_check, read_zms
 from athenz_ses.names import CHECKSUM_ANNOTATION, LABELS, content_hash
 from athenz_ses.sending_user import SendingUser
 from athenz_ses.smoke_test import ZmsSmokeTest, ZmsSmokeTestArgs
@@ -277,7 +277,15 @@ class ZmsWiring(pulumi.ComponentResource):
             ]
             fingerprint["jar_sha256"] = hashlib.sha256(jar).hexdigest()
 
+        # One look-up of the live ZMS serves the credential check and the smoke test.
+        live = (
+            read_zms(name, args.namespace, args.deployment, self)
+            if args.refuse_existing_credentials or args.smoke_test_recipient is not None
+            else None
+        )
         if args.refuse_existing_credentials:
+            assert live is not None
+
             # The stack's own Secret is named <prefix>-...: a later `pulumi up` finds its env.
             def ours(var: Mapping) -> bool:
                 ref = (var.get("value_from") or {}).get("secret_key_ref") or {}
@@ -286,8 +294,7 @@ class ZmsWiring(pulumi.ComponentResource):
             mounted.append(
                 live_zms_check(
                     name,
-                    args.namespace,
-                    args.deployment,
+                    live,
                     args.container,
                     ours=ours,
                     own_service_account=args.service_account,
@@ -311,6 +318,7 @@ class ZmsWiring(pulumi.ComponentResource):
                 ZmsSmokeTestArgs(
                     namespace=args.namespace,
                     deployment=args.deployment,
+                    live=live,
                     container=args.container,
                     recipient=args.smoke_test_recipient,
                     trigger=trigger,
