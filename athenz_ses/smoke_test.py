@@ -164,8 +164,15 @@ def zms_smoke_pod(
     running the sender, Pod Security "restricted"."""
     pod = _plain(live_pod)
     (zms,) = [c for c in pod["containers"] if c["name"] == args.container]
+    # After a first `pulumi up` ZMS's live pod has the patch's env, volumes and mounts
+    # already: the patch's win, each name (mount path) once.
     patched = {var["name"] for var in env}
-    mounts = [*zms.get("volume_mounts", []), *map(dict, volume_mounts)]
+    patched_volumes = {volume["name"] for volume in volumes}
+    patched_paths = {mount["mount_path"] for mount in volume_mounts}
+    mounts = [
+        *(m for m in zms.get("volume_mounts", []) if m["mount_path"] not in patched_paths),
+        *map(dict, volume_mounts),
+    ]
     mounts.append({"name": SENDER_VOLUME, "mount_path": SENDER_DIR, "read_only": True})
     security = pod.get("security_context") or {}
     user = (zms.get("security_context") or {}).get("run_as_user") or security.get("run_as_user") or DEFAULT_USER
@@ -184,7 +191,7 @@ def zms_smoke_pod(
         "restart_policy": "Never",
         "containers": [container],
         "volumes": [
-            *pod.get("volumes", []),
+            *(v for v in pod.get("volumes", []) if v["name"] not in patched_volumes),
             *map(dict, volumes),
             {"name": SENDER_VOLUME, "config_map": {"name": args.config_map_name}},
         ],

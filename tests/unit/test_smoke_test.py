@@ -227,3 +227,19 @@ def test_zms_with_no_user_of_its_own_runs_as_the_official_images_user():
 def test_a_delegated_sender_test_names_its_service_account():
     with pytest.raises(TypeError, match="service_account"):
         SmokeTestArgs(namespace="mailer", sender=SENDER, recipient=RECIPIENT, region="us-east-1", trigger="t")  # type: ignore[call-arg]
+
+
+def test_on_a_second_up_zmss_pod_already_has_the_patchs_env_volume_and_mount_and_gets_each_once():
+    mount = {"name": "athenz-ses-plugin", "mount_path": "/usr/lib/jars/ses-plugin.jar", "sub_path": "ses-plugin.jar"}
+    volume = {"name": "athenz-ses-plugin", "config_map": {"name": "athenz-ses-unit-plugin-0123456789"}}
+    zms = LIVE_POD["containers"][0]
+    patched_live = {
+        **LIVE_POD,
+        "volumes": [*LIVE_POD["volumes"], volume],
+        "containers": [{**zms, "env": [*zms["env"], *PATCH_ENV], "volume_mounts": [*zms["volume_mounts"], mount]}],
+    }
+    spec = zms_smoke_pod(patched_live, PATCH_ENV, [volume], [mount], zms_args())
+    (run,) = spec["containers"]
+    assert run["env"] == [*zms["env"], *PATCH_ENV]
+    assert [v["name"] for v in spec["volumes"]] == ["conf", "athenz-ses-plugin", "athenz-ses-smoke"]
+    assert [m["mount_path"] for m in run["volume_mounts"]] == ["/conf", mount["mount_path"], "/athenz-ses-smoke"]
