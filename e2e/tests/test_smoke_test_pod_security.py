@@ -42,6 +42,8 @@ class Admission:
     pod_status: int = 0
     pod_body: Any = None
     pod_warnings: list[str] = field(default_factory=list)
+    spec_sent: dict[str, Any] = field(default_factory=dict)
+    spec_sent_on_second_up: dict[str, Any] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module", params=MODES)
@@ -85,6 +87,14 @@ def admission(request, cluster: Cluster, engine: Engine, tmp_path_factory):
         }
         response = cluster.request("POST", f"/api/v1/namespaces/{namespace}/pods", pod, check=False)
         result.pod_status, result.pod_body, result.pod_warnings = response.status, response.body, response.warnings
+        # A second `up` finds ZMS patched (its pod has the patch's env, volumes and
+        # ServiceAccount now): the Job composed from it must be the same Job. (Here it is
+        # replaced anyway: no controller completes it, and `replaceUnready` replaces an
+        # unfinished Job; so the spec the provider was sent is what is compared.)
+        result.spec_sent = job_state["inputs"]["spec"]
+        eng.up(stack)
+        (second,) = eng.resource_of_type(stack, "kubernetes:batch/v1:Job")
+        result.spec_sent_on_second_up = second["inputs"]["spec"]
         print(f"\n[{mode}] pulumi up warnings: {run.diagnostics('warning')}")
         print(f"[{mode}] Job dry-run warnings: {result.job_warnings}")
         print(f"[{mode}] Pod of the Job's template: HTTP {result.pod_status} {result.pod_body.get('message', '')}")
@@ -110,3 +120,9 @@ def test_smoke_job_draws_no_pod_security_warning(admission: Admission):
 def test_pod_of_the_smoke_job_is_admitted_under_enforce_restricted(admission: Admission):
     assert admission.pod_status == 201, admission.pod_body
     assert not [w for w in admission.pod_warnings if "PodSecurity" in w], admission.pod_warnings
+
+
+def test_a_second_up_composes_the_same_job(admission: Admission):
+    """ZMS's live pod then has what the patch added: composed again, the Job's spec is the
+    same, so a finished Job is not replaced (a replacement would send again)."""
+    assert admission.spec_sent_on_second_up == admission.spec_sent
