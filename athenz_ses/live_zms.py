@@ -14,13 +14,14 @@ changes or deletes these objects through them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+INSTANCE_LABEL = "app.kubernetes.io/instance"  # the stack's name prefix on what it creates
 # The env vars through which the AWS SDK's default chains find credentials (env keys,
 # web identity (IRSA), container credentials (EKS Pod Identity), shared files, profiles).
 AWS_CREDENTIAL_ENV = (
@@ -45,7 +46,7 @@ def credential_problems(
     role_annotation: str | None,
     *,
     ours: Callable[[Any], bool],
-    own_service_account: str | None,
+    service_account_is_ours: bool,
     use_instead: str,
 ) -> list[str]:
     """Why ZMS already has AWS credentials the stack would replace (empty: it has none).
@@ -58,9 +59,28 @@ def credential_problems(
         for var in container_env
         if var["name"] in AWS_CREDENTIAL_ENV and not ours(var)
     ]
-    if role_annotation and service_account != own_service_account:
+    if role_annotation and not service_account_is_ours:
         problems.append(f"ZMS runs as ServiceAccount {service_account}, which has IAM role {role_annotation} (IRSA)")
     return [f"{problem}: {use_instead}" for problem in problems]
+
+
+def plain(value: Any) -> Any:
+    """A look-up's output (the SDK's output types: dicts with a property per field, some of
+    which hide dict's own methods, such as `values` of a selector requirement) as plain
+    dicts and lists, snake_case keys kept, None values left out."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in dict.items(value) if item is not None}
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
+def pod_template_spec(live: k8s.apps.v1.Deployment) -> pulumi.Output[dict[str, Any]]:
+    """The live Deployment's pod template spec, as plain data (converted before anything
+    lifts it into an Output again)."""
+    return live.spec.apply(lambda spec: plain(dict.get(spec, "template"))["spec"])
 
 
 def read_zms(name: str, namespace: str, deployment: str, parent: pulumi.Resource) -> k8s.apps.v1.Deployment:
@@ -75,7 +95,7 @@ def live_zms_check(
     container: str,
     *,
     ours: Callable[[Any], bool],
-    own_service_account: str | None,
+    name_prefix: str,
     use_instead: str,
     parent: pulumi.Resource,
 ) -> pulumi.Output[k8s.apps.v1.Deployment]:
@@ -85,7 +105,7 @@ def live_zms_check(
     namespace, deployment = live.metadata.namespace, live.metadata.name
 
     # The SDK's output types are dicts keyed in snake_case (service_account_name, value_from).
-    pod = live.spec.apply(lambda spec: dict(spec["template"]["spec"]))
+    pod = pod_template_spec(live)
     running_as = pod.apply(lambda p: p.get("service_account_name") or "default")
     account = k8s.core.v1.ServiceAccount.get(
         f"{name}-live-service-account", pulumi.Output.concat(namespace, "/", running_as), opts=opts
@@ -97,13 +117,15 @@ def live_zms_check(
         if not found:
             raise ValueError(f"ZMS {namespace}/{deployment} has no container {container} to patch")
         env = found[0].get("env") or []
-        annotations = (metadata.get("annotations") if metadata else None) or {}
+        meta = plain(metadata or {})
+        annotations, labels = meta.get("annotations") or {}, meta.get("labels") or {}
         problems = credential_problems(
             env,
             service_account,
             annotations.get(ROLE_ARN_ANNOTATION),
             ours=ours,
-            own_service_account=own_service_account,
+            # The stack labels what it makes with its own prefix: the name alone could be a user's.
+            service_account_is_ours=labels.get(INSTANCE_LABEL) == name_prefix,
             use_instead=use_instead,
         )
         if problems:

@@ -420,7 +420,12 @@ def check_args(args: _Args) -> list[str]:
         if entry.lower() not in identities
     ]
     sender_identity = (args.sender_domain or args.sender_email).lower()
-    if args.bounce_handling and sender_identity in {e.lower() for e in args.existing_identities}:
+    if args.sender_domain and args.hosted_zone_id is not None and sender_identity in identities_adopted(args):
+        problems.append(
+            f"existing_identities: {sender_identity!r} with hosted_zone_id: an adopted domain has its DNS records "
+            "already, and Route 53 refuses to create them again; adopt it without hosted_zone_id"
+        )
+    if args.bounce_handling and sender_identity in identities_adopted(args):
         problems.append(
             f"existing_identities: {sender_identity!r} with bounce_handling: an import must match the live "
             "identity, which has no default configuration set yet; adopt it with bounce_handling off, then "
@@ -462,6 +467,11 @@ def check_args(args: _Args) -> list[str]:
             f"oidc_issuer_url: {args.oidc_issuer_url!r} is not an OIDC issuer (https://host/path, or host/path)"
         )
     return problems
+
+
+def identities_adopted(args: _Args) -> set[str]:
+    """existing_identities, in lower case (SES compares identities case-insensitively)."""
+    return {e.lower() for e in args.existing_identities}
 
 
 def zms_service_account(args: _Args) -> str:

@@ -97,13 +97,17 @@ class SesIdentities(pulumi.ComponentResource):
                 ),
             )
             mail_from = f"{args.mail_from_subdomain}.{args.domain}"
+            adopted = args.domain.lower() in existing
             aws.sesv2.EmailIdentityMailFromAttributes(
                 f"{name}-sender-mail-from",
                 email_identity=self.sender_identity.email_identity,
                 mail_from_domain=mail_from,
                 # Until its MX record resolves, SES sends from amazonses.com: mail still goes.
                 behavior_on_mx_failure="USE_DEFAULT_VALUE",
-                opts=child,
+                # An adopted domain is the user's: destroy leaves its MAIL FROM setting too.
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))
+                if adopted
+                else child,
             )
             self.dns_records = sender_domain_records(
                 args.domain,

@@ -50,6 +50,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from athenz_ses.live_zms import plain, pod_template_spec
 from athenz_ses.names import CHECKSUM_ANNOTATION, LABELS
 
 AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0"
@@ -115,15 +116,6 @@ def _job(
     )
 
 
-def _plain(value: Any) -> Any:
-    """An output of a look-up (the SDK's dict subclasses, snake_case keys) as plain input."""
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
 @dataclass
 class ZmsSmokeTestArgs:
     namespace: str
@@ -147,6 +139,13 @@ class ZmsSmokeTestArgs:
     """What the patch adds to ZMS's container's mounts."""
     service_account: str | None = None
     """The ServiceAccount the patch gives ZMS; None keeps ZMS's own."""
+    owned_env: Sequence[str] = ()
+    """Every env var any patch of the stack may set: a live value of one of them is the
+    stack's, left from an earlier `up` (of another send path), never ZMS's own."""
+    owned_volumes: Sequence[str] = ()
+    """Likewise, volumes by name."""
+    owned_mount_paths: Sequence[str] = ()
+    """Likewise, mounts by path."""
     depends_on: Sequence[pulumi.Input[pulumi.Resource]] = field(default_factory=list)
     """What ZMS's new configuration rests on (ServiceAccount, Secret, ConfigMap, policies)."""
     labels: Mapping[str, str] = field(default_factory=lambda: dict(LABELS))
@@ -162,20 +161,31 @@ def zms_smoke_pod(
     """The Job's pod: ZMS's pod template (`live_pod`, snake_case as the SDK gives it) with
     the patch's additions (`env`, `volumes`, `volume_mounts`, resolved), ZMS's container
     running the sender, Pod Security "restricted"."""
-    pod = _plain(live_pod)
+    pod = plain(live_pod)
     (zms,) = [c for c in pod["containers"] if c["name"] == args.container]
     # After a first `pulumi up` ZMS's live pod has the patch's env, volumes and mounts
-    # already: the patch's win, each name (mount path) once.
-    patched = {var["name"] for var in env}
-    patched_volumes = {volume["name"] for volume in volumes}
-    patched_paths = {mount["mount_path"] for mount in volume_mounts}
+    # already, maybe of another send path: the current patch's win, each name (mount
+    # path) once, and nothing of an earlier patch stays (old keys would win over IRSA).
+    patched = {var["name"] for var in env} | set(args.owned_env)
+    patched_volumes = {volume["name"] for volume in volumes} | set(args.owned_volumes)
+    patched_paths = {mount["mount_path"] for mount in volume_mounts} | set(args.owned_mount_paths)
     mounts = [
         *(m for m in zms.get("volume_mounts", []) if m["mount_path"] not in patched_paths),
         *map(dict, volume_mounts),
     ]
     mounts.append({"name": SENDER_VOLUME, "mount_path": SENDER_DIR, "read_only": True})
+    # A claim ZMS holds (ReadWriteOnce) would keep the Job's pod from starting elsewhere;
+    # the notifier reads none.
+    claims = {v["name"] for v in pod.get("volumes", []) if "persistent_volume_claim" in v}
+    mounts = [m for m in mounts if m["name"] not in claims]
     security = pod.get("security_context") or {}
-    user = (zms.get("security_context") or {}).get("run_as_user") or security.get("run_as_user") or DEFAULT_USER
+    users = [(zms.get("security_context") or {}).get("run_as_user"), security.get("run_as_user"), DEFAULT_USER]
+    user = next(u for u in users if u is not None)
+    if user == 0:
+        raise ValueError(
+            f"ZMS's container {args.container} runs as root (runAsUser 0): the smoke Job runs as ZMS's user and "
+            "must not run as root (Pod Security restricted); turn smokeTest off or run ZMS as a user"
+        )
     container: dict[str, Any] = {
         "name": CONTAINER,
         "image": zms["image"],
@@ -184,14 +194,14 @@ def zms_smoke_pod(
         "volume_mounts": mounts,
         "security_context": {**RESTRICTED_CONTAINER, "run_as_user": user},
     }
-    for key in ("env_from", "working_dir", "image_pull_policy"):
+    for key in ("env_from", "working_dir", "image_pull_policy", "resources"):
         if key in zms:
             container[key] = zms[key]
     spec: dict[str, Any] = {
         "restart_policy": "Never",
         "containers": [container],
         "volumes": [
-            *(v for v in pod.get("volumes", []) if v["name"] not in patched_volumes),
+            *(v for v in pod.get("volumes", []) if v["name"] not in patched_volumes | claims),
             *map(dict, volumes),
             {"name": SENDER_VOLUME, "config_map": {"name": args.config_map_name}},
         ],
@@ -227,8 +237,8 @@ class ZmsSmokeTest(pulumi.ComponentResource):
         )
         live = args.live or k8s.apps.v1.Deployment.get(f"{name}-zms", f"{args.namespace}/{args.deployment}", opts=child)
         additions = [pulumi.Output.from_input(list(v)) for v in (args.env, args.volumes, args.volume_mounts)]  # type: ignore[arg-type]
-        pod = pulumi.Output.all(live.spec, *additions).apply(
-            lambda v: zms_smoke_pod(v[0]["template"]["spec"], v[1], v[2], v[3], args)
+        pod = pulumi.Output.all(pod_template_spec(live), *additions).apply(
+            lambda v: zms_smoke_pod(v[0], v[1], v[2], v[3], args)
         )
         self.job = _job(name, args.namespace, args.labels, args.trigger, pod, self, [sender, *args.depends_on])
         self.job_name = self.job.metadata.apply(lambda meta: meta.name)

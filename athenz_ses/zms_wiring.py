@@ -297,7 +297,7 @@ class ZmsWiring(pulumi.ComponentResource):
                     live,
                     args.container,
                     ours=ours,
-                    own_service_account=args.service_account,
+                    name_prefix=args.name_prefix,
                     use_instead=args.refuse_existing_credentials,
                     parent=self,
                 )
@@ -327,6 +327,9 @@ class ZmsWiring(pulumi.ComponentResource):
                     volumes=cast(Any, pod.get("volumes", [])),
                     volume_mounts=cast(Any, container.get("volume_mounts", [])),
                     service_account=args.service_account,
+                    owned_env=PATCH_ENV,
+                    owned_volumes=(PLUGIN_VOLUME,),
+                    owned_mount_paths=(JAR_PATH,),
                     depends_on=[*mounted, *args.smoke_test_depends_on],
                     labels=stack_labels(args.name_prefix),
                 ),

@@ -229,9 +229,9 @@ class Settings:
     """Other workloads that send as the sender identity: (namespace, name), IRSA each."""
     smoke_test: bool = False
     smoke_test_recipient: str | None = None
+    """Out of the sandbox, whom the smoke tests mail (default: SES's mailbox simulator)."""
     existing_identities: tuple[str, ...] = ()
     """SES identities that exist already: adopted (imported) and kept on destroy."""
-    """Out of the sandbox, whom the smoke tests mail (default: SES's mailbox simulator)."""
     retain_identities: bool = False
     bounce_handling: bool = False
     """A configuration set publishes the sender's bounces, complaints, deliveries and
@@ -843,7 +843,7 @@ def _load_settings(
     smoke_recipient = check(
         _optional_match, "smokeTestRecipient", get("smokeTestRecipient"), _EMAIL, "an email address"
     )
-    if ok(existing, sender, sender_domain, recipients, bounce_handling, flags["sandbox"]) and existing:
+    if ok(existing, sender, sender_domain, zone, recipients, bounce_handling, flags["sandbox"]) and existing:
         sender_identity = (sender_domain or sender).lower()
         created = {sender_identity, *(r.lower() for r in (recipients if flags["sandbox"] else ()))}
         strangers = [e for e in existing if e.lower() not in created]
@@ -854,6 +854,15 @@ def _load_settings(
                     json.dumps(strangers),
                     "identities the stack creates: the sender's address (or senderDomain) and, in the sandbox, "
                     "recipientEmails",
+                )
+            )
+        if sender_domain and zone and sender_identity in {e.lower() for e in existing}:
+            check.add(
+                ConfigError(
+                    "existingIdentities",
+                    sender_identity,
+                    f"without the domain while {PROJECT}:hostedZoneId is set: an adopted domain has its DNS records "
+                    "already, and Route 53 refuses to create them again; adopt it without hostedZoneId",
                 )
             )
         if bounce_handling and sender_identity in {e.lower() for e in existing}:

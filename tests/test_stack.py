@@ -1139,3 +1139,19 @@ def test_adopting_the_sender_with_bounce_handling_is_refused_with_the_two_step_w
     config = {**configs["kind-access-key"], "athenz-ses:bounceHandling": "true"}
     plan = run_program("adopt", {**config, "athenz-ses:existingIdentities": '["zms@example.com"]'})
     assert isinstance(plan.error, ConfigError) and "then turn bounce handling on" in str(plan.error)
+
+
+def test_an_adopted_domain_with_a_hosted_zone_is_refused(configs):
+    """Its DNS records exist already: Route 53 would refuse to create them again."""
+    config = {
+        **configs["kind-access-key"],
+        "athenz-ses:senderDomain": "example.com",
+        "athenz-ses:hostedZoneId": "Z0EXAMPLE1234567890",
+        "athenz-ses:existingIdentities": '["example.com"]',
+    }
+    plan = run_program("adopt", config)
+    assert isinstance(plan.error, ConfigError) and "adopt it without hostedZoneId" in str(plan.error)
+    adopted = run_program("adopt", {k: v for k, v in config.items() if not k.endswith("hostedZoneId")})
+    assert adopted.error is None, adopted.error
+    (mail_from,) = adopted.of_type("aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes")
+    assert mail_from.retain_on_delete  # the adopted domain's MAIL FROM setting stays the user's

@@ -243,3 +243,51 @@ def test_on_a_second_up_zmss_pod_already_has_the_patchs_env_volume_and_mount_and
     assert run["env"] == [*zms["env"], *PATCH_ENV]
     assert [v["name"] for v in spec["volumes"]] == ["conf", "athenz-ses-plugin", "athenz-ses-smoke"]
     assert [m["mount_path"] for m in run["volume_mounts"]] == ["/conf", mount["mount_path"], "/athenz-ses-smoke"]
+
+
+def test_what_an_earlier_patch_of_another_send_path_left_is_not_carried_into_the_job():
+    """access-key, then irsa: ZMS's live pod still has the stack's keys and the jar until the
+    new patch; env keys would win over IRSA in the SDK's chain, so the Job must drop them."""
+    zms = LIVE_POD["containers"][0]
+    old_keys = [
+        {"name": "AWS_ACCESS_KEY_ID", "value_from": {"secret_key_ref": {"name": "p-aws-1", "key": "access-key-id"}}},
+        {"name": "AWS_SECRET_ACCESS_KEY", "value_from": {"secret_key_ref": {"name": "p-aws-1", "key": "x"}}},
+    ]
+    jar = {"name": "athenz-ses-plugin", "mount_path": "/usr/lib/jars/ses-plugin.jar"}
+    live = {
+        **LIVE_POD,
+        "volumes": [*LIVE_POD["volumes"], {"name": "athenz-ses-plugin", "config_map": {"name": "p-plugin-1"}}],
+        "containers": [{**zms, "env": [*zms["env"], *old_keys], "volume_mounts": [*zms["volume_mounts"], jar]}],
+    }
+    args = zms_args(
+        owned_env=("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "JDK_JAVA_OPTIONS"),
+        owned_volumes=("athenz-ses-plugin",),
+        owned_mount_paths=("/usr/lib/jars/ses-plugin.jar",),
+        service_account="athenz-ses-unit",
+    )
+    spec = zms_smoke_pod(live, PATCH_ENV, [], [], args)
+    (run,) = spec["containers"]
+    assert run["env"] == [*zms["env"], *PATCH_ENV]
+    assert [v["name"] for v in spec["volumes"]] == ["conf", "athenz-ses-smoke"]
+    assert [m["mount_path"] for m in run["volume_mounts"]] == ["/conf", "/athenz-ses-smoke"]
+
+
+def test_claims_are_not_mounted_resources_are_kept_and_a_root_zms_is_refused():
+    zms = {
+        **LIVE_POD["containers"][0],
+        "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}},
+        "volume_mounts": [{"name": "conf", "mount_path": "/conf"}, {"name": "data", "mount_path": "/data"}],
+    }
+    live = {
+        **LIVE_POD,
+        "volumes": [*LIVE_POD["volumes"], {"name": "data", "persistent_volume_claim": {"claim_name": "zms-data"}}],
+        "containers": [zms],
+    }
+    spec = zms_smoke_pod(live, PATCH_ENV, [], [], zms_args())
+    (run,) = spec["containers"]
+    assert run["resources"] == {"requests": {"cpu": "500m", "memory": "1Gi"}}
+    assert "data" not in [v["name"] for v in spec["volumes"]]
+    assert "/data" not in [m["mount_path"] for m in run["volume_mounts"]]
+    root = {**live, "security_context": {"run_as_user": 0}}
+    with pytest.raises(ValueError, match="runs as root"):
+        zms_smoke_pod(root, PATCH_ENV, [], [], zms_args())

@@ -403,10 +403,35 @@ def test_the_stacks_own_service_account_and_secret_env_are_not_credentials_of_zm
     secret_env = {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"name": f"{PREFIX}-aws-0123456789"}}}
     mocks.live[LIVE] = live_zms(env=[secret_env], service_account=PREFIX)
     mocks.live[f"athenz/{PREFIX}"] = {
-        "metadata": {"name": PREFIX, "namespace": "athenz", "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}}
+        "metadata": {
+            "name": PREFIX,
+            "namespace": "athenz",
+            "labels": LABELS,
+            "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN},
+        }
     }
     build(**guarded(service_account=PREFIX, role_arn=ROLE_ARN))
     assert len(mocks.of_type(PATCH)) == 1
+
+
+def test_switching_modes_finds_the_stacks_own_service_account_by_its_labels(mocks):
+    """After an IRSA `up` ZMS runs as the stack's ServiceAccount; an access-key `up` next
+    must not take that for ZMS's own credentials."""
+    mocks.live[LIVE] = live_zms(service_account=PREFIX)
+    mocks.live[f"athenz/{PREFIX}"] = {
+        "metadata": {"name": PREFIX, "labels": LABELS, "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}}
+    }
+    build(**guarded(), user={"name": "access-key"})
+    assert len(mocks.of_type(PATCH)) == 1
+
+
+def test_a_users_service_account_of_the_stacks_name_is_not_the_stacks(mocks):
+    mocks.live[LIVE] = live_zms(service_account=PREFIX)
+    mocks.live[f"athenz/{PREFIX}"] = {
+        "metadata": {"name": PREFIX, "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/users"}}
+    }
+    message = refusal_of(mocks, service_account=PREFIX, role_arn=ROLE_ARN)
+    assert f"ZMS runs as ServiceAccount {PREFIX}, which has IAM role arn:aws:iam::1:role/users" in message
 
 
 def test_a_deployment_without_the_zms_container_is_refused(mocks):
@@ -417,3 +442,24 @@ def test_a_deployment_without_the_zms_container_is_refused(mocks):
 def test_without_the_check_nothing_is_read(mocks):
     build()
     assert mocks.reads == []
+
+
+def test_a_zms_with_selector_requirements_is_read_and_its_smoke_job_composed(mocks):
+    """A requirement's `values` field hides dict.values() on the SDK's output types: the
+    look-up is read as plain data before anything lifts it into an Output again."""
+    found = live_zms()
+    requirement = {"key": "app", "operator": "In", "values": ["zms"]}
+    found["spec"]["template"]["spec"]["affinity"] = {
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchExpressions": [requirement]}, "topologyKey": "kubernetes.io/hostname"}
+            ]
+        }
+    }
+    mocks.live[LIVE] = found
+    build(**guarded(service_account=PREFIX, role_arn=ROLE_ARN, smoke_test_recipient="alice@example.com"))
+    (job,) = mocks.of_type("kubernetes:batch/v1:Job")
+    affinity = job.inputs["spec"]["template"]["spec"]["affinity"]
+    selector = affinity["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]["labelSelector"]
+    assert selector["matchExpressions"] == [requirement]
+    assert len(mocks.of_type(PATCH)) == 1
