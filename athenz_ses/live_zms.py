@@ -20,8 +20,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from athenz_ses.names import INSTANCE_LABEL
+
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
-INSTANCE_LABEL = "app.kubernetes.io/instance"  # the stack's name prefix on what it creates
 # The env vars through which the AWS SDK's default chains find credentials (env keys,
 # web identity (IRSA), container credentials (EKS Pod Identity), shared files, profiles).
 AWS_CREDENTIAL_ENV = (

@@ -72,3 +72,4 @@ def content_hash(*parts: str) -> str:
 
 CHECKSUM_ANNOTATION = "athenz-ses/checksum"  # the pod-template annotation of what ZMS's pods read
 LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "athenz-ses"}
+INSTANCE_LABEL = "app.kubernetes.io/instance"  # the stack's name prefix, on everything it creates

@@ -409,23 +409,22 @@ def check_args(args: _Args) -> list[str]:
             "smoke_test_recipient: required with smoke_test and the plugin out of the sandbox (the plugin mails "
             "<name>@<its own domain>, never the mailbox simulator)"
         )
-    identities = {
-        (args.sender_domain or args.sender_email).lower(),
-        *(r.lower() for r in (args.recipient_emails if args.sandbox else ())),
-    }
+    sender_identity = (args.sender_domain or args.sender_email).lower()
+    created = {sender_identity, *(r.lower() for r in (args.recipient_emails if args.sandbox else ()))}
     problems += [
         f"existing_identities: {entry!r} is not an identity the stack would create (the sender's "
         "address or domain, or a recipient in the sandbox)"
         for entry in args.existing_identities
-        if entry.lower() not in identities
+        if entry.lower() not in created
     ]
-    sender_identity = (args.sender_domain or args.sender_email).lower()
-    if args.sender_domain and args.hosted_zone_id is not None and sender_identity in identities_adopted(args):
+    # SES compares identities case-insensitively.
+    sender_adopted = sender_identity in {e.lower() for e in args.existing_identities}
+    if args.sender_domain and args.hosted_zone_id is not None and sender_adopted:
         problems.append(
             f"existing_identities: {sender_identity!r} with hosted_zone_id: an adopted domain has its DNS records "
             "already, and Route 53 refuses to create them again; adopt it without hosted_zone_id"
         )
-    if args.bounce_handling and sender_identity in identities_adopted(args):
+    if args.bounce_handling and sender_adopted:
         problems.append(
             f"existing_identities: {sender_identity!r} with bounce_handling: an import must match the live "
             "identity, which has no default configuration set yet; adopt it with bounce_handling off, then "
@@ -467,11 +466,6 @@ def check_args(args: _Args) -> list[str]:
             f"oidc_issuer_url: {args.oidc_issuer_url!r} is not an OIDC issuer (https://host/path, or host/path)"
         )
     return problems
-
-
-def identities_adopted(args: _Args) -> set[str]:
-    """existing_identities, in lower case (SES compares identities case-insensitively)."""
-    return {e.lower() for e in args.existing_identities}
 
 
 def zms_service_account(args: _Args) -> str:
@@ -608,13 +602,17 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         # Every send grant names the From addresses: an identity of a domain covers every
         # address of it. ZMS's own, and the one it really sends with if a plugin hard-codes another.
         from_addresses = sorted({args.sender_email, args.smoke_test_sender or args.sender_email})
+        # ZMS's role's send policy (irsa, pod-identity, existing-role; a user holds its own).
+        zms_send_policy: pulumi.Output[str] | None = (
+            send_as(identities.send_arns, SEND_ACTIONS, self, from_addresses)
+            if args.credentials in (*ROLE_CREDENTIALS, EXISTING_ROLE)
+            else None
+        )
         zms_role: IrsaRole | None = None
-        zms_send_policy: pulumi.Output[str] | None = None
         service_account = zms_service_account(args)
         if args.credentials == IRSA:
-            assert oidc_arn is not None and args.oidc_issuer_url is not None
+            assert oidc_arn is not None and args.oidc_issuer_url is not None and zms_send_policy is not None
             role_opts = child(ses=roles_in_ses_account)
-            zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self, from_addresses)
             zms_role = IrsaRole(
                 "zms-irsa",
                 IrsaRoleArgs(
@@ -633,12 +631,11 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         target_provider = args.ses_provider if pod_identity and args.cross_account_mode else None
         zms_pod_identity: PodIdentityRole | None = None
         if pod_identity:
-            assert args.eks_cluster_name is not None
+            assert args.eks_cluster_name is not None and zms_send_policy is not None
             # Looked up, not assembled: the ARN is exact, and a wrong name stops the preview.
             cluster_arn = aws.eks.get_cluster_output(
                 name=args.eks_cluster_name, opts=pulumi.InvokeOutputOptions(parent=self)
             ).arn
-            zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self, from_addresses)
             zms_pod_identity = PodIdentityRole(
                 "zms-pod-identity",
                 PodIdentityRoleArgs(
@@ -655,7 +652,6 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         # The role ZMS already runs as: one inline policy of the stack's own on it, nothing else.
         zms_existing_role: aws.iam.RolePolicy | None = None
         if args.zms_role_arn is not None:
-            zms_send_policy = send_as(identities.send_arns, SEND_ACTIONS, self, from_addresses)
             zms_existing_role = aws.iam.RolePolicy(
                 "zms-existing-role-send",
                 role=pulumi.Output.from_input(args.zms_role_arn).apply(lambda arn: arn.rsplit("/", 1)[1]),

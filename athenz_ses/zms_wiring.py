@@ -31,7 +31,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from athenz_ses.live_zms import live_zms_check, read_zms
-from athenz_ses.names import CHECKSUM_ANNOTATION, LABELS, content_hash
+from athenz_ses.names import CHECKSUM_ANNOTATION, INSTANCE_LABEL, LABELS, content_hash
 from athenz_ses.sending_user import SendingUser
 from athenz_ses.smoke_test import ZmsSmokeTest, ZmsSmokeTestArgs
 
@@ -66,7 +66,7 @@ def limit_problems(name_prefix: str, jar_bytes: int | None) -> list[str]:
 
 def stack_labels(name_prefix: str) -> dict[str, str]:
     """LABELS and the stack's own `app.kubernetes.io/instance` (its name prefix)."""
-    return {**LABELS, "app.kubernetes.io/instance": name_prefix}
+    return {**LABELS, INSTANCE_LABEL: name_prefix}
 
 
 # What the distribution's ZMS container already defines. The patch must never

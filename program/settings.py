@@ -846,6 +846,7 @@ def _load_settings(
     if ok(existing, sender, sender_domain, zone, recipients, bounce_handling, flags["sandbox"]) and existing:
         sender_identity = (sender_domain or sender).lower()
         created = {sender_identity, *(r.lower() for r in (recipients if flags["sandbox"] else ()))}
+        sender_adopted = sender_identity in {e.lower() for e in existing}  # SES ignores the case
         strangers = [e for e in existing if e.lower() not in created]
         if strangers:
             check.add(
@@ -856,7 +857,7 @@ def _load_settings(
                     "recipientEmails",
                 )
             )
-        if sender_domain and zone and sender_identity in {e.lower() for e in existing}:
+        if sender_domain and zone and sender_adopted:
             check.add(
                 ConfigError(
                     "existingIdentities",
@@ -865,7 +866,7 @@ def _load_settings(
                     "already, and Route 53 refuses to create them again; adopt it without hostedZoneId",
                 )
             )
-        if bounce_handling and sender_identity in {e.lower() for e in existing}:
+        if bounce_handling and sender_adopted:
             check.add(
                 ConfigError(
                     "existingIdentities",
