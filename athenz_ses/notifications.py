@@ -25,29 +25,44 @@ SES account id) are `pulumi.Input`. What decides which resources exist (notifier
 credentials, cross_account_mode, the lists of addresses and ServiceAccounts) must be
 plain values: Pulumi registers resources before Outputs resolve.
 
-Before it registers anything, the component refuses unknown or missing args, then lists
-every problem of the values in one ValueError (see check_args). What it cannot check is
-the accounts: with `ses_provider` in another account, set `cross_account_mode`, or ZMS's
-role would be allowed on identities of an account that does not trust it.
+Before it registers anything, the component lists every problem of its args in one
+ValueError: the defaults and rules live in `athenz_ses.args`, which the repository's
+program uses for its stack config too. Args the send path does not use are ignored
+(`athenz_ses.args.unused` names them, for a caller that wants to warn). What it cannot
+check is the accounts: with `ses_provider` in another account, set `cross_account_mode`,
+or ZMS's role would be allowed on identities of an account that does not trust it.
 
 One per stack: its parts have fixed names (`ses`, `zms`, `zms-irsa`, ...), so a second
 instance in the same stack would collide. Two ZMS are two stacks.
 """
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Required, TypedDict
+from typing import Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from athenz_ses import patterns
+from athenz_ses.args import (
+    ACCESS_KEY,
+    BUILTIN,
+    EXISTING_ROLE,
+    FEDERATED_ROLE,
+    IRSA,
+    PLUGIN,
+    POD_IDENTITY,
+    ROLE_CREDENTIALS,
+    SENDING_AUTHORIZATION,
+    SMTP,
+    ResolvedArgs,
+    problems,
+    resolve,
+    zms_service_account,
+)
 from athenz_ses.bounce_handling import BounceHandling, BounceHandlingArgs
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
-from athenz_ses.names import colliding_senders, content_hash, delegated_sender_name, stack_prefix
+from athenz_ses.names import content_hash, delegated_sender_name, stack_prefix
 from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArgs
 from athenz_ses.pod_identity import PodIdentityRole, PodIdentityRoleArgs
 from athenz_ses.policies import SEND_ACTIONS, send_as
@@ -55,27 +70,13 @@ from athenz_ses.sender_authorization import SenderAuthorization, SenderAuthoriza
 from athenz_ses.sender_domain import SenderDomainDns, SenderDomainDnsArgs
 from athenz_ses.sender_domain import as_output as records_output
 from athenz_ses.sending_user import SMTP_PORT, SendingUser, SendingUserArgs
-from athenz_ses.ses_endpoints import dkim_problem
 from athenz_ses.ses_endpoints import smtp_host as region_smtp_host
 from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
 from athenz_ses.smoke_test import SIMULATOR, SmokeTest, SmokeTestArgs
-from athenz_ses.zms_wiring import LAYOUTS, ZmsWiring, ZmsWiringArgs, limit_problems, stack_labels
+from athenz_ses.zms_wiring import LAYOUTS, ZmsWiring, ZmsWiringArgs, stack_labels
 
 PACKAGE = "athenz-ses"  # the type tokens' package, and the component provider's name
-BUILTIN = "builtin"
-PLUGIN = "plugin"
-IRSA = "irsa"
-POD_IDENTITY = "pod-identity"
-ACCESS_KEY = "access-key"
-EXISTING_ROLE = "existing-role"
-SMTP = "smtp"
-FEDERATED_ROLE = "federated-role"
-SENDING_AUTHORIZATION = "sending-authorization"
 BUILTIN_FACTORY_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotificationServiceFactory"
-# An issuer with or without https:// (IAM OIDC provider URLs are at most 255 characters).
-ISSUER = re.compile(r"(?=.{1,255}\Z)(https://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._-]+)*/?")
-NOTIFIER_CREDENTIALS = {BUILTIN: (IRSA, POD_IDENTITY, ACCESS_KEY, EXISTING_ROLE), PLUGIN: (SMTP,)}
-ROLE_CREDENTIALS = (IRSA, POD_IDENTITY)  # ZMS runs as a ServiceAccount of the stack, with a role
 
 
 class AthenzSesNotificationsArgs(TypedDict, total=False):
@@ -86,7 +87,7 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     the cluster's account". A TypedDict, as Pulumi's component provider host passes args
     to programs in other languages: call it like a class,
     `AthenzSesNotificationsArgs(sender_email=..., ...)`, or pass a dict. Unset keys take
-    the defaults of `DEFAULTS` (tests keep them equal to Pulumi.yaml's)."""
+    the defaults of `athenz_ses.args.ResolvedArgs` (tests keep them equal to Pulumi.yaml's)."""
 
     sender_email: Required[str]
     """The From address of ZMS's notifications; an SES identity is created for it."""
@@ -193,286 +194,6 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     """Kubernetes names and the patch's field manager; default `athenz-ses-<stack>`."""
 
 
-@dataclass(frozen=True)
-class _Args:
-    """The args with every default applied: what the component works with."""
-
-    sender_email: str
-    ses_region: str
-    ses_account_id: pulumi.Input[str]
-    email_domain_to: str | None
-    athenz_ui_url: str | None
-    workflow_url: str | None
-    recipient_emails: tuple[str, ...]
-    sandbox: bool
-    namespace: str
-    zms_layout: str
-    zms_deployment: str | None
-    zms_container: str | None
-    notifier: str
-    credentials: str
-    zms_role_arn: pulumi.Input[str] | None
-    eks_cluster_name: pulumi.Input[str] | None
-    oidc_issuer_url: pulumi.Input[str] | None
-    oidc_provider_arn: pulumi.Input[str] | None
-    create_oidc_provider: bool | None
-    service_account_name: str | None
-    cross_account_mode: str | None
-    ses_provider: aws.Provider | None
-    sender_service_accounts: tuple[str, ...]
-    plugin_jar: str | None
-    plugin_factory_class: str | None
-    smtp_host: str | None
-    smoke_test_sender: str | None
-    smoke_test: bool
-    smoke_test_recipient: str | None
-    retain_identities: bool
-    existing_identities: tuple[str, ...]
-    bounce_handling: bool | None
-    bounce_notification_emails: tuple[str, ...]
-    account_suppression: bool
-    sender_domain: str | None
-    mail_from_subdomain: str
-    hosted_zone_id: pulumi.Input[str] | None
-    dns_provider: aws.Provider | None
-    name_prefix: str | None
-
-
-# The defaults of the keys Pulumi.yaml gives one (a test keeps them equal to it).
-DEFAULTS: dict[str, Any] = {
-    "recipient_emails": (),
-    "sandbox": True,
-    "namespace": "athenz",
-    "zms_layout": "distribution",
-    "notifier": BUILTIN,
-    "sender_service_accounts": (),
-    "smoke_test": False,
-    "retain_identities": False,
-    "existing_identities": (),
-    "bounce_notification_emails": (),
-    "account_suppression": True,
-    "mail_from_subdomain": "bounce",
-}
-
-
-def with_defaults(args: Mapping[str, Any]) -> _Args:
-    """Unset or None keys take their default; `credentials` defaults by notifier (smtp with
-    the plugin, else existing-role with zms_role_arn, else irsa with an issuer, else
-    pod-identity with an EKS cluster name, else access-key). Unknown or missing keys raise."""
-    fields = _Args.__dataclass_fields__
-    unknown = sorted(set(args) - set(fields))
-    given = {key: value for key, value in args.items() if value is not None}
-    missing = [key for key in ("sender_email", "ses_region", "ses_account_id") if key not in given]
-    if unknown or missing:
-        raise ValueError(
-            "AthenzSesNotifications: "
-            + "; ".join([*(f"unknown arg {key}" for key in unknown), *(f"{key} is required" for key in missing)])
-        )
-    values: dict[str, Any] = {key: given.get(key, DEFAULTS.get(key)) for key in fields}
-    if values["credentials"] is None:
-        values["credentials"] = (
-            SMTP
-            if values["notifier"] == PLUGIN
-            else EXISTING_ROLE
-            if values["zms_role_arn"] is not None
-            else IRSA
-            if values["oidc_issuer_url"] is not None
-            else POD_IDENTITY
-            if values["eks_cluster_name"] is not None
-            else ACCESS_KEY
-        )
-    values["recipient_emails"] = tuple(values["recipient_emails"])
-    values["sender_service_accounts"] = tuple(values["sender_service_accounts"])
-    values["bounce_notification_emails"] = tuple(values["bounce_notification_emails"])
-    values["existing_identities"] = tuple(values["existing_identities"])
-    if values["bounce_handling"] is None:
-        values["bounce_handling"] = not values["sandbox"]
-    if values["plugin_jar"] is not None:
-        values["plugin_jar"] = str(values["plugin_jar"])
-    return _Args(**values)
-
-
-def check_args(args: _Args) -> list[str]:
-    """What the component refuses, one line each (empty: fine)."""
-    problems = []
-    if args.notifier not in NOTIFIER_CREDENTIALS:
-        problems.append(f"notifier {args.notifier!r}: expected one of {', '.join(NOTIFIER_CREDENTIALS)}")
-    elif args.credentials not in NOTIFIER_CREDENTIALS[args.notifier]:
-        problems.append(
-            f"credentials {args.credentials!r}: expected one of "
-            f"{', '.join(NOTIFIER_CREDENTIALS[args.notifier])} with notifier={args.notifier}"
-        )
-    if args.zms_layout not in LAYOUTS:
-        problems.append(f"zms_layout {args.zms_layout!r}: expected one of {', '.join(LAYOUTS)}")
-    # Every value that lands in a -D flag of ZMS, an object name or a Region.
-    shapes: list[tuple[str, str | None, re.Pattern[str], str]] = [
-        ("sender_email", args.sender_email, patterns.EMAIL, "an email address"),
-        *(("recipient_emails", r, patterns.EMAIL, "an email address") for r in args.recipient_emails),
-        *(
-            ("bounce_notification_emails", r, patterns.EMAIL, "an email address")
-            for r in args.bounce_notification_emails
-        ),
-        ("smoke_test_sender", args.smoke_test_sender, patterns.EMAIL, "an email address"),
-        ("smoke_test_recipient", args.smoke_test_recipient, patterns.EMAIL, "an email address"),
-        ("email_domain_to", args.email_domain_to, patterns.DOMAIN, "a mail domain"),
-        ("athenz_ui_url", args.athenz_ui_url, patterns.HTTPS_URL, "an https:// URL"),
-        ("workflow_url", args.workflow_url, patterns.HTTPS_URL, "an https:// URL"),
-        ("plugin_factory_class", args.plugin_factory_class, patterns.JAVA_CLASS, "a Java class name"),
-        ("ses_region", args.ses_region, patterns.REGION, "an AWS Region"),
-        ("smtp_host", args.smtp_host, patterns.DOMAIN, "a host name"),
-        ("namespace", args.namespace, patterns.DNS_LABEL, "a namespace (DNS label)"),
-        ("zms_container", args.zms_container, patterns.DNS_LABEL, "a container name (DNS label)"),
-        ("zms_deployment", args.zms_deployment, patterns.DNS_SUBDOMAIN, "an object name (DNS subdomain)"),
-        ("service_account_name", args.service_account_name, patterns.DNS_SUBDOMAIN, "an object name (DNS subdomain)"),
-        ("name_prefix", args.name_prefix, patterns.DNS_LABEL, "a DNS label"),
-        ("sender_domain", args.sender_domain, patterns.DOMAIN, "a domain"),
-        ("mail_from_subdomain", args.mail_from_subdomain, patterns.DNS_LABEL, "a DNS label"),
-    ]
-    problems += [
-        f"{key}: {value!r} is not {expected}"
-        for key, value, pattern, expected in shapes
-        if value is not None and not pattern.fullmatch(value)
-    ]
-    jar = Path(args.plugin_jar) if args.plugin_jar is not None else None
-    if jar is not None and not jar.is_file():
-        problems.append(f"plugin_jar {args.plugin_jar!r}: no such file")
-    # ZmsWiring's own limits, checked here too so that nothing is registered before them.
-    problems += limit_problems(args.name_prefix or "", jar.stat().st_size if jar and jar.is_file() else None)
-    if args.notifier == BUILTIN and not args.email_domain_to:
-        problems.append("email_domain_to: required with the built-in notifier (ZMS would mail alice@null)")
-    if args.notifier == PLUGIN and not (args.plugin_jar and args.plugin_factory_class):
-        problems.append("plugin_jar and plugin_factory_class: both required with notifier=plugin")
-    if args.cross_account_mode not in (None, FEDERATED_ROLE, SENDING_AUTHORIZATION):
-        problems.append(
-            f"cross_account_mode {args.cross_account_mode!r}: expected None, {FEDERATED_ROLE} "
-            f"or {SENDING_AUTHORIZATION}"
-        )
-    if args.cross_account_mode and args.ses_provider is None:
-        problems.append("ses_provider: required when SES is in another account (cross_account_mode is set)")
-    if args.cross_account_mode == SENDING_AUTHORIZATION and args.credentials in ROLE_CREDENTIALS:
-        problems.append(
-            f"credentials {args.credentials} with sending-authorization: ZMS's notifier names no identity ARN, "
-            "so it could not use the identity policy; use federated-role or access-key"
-        )
-    existing_role = args.credentials == EXISTING_ROLE
-    if existing_role != (args.zms_role_arn is not None):
-        problems.append(f"zms_role_arn: required with credentials={EXISTING_ROLE}, and only with it")
-    if isinstance(args.zms_role_arn, str) and not patterns.ROLE_ARN.fullmatch(args.zms_role_arn):
-        problems.append(f"zms_role_arn: {args.zms_role_arn!r} is not an IAM role ARN")
-    elif (
-        isinstance(args.zms_role_arn, str)
-        and isinstance(args.ses_account_id, str)
-        and args.zms_role_arn.split(":")[4] != args.ses_account_id
-    ):
-        problems.append(
-            f"zms_role_arn: {args.zms_role_arn!r} is not a role of the SES account {args.ses_account_id} (the "
-            "built-in notifier sends with ZMS's own credentials and cannot use sending authorization)"
-        )
-    pod_identity = args.credentials == POD_IDENTITY
-    if pod_identity and args.eks_cluster_name is None:
-        problems.append("eks_cluster_name: required with credentials=pod-identity")
-    if not pod_identity and args.eks_cluster_name is not None:
-        problems.append("eks_cluster_name: only with credentials=pod-identity")
-    if isinstance(args.eks_cluster_name, str) and not patterns.EKS_CLUSTER_NAME.fullmatch(args.eks_cluster_name):
-        problems.append(f"eks_cluster_name: {args.eks_cluster_name!r} is not an EKS cluster name")
-    needs_issuer = args.credentials == IRSA or (bool(args.sender_service_accounts) and not pod_identity)
-    if needs_issuer and args.oidc_issuer_url is None:
-        problems.append(
-            "oidc_issuer_url: required with credentials=irsa and with sender_service_accounts "
-            "(unless credentials=pod-identity)"
-        )
-    problems += [
-        f"sender_service_accounts: {sa!r} is not namespace/name"
-        for sa in args.sender_service_accounts
-        if not patterns.SERVICE_ACCOUNT.fullmatch(sa)
-    ]
-    zms = f"{args.namespace}/{zms_service_account(args)}"
-    if args.credentials in ROLE_CREDENTIALS and zms in args.sender_service_accounts:
-        problems.append(f"sender_service_accounts: {zms!r} is ZMS's own ServiceAccount (it has its role already)")
-    problems += [
-        f"sender_service_accounts: {entry} would share its role's name"
-        for entry in colliding_senders(args.sender_service_accounts)
-    ]
-    if args.notifier != PLUGIN:
-        problems += [
-            f"{key}: only with notifier=plugin (the built-in notifier would not use it)"
-            for key, value in (
-                ("plugin_jar", args.plugin_jar),
-                ("plugin_factory_class", args.plugin_factory_class),
-                ("smtp_host", args.smtp_host),
-                ("smoke_test_sender", args.smoke_test_sender),
-            )
-            if value is not None
-        ]
-    if args.smoke_test and args.notifier == PLUGIN and not args.sandbox and args.smoke_test_recipient is None:
-        problems.append(
-            "smoke_test_recipient: required with smoke_test and the plugin out of the sandbox (the plugin mails "
-            "<name>@<its own domain>, never the mailbox simulator)"
-        )
-    sender_identity = (args.sender_domain or args.sender_email).lower()
-    created = {sender_identity, *(r.lower() for r in (args.recipient_emails if args.sandbox else ()))}
-    problems += [
-        f"existing_identities: {entry!r} is not an identity the stack would create (the sender's "
-        "address or domain, or a recipient in the sandbox)"
-        for entry in args.existing_identities
-        if entry.lower() not in created
-    ]
-    # SES compares identities case-insensitively.
-    sender_adopted = sender_identity in {e.lower() for e in args.existing_identities}
-    if args.sender_domain and args.hosted_zone_id is not None and sender_adopted:
-        problems.append(
-            f"existing_identities: {sender_identity!r} with hosted_zone_id: an adopted domain has its DNS records "
-            "already, and Route 53 refuses to create them again; adopt it without hosted_zone_id"
-        )
-    if args.bounce_handling and sender_adopted:
-        problems.append(
-            f"existing_identities: {sender_identity!r} with bounce_handling: an import must match the live "
-            "identity, which has no default configuration set yet; adopt it with bounce_handling off, then "
-            "turn bounce handling on in the next `pulumi up`"
-        )
-    if args.bounce_notification_emails and not args.bounce_handling:
-        problems.append("bounce_notification_emails: only with bounce_handling (there is no topic to subscribe to)")
-    if args.sender_domain is not None and args.sender_domain != args.sender_domain.lower():
-        problems.append(f"sender_domain: {args.sender_domain!r} must be lower case (it names the identity and records)")
-    sender_domain = args.sender_email.rpartition("@")[2].lower()
-    if args.sender_domain is not None and args.sender_domain.lower() != sender_domain:
-        problems.append(
-            f"sender_email: {args.sender_email!r} is not an address of sender_domain {args.sender_domain!r}"
-        )
-    if (
-        args.sender_domain is not None
-        and args.cross_account_mode == SENDING_AUTHORIZATION
-        and args.sender_service_accounts
-    ):
-        problems.append(
-            "sender_domain with delegated senders by sending authorization: the SES guide counts delegate sending "
-            "from an address its domain covers as advanced sending that needs an identity of the address itself; "
-            "use cross_account_mode federated-role"
-        )
-    if args.sender_domain is None:
-        problems += [
-            f"{key}: only with sender_domain"
-            for key, value in (("hosted_zone_id", args.hosted_zone_id), ("dns_provider", args.dns_provider))
-            if value is not None
-        ]
-    if args.sender_domain is not None and patterns.REGION.fullmatch(args.ses_region) and dkim_problem(args.ses_region):
-        problems.append(f"ses_region: {args.ses_region!r} with sender_domain: {dkim_problem(args.ses_region)}")
-    if args.dns_provider is not None and args.hosted_zone_id is None:
-        problems.append("dns_provider: only with hosted_zone_id (no record is created without a zone)")
-    if args.oidc_provider_arn is not None and args.create_oidc_provider:
-        problems.append("create_oidc_provider: not with oidc_provider_arn (the given provider is used as is)")
-    if isinstance(args.oidc_issuer_url, str) and not ISSUER.fullmatch(args.oidc_issuer_url):
-        problems.append(
-            f"oidc_issuer_url: {args.oidc_issuer_url!r} is not an OIDC issuer (https://host/path, or host/path)"
-        )
-    return problems
-
-
-def zms_service_account(args: _Args) -> str:
-    """The ServiceAccount created for ZMS (irsa, pod-identity): service_account_name, else the prefix."""
-    return args.service_account_name or args.name_prefix or stack_prefix(pulumi.get_stack())
-
-
 class AthenzSesNotifications(pulumi.ComponentResource):
     """See the module docstring. Every attribute below is also a registered output."""
 
@@ -510,12 +231,17 @@ class AthenzSesNotifications(pulumi.ComponentResource):
     def __init__(self, name: str, args: AthenzSesNotificationsArgs, opts: pulumi.ResourceOptions | None = None):
         # `args` is the TypedDict (a plain dict from the component provider host, with
         # only the keys given); _build works on the checked values with defaults applied.
-        self._build(name, with_defaults(args), opts)
+        resolved, found = resolve(args)
+        if resolved is not None:
+            found = problems(resolved, stack_prefix(pulumi.get_stack()))
+        if found or resolved is None:
+            raise ValueError(
+                "AthenzSesNotifications: "
+                + "; ".join(f"{p.arg}: {p.value!r} is not valid; expected {p.words(str)}" for p in found)
+            )
+        self._build(name, resolved, opts)
 
-    def _build(self, name: str, args: _Args, opts: pulumi.ResourceOptions | None) -> None:
-        problems = check_args(args)
-        if problems:
-            raise ValueError("AthenzSesNotifications: " + "; ".join(problems))
+    def _build(self, name: str, args: ResolvedArgs, opts: pulumi.ResourceOptions | None) -> None:
         super().__init__(f"{PACKAGE}:index:AthenzSesNotifications", name, None, opts)
         layout = LAYOUTS[args.zms_layout]
         prefix = args.name_prefix or stack_prefix(pulumi.get_stack())
@@ -609,7 +335,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             else None
         )
         zms_role: IrsaRole | None = None
-        service_account = zms_service_account(args)
+        service_account = zms_service_account(args, prefix)
         if args.credentials == IRSA:
             assert oidc_arn is not None and args.oidc_issuer_url is not None and zms_send_policy is not None
             role_opts = child(ses=roles_in_ses_account)

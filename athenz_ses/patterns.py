@@ -5,6 +5,8 @@ checks its config with the same ones."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 REGION = re.compile(r"(?=.{1,32}\Z)[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -24,3 +26,31 @@ ROLE_ARN = re.compile(
 )
 # An EKS cluster name (the EKS API's CreateCluster: letters, digits, '-' and '_', at most 100).
 EKS_CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule of a component's args: the arg, its value, and what is expected.
+    In `expected`, `{other_arg}` names another arg: each reader writes it in its own words
+    (the component as the arg, the repository's program as its config key)."""
+
+    arg: str
+    value: object
+    expected: str
+
+    def words(self, name: Callable[[str], str] = str) -> str:
+        """`expected` with every `{arg}` written as `name(arg)`."""
+        return self.expected.format_map(_Names(name))
+
+    def message(self, name: Callable[[str], str] = str) -> str:
+        """One line: the arg, the value and what is expected."""
+        return f"{name(self.arg)}: {self.value!r} is not valid; expected {self.words(name)}"
+
+
+class _Names(dict):
+    def __init__(self, name: Callable[[str], str]):
+        super().__init__()
+        self.name = name
+
+    def __missing__(self, key: str) -> str:
+        return self.name(key)

@@ -16,6 +16,10 @@ MAIL FROM: one MX `10 feedback-smtp.<region>.amazonses.com` (SES developer guide
 
 from __future__ import annotations
 
+import functools
+
+import botocore.session
+
 DEFAULT_DKIM_DOMAIN = "dkim.amazonses.com"
 DKIM_DOMAINS_SOURCE = "https://docs.aws.amazon.com/general/latest/gr/ses.html#ses_dkim_domains"
 
@@ -116,3 +120,15 @@ def smtp_host(region: str) -> str:
 def mail_from_mx(region: str) -> str:
     """The value of the MAIL FROM domain's MX record in `region`."""
     return f"10 feedback-smtp.{region}.amazonses.com"
+
+
+@functools.cache
+def ses_partitions() -> dict[str, str]:
+    """Region -> partition, for every Region where the SES v2 API is offered, from
+    botocore's endpoint data."""
+    session = botocore.session.get_session()
+    return {
+        region: partition
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("sesv2", partition_name=partition)
+    }

@@ -32,6 +32,7 @@ import pulumi_kubernetes as k8s
 
 from athenz_ses.live_zms import live_zms_check, read_zms
 from athenz_ses.names import CHECKSUM_ANNOTATION, INSTANCE_LABEL, LABELS, content_hash
+from athenz_ses.patterns import Problem
 from athenz_ses.sending_user import SendingUser
 from athenz_ses.smoke_test import ZmsSmokeTest, ZmsSmokeTestArgs
 
@@ -52,15 +53,23 @@ ACCESS_KEY_ENV = {"AWS_ACCESS_KEY_ID": "access-key-id", "AWS_SECRET_ACCESS_KEY":
 PATCH_ENV = ("JDK_JAVA_OPTIONS", "AWS_REGION", *SMTP_ENV, *ACCESS_KEY_ENV)
 
 
-def limit_problems(name_prefix: str, jar_bytes: int | None) -> list[str]:
+JAR_EXPECTED = f"a plugin jar of at most {MAX_JAR_BYTES} bytes (it travels in a ConfigMap)"
+
+
+def limit_problems(name_prefix: str, jar_path: object, jar_bytes: int | None) -> list[Problem]:
     """Where the name prefix or the jar (its size) exceeds what Kubernetes takes."""
     problems = []
     if len(name_prefix) > MAX_NAME_PREFIX:
         problems.append(
-            f"name_prefix {name_prefix!r}: at most {MAX_NAME_PREFIX} characters (object names are DNS labels)"
+            Problem(
+                "name_prefix",
+                name_prefix,
+                f"at most {MAX_NAME_PREFIX} characters (the longest object name, <prefix>-plugin-<digest>, "
+                "is a DNS label)",
+            )
         )
     if jar_bytes is not None and jar_bytes > MAX_JAR_BYTES:
-        problems.append(f"plugin_jar: {jar_bytes} bytes, at most {MAX_JAR_BYTES} (it travels in a ConfigMap)")
+        problems.append(Problem("plugin_jar", jar_path, f"{JAR_EXPECTED}; this file has {jar_bytes} bytes"))
     return problems
 
 
@@ -172,7 +181,8 @@ class ZmsWiring(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ZmsWiringArgs, opts: pulumi.ResourceOptions | None = None):
         jar = args.plugin_jar.read_bytes() if args.plugin_jar else None
-        problems = limit_problems(args.name_prefix, len(jar) if jar is not None else None)
+        size = len(jar) if jar is not None else None
+        problems = [problem.message() for problem in limit_problems(args.name_prefix, args.plugin_jar, size)]
         if args.service_account and (args.role_arn is None) == (args.pod_identity is None):
             problems.append(
                 "service_account needs either role_arn (IRSA: the role it is annotated with) "

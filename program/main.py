@@ -8,6 +8,7 @@ AthenzSesNotifications, and exports its outputs. No resource logic lives here.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pulumi
@@ -15,7 +16,6 @@ import pulumi_aws as aws
 
 from athenz_ses.notifications import AthenzSesNotifications, AthenzSesNotificationsArgs
 from program.settings import (
-    PLUGIN,
     PROJECT,
     Settings,
     bind_accounts,
@@ -86,50 +86,9 @@ def dns_provider(settings: Settings) -> aws.Provider | None:
 def component_args(
     settings: Settings, provider: aws.Provider | None, zone_provider: aws.Provider | None = None
 ) -> AthenzSesNotificationsArgs:
-    """The validated config, as the component's args."""
-    plugin = settings.notifier == PLUGIN
-    assert settings.ses_account_id is not None
-    return AthenzSesNotificationsArgs(
-        sender_email=settings.sender_email,
-        ses_region=settings.ses_region,
-        ses_account_id=settings.ses_account_id,
-        email_domain_to=settings.email_domain_to,
-        athenz_ui_url=settings.athenz_ui_url,
-        workflow_url=settings.workflow_url,
-        recipient_emails=settings.recipient_emails,
-        sandbox=settings.sandbox,
-        namespace=settings.namespace,
-        zms_layout=settings.zms_layout,
-        zms_deployment=settings.zms_deployment,
-        zms_container=settings.zms_container,
-        notifier=settings.notifier,
-        credentials=settings.credentials,
-        zms_role_arn=settings.zms_role_arn,
-        eks_cluster_name=settings.eks_cluster_name if settings.pod_identity else None,
-        oidc_issuer_url=settings.oidc_issuer_url if settings.irsa_roles else None,
-        create_oidc_provider=settings.create_oidc_provider_setting,
-        service_account_name=settings.service_account_name,
-        cross_account_mode=settings.cross_account_mode if settings.cross_account else None,
-        ses_provider=provider,
-        sender_service_accounts=[f"{ns}/{sa}" for ns, sa in settings.sender_service_accounts],
-        # What the plugin really does (its jar's endpoint and From address), plugin only.
-        plugin_jar=str(settings.plugin_jar) if plugin and settings.plugin_jar else None,
-        plugin_factory_class=settings.plugin_factory_class if plugin else None,
-        smtp_host=settings.smtp_host if plugin else None,
-        smoke_test_sender=settings.smoke_test_sender if plugin else None,
-        smoke_test=settings.smoke_test,
-        smoke_test_recipient=settings.smoke_test_recipient,
-        retain_identities=settings.retain_identities,
-        existing_identities=settings.existing_identities,
-        bounce_handling=settings.bounce_handling,
-        bounce_notification_emails=settings.bounce_notification_emails,
-        account_suppression=settings.account_suppression,
-        sender_domain=settings.sender_domain,
-        mail_from_subdomain=settings.mail_from_subdomain,
-        hosted_zone_id=settings.hosted_zone_id,
-        dns_provider=zone_provider,
-        name_prefix=settings.name_prefix,
-    )
+    """The validated config, as the component's args, with the providers of its accounts."""
+    args = {field.name: getattr(settings.args, field.name) for field in dataclasses.fields(settings.args)}
+    return AthenzSesNotificationsArgs(**{**args, "ses_provider": provider, "dns_provider": zone_provider})
 
 
 def main(project_dir: Path | None = None) -> None:

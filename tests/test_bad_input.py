@@ -10,8 +10,9 @@ import pulumi
 import pytest
 from conftest import config_error
 
+from athenz_ses.ses_endpoints import ses_partitions
 from offline_plan.engine import PROJECT_DIR, run_program
-from program.settings import ConfigError, ConfigErrors, ses_regions
+from program.settings import ConfigError, ConfigErrors
 
 CASES = {
     # class: (base scenario, change, key, expected words)
@@ -175,7 +176,7 @@ CASES = {
         "kind-smtp",
         {"athenz-ses:recipientEmails": '["zms@example.com"]'},
         "recipientEmails",
-        "not the senderEmail",
+        "not the athenz-ses:senderEmail",
     ),
     "region": ("kind-smtp", {"aws:region": "Europe"}, "aws:region", "AWS Region"),
     "smoke test not a boolean": ("kind-smtp", {"athenz-ses:smokeTest": "yes"}, "smokeTest", "true or false"),
@@ -311,7 +312,7 @@ def test_ses_region_stays_in_the_partition_of_the_cluster(configs):
 
 
 def test_ses_regions_come_from_botocore_and_include_the_usual_ones():
-    regions = ses_regions()
+    regions = set(ses_partitions())
     assert {"eu-west-1", "us-east-1", "ap-northeast-1", "us-gov-west-1"} <= regions
     assert "us-fake-9" not in regions and "cn-north-1" not in regions
 

@@ -8,7 +8,7 @@ import re
 
 import yaml
 
-from athenz_ses.notifications import DEFAULTS as COMPONENT_DEFAULTS
+from athenz_ses.args import DEFAULTS as COMPONENT_DEFAULTS
 from athenz_ses.notifications import AthenzSesNotificationsArgs
 from offline_plan.engine import PROJECT_DIR
 from program.settings import DEFAULTS, config_schema

@@ -189,6 +189,9 @@ BASE_CHANGES = {
     "hostedZoneId": "Z0EXAMPLE1234567890",
     "hostedZoneAccountId": "333333333333",
     "hostedZoneRoleArn": "arn:aws:iam::333333333333:role/pulumi-dns",
+    # A sender domain rules out sending authorization for delegates (the SES guide's advanced
+    # sending): they use federated roles.
+    "crossAccountMode": "federated-role",
 }
 
 
@@ -429,4 +432,4 @@ def test_a_jar_at_an_odd_but_real_path_is_accepted(tmp_path_factory, name):
     with zipfile.ZipFile(jar, "w") as archive:
         archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
     raw = {**base_config(jar), f"{PROJECT}:pluginJar": str(jar)}
-    assert load_settings(raw).plugin_jar == jar
+    assert load_settings(raw).args.plugin_jar == str(jar)

@@ -9,9 +9,16 @@ import pytest
 from conftest import cfg
 
 from athenz_ses import patterns
-from athenz_ses.ses_endpoints import DEFAULT_DKIM_DOMAIN, DKIM_DOMAINS, dkim_domain, mail_from_mx, smtp_host
+from athenz_ses.ses_endpoints import (
+    DEFAULT_DKIM_DOMAIN,
+    DKIM_DOMAINS,
+    dkim_domain,
+    mail_from_mx,
+    ses_partitions,
+    smtp_host,
+)
 from offline_plan.engine import run_program
-from program.settings import ConfigError, ses_partitions
+from program.settings import ConfigError
 
 
 def _partitions() -> list[dict]:

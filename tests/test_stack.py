@@ -1150,7 +1150,7 @@ def test_an_adopted_domain_with_a_hosted_zone_is_refused(configs):
         "athenz-ses:existingIdentities": '["example.com"]',
     }
     plan = run_program("adopt", config)
-    assert isinstance(plan.error, ConfigError) and "adopt it without hostedZoneId" in str(plan.error)
+    assert isinstance(plan.error, ConfigError) and "adopt it without athenz-ses:hostedZoneId" in str(plan.error)
     adopted = run_program("adopt", {k: v for k, v in config.items() if not k.endswith("hostedZoneId")})
     assert adopted.error is None, adopted.error
     (mail_from,) = adopted.of_type("aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes")

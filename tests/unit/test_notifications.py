@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -160,11 +161,13 @@ def test_builtin_pod_identity_gives_zms_a_role_an_association_and_a_plain_servic
 def test_pod_identity_is_the_default_with_a_cluster_name_and_refused_without_one(mocks):
     assert build(base(eks_cluster_name="prod"))["role_arn"] is not None
     mocks.resources.clear()
-    with pytest.raises(ValueError, match="eks_cluster_name: required with credentials=pod-identity"):
+    with pytest.raises(ValueError, match="eks_cluster_name: None is not valid; expected the EKS cluster ZMS runs on"):
         build(base(credentials="pod-identity"))
-    with pytest.raises(ValueError, match="eks_cluster_name: only with credentials=pod-identity"):
-        build(base(credentials="access-key", eks_cluster_name="prod"))
-    with pytest.raises(ValueError, match="credentials pod-identity with sending-authorization"):
+    # Another send path does not use it: no association, no Pod Identity role (unused() names it).
+    build(base(credentials="access-key", eks_cluster_name="prod"))
+    assert mocks.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation") == []
+    mocks.resources.clear()
+    with pytest.raises(ValueError, match="expected federated-role with notifier=builtin and credentials=pod-identity"):
         build(
             base(eks_cluster_name="prod", cross_account_mode="sending-authorization"),
             ses_provider=True,
@@ -315,26 +318,35 @@ def test_every_problem_is_reported_at_once(mocks):
     with pytest.raises(ValueError) as error:
         build(args)
     message = str(error.value)
-    assert "email_domain_to: required with the built-in notifier" in message
-    assert (
-        "credentials 'smtp': expected one of irsa, pod-identity, access-key, existing-role with notifier=builtin"
-        in message
-    )
-    assert "sender_service_accounts: 'Bad/Name' is not namespace/name" in message
-    assert "oidc_issuer_url: required" in message
+    assert "email_domain_to: None is not valid; expected the mail domain of your Athenz users" in message
+    assert "credentials: 'smtp' is not valid; expected one of irsa, pod-identity, access-key, existing-role" in message
+    assert "sender_service_accounts: 'Bad/Name' is not valid; expected a list of \"namespace/name\"" in message
+    assert "oidc_issuer_url: None is not valid; expected the cluster's OIDC issuer" in message
     assert mocks.resources == []  # refused before anything is registered
 
 
 @pytest.mark.parametrize(
     "change, problem",
     [
-        (dict(sender_email="not-an-address"), "sender_email: 'not-an-address' is not an email address"),
-        (dict(recipient_emails=["alice"]), "recipient_emails: 'alice' is not an email address"),
-        (dict(notifier="sendmail"), "notifier 'sendmail': expected one of builtin, plugin"),
-        (dict(notifier="plugin", email_domain_to=None), "plugin_jar and plugin_factory_class: both required"),
-        (dict(cross_account_mode="federated-role", credentials="access-key"), "ses_provider: required"),
-        (dict(cross_account_mode="elsewhere", credentials="access-key"), "cross_account_mode 'elsewhere'"),
-        (dict(credentials="irsa"), "oidc_issuer_url: required"),
+        (dict(sender_email="not-an-address"), "sender_email: 'not-an-address' is not valid; expected an email address"),
+        (
+            dict(recipient_emails=["alice"]),
+            "recipient_emails: 'alice' is not valid; expected a list of email addresses",
+        ),
+        (dict(notifier="sendmail"), "notifier: 'sendmail' is not valid; expected one of builtin, plugin"),
+        (
+            dict(notifier="plugin", email_domain_to=None),
+            "plugin_jar: None is not valid; expected a plugin jar.*plugin_factory_class: None",
+        ),
+        (
+            dict(cross_account_mode="federated-role", credentials="access-key"),
+            "ses_provider: None is not valid; expected the SES account's provider",
+        ),
+        (
+            dict(cross_account_mode="elsewhere", credentials="access-key"),
+            "cross_account_mode: 'elsewhere' is not valid; expected one of federated-role, sending-authorization",
+        ),
+        (dict(credentials="irsa"), "oidc_issuer_url: None is not valid; expected the cluster's OIDC issuer"),
     ],
     ids=[
         "sender",
@@ -354,7 +366,7 @@ def test_refuses_bad_args(mocks, change, problem):
 
 def test_irsa_with_sending_authorization_is_refused(mocks):
     # ZMS's notifier names no identity ARN, so it could not use the identity policy.
-    with pytest.raises(ValueError, match="credentials irsa with sending-authorization"):
+    with pytest.raises(ValueError, match="expected federated-role with notifier=builtin and credentials=irsa"):
         build(
             base(credentials="irsa", oidc_issuer_url=ISSUER, cross_account_mode="sending-authorization"),
             ses_provider=True,
@@ -365,7 +377,7 @@ def test_irsa_with_sending_authorization_is_refused(mocks):
 def test_a_sender_service_account_irsa_would_refuse_is_listed_with_the_other_problems(mocks):
     with pytest.raises(ValueError) as error:
         build(base(email_domain_to=None, oidc_issuer_url=ISSUER, sender_service_accounts=["mailer/reports-"]))
-    assert "email_domain_to: required" in str(error.value)
+    assert "email_domain_to: None is not valid" in str(error.value)
     assert "'mailer/reports-'" in str(error.value)
     assert mocks.resources == []
 
@@ -381,7 +393,9 @@ def test_unknown_and_missing_args_are_refused_all_at_once(mocks):
     with pytest.raises(ValueError) as error:
         build(args)
     assert str(error.value) == (
-        "AthenzSesNotifications: unknown arg sender; unknown arg smtp_port; ses_region is required"
+        "AthenzSesNotifications: sender: 'zms@example.com' is not valid; expected no such arg; "
+        "smtp_port: 25 is not valid; expected no such arg; "
+        "ses_region: None is not valid; expected an AWS Region where SES is offered, such as eu-west-1 (required)"
     )
     assert mocks.resources == []
 
@@ -415,10 +429,10 @@ def test_values_that_land_in_zms_flags_or_object_names_are_checked_before_anythi
         )
     message = str(error.value)
     for expected in (
-        "email_domain_to: 'example.com -javaagent:/tmp/x.jar' is not a mail domain",
-        "workflow_url: 'https://athenz.example.com/w -javaagent:/tmp/x.jar' is not an https:// URL",
-        "namespace: 'Bad NS' is not a namespace (DNS label)",
-        "ses_region: 'eu west 1' is not an AWS Region",
+        "email_domain_to: 'example.com -javaagent:/tmp/x.jar' is not valid; expected a mail domain",
+        "workflow_url: 'https://athenz.example.com/w -javaagent:/tmp/x.jar' is not valid; expected an https:// URL",
+        "namespace: 'Bad NS' is not valid; expected a Kubernetes namespace name (a DNS label",
+        "ses_region: 'eu west 1' is not valid; expected an AWS Region",
         "at most 45 characters",
     ):
         assert expected in message
@@ -446,8 +460,8 @@ def test_delegated_senders_whose_roles_would_share_a_name_are_refused(mocks):
                 sender_service_accounts=["a-b/c", "a/b-c", "m/x", "m/x"],
             )
         )
-    assert "a/b-c (as a-b/c) would share its role's name" in str(error.value)
-    assert "m/x (as m/x) would share its role's name" in str(error.value)
+    assert "a/b-c (as a-b/c)" in str(error.value) and "m/x (as m/x)" in str(error.value)
+    assert "expected each ServiceAccount once, each with a role of its own name" in str(error.value)
     assert mocks.resources == []
 
 
@@ -465,7 +479,8 @@ def test_plugin_only_args_are_refused_with_the_built_in_notifier(mocks, plugin_j
             )
         )
     for key in ("plugin_jar", "plugin_factory_class", "smtp_host", "smoke_test_sender"):
-        assert f"{key}: only with notifier=plugin" in str(error.value)
+        only_plugin = "expected to be unset with notifier=builtin: only the plugin uses it"
+        assert re.search(f"{key}: [^;]*; {only_plugin}", str(error.value))
     assert mocks.resources == []
 
 
@@ -476,8 +491,8 @@ def test_an_issuer_that_is_no_url_and_a_provider_arn_with_create_are_refused(moc
                 credentials="irsa", oidc_issuer_url="http://x y", oidc_provider_arn=OIDC_ARN, create_oidc_provider=True
             )
         )
-    assert "oidc_issuer_url: 'http://x y' is not an OIDC issuer" in str(error.value)
-    assert "create_oidc_provider: not with oidc_provider_arn" in str(error.value)
+    assert "oidc_issuer_url: 'http://x y' is not valid; expected the cluster's OIDC issuer" in str(error.value)
+    assert "create_oidc_provider: True is not valid; expected to be unset with oidc_provider_arn" in str(error.value)
     assert mocks.resources == []
 
 
@@ -489,7 +504,7 @@ def test_the_helm_layout_patches_the_charts_deployment_and_container(mocks):
 
 
 def test_an_unknown_layout_is_refused(mocks):
-    with pytest.raises(ValueError, match="zms_layout 'kustomize': expected one of distribution, helm"):
+    with pytest.raises(ValueError, match="zms_layout: 'kustomize' is not valid; expected one of distribution, helm"):
         build(base(credentials="access-key", zms_layout="kustomize"))
     assert mocks.resources == []
 
@@ -570,11 +585,20 @@ def test_in_the_sandbox_no_identity_names_a_set(mocks):
 @pytest.mark.parametrize(
     "change, problem",
     [
-        (dict(sender_domain="example.net"), "sender_email: 'zms@example.com' is not an address of sender_domain"),
-        (dict(hosted_zone_id="Z0EXAMPLE"), "hosted_zone_id: only with sender_domain"),
+        (
+            dict(sender_domain="example.net"),
+            "sender_domain: 'example.net' is not valid; expected the domain of sender_email",
+        ),
+        (
+            dict(hosted_zone_id="Z0EXAMPLE"),
+            "hosted_zone_id: 'Z0EXAMPLE' is not valid; expected to be unset without sender_domain",
+        ),
         (dict(sender_domain="example.com", mail_from_subdomain="Mail From"), "mail_from_subdomain: 'Mail From'"),
-        (dict(sender_domain="example .com"), "sender_domain: 'example .com' is not a domain"),
-        (dict(sender_domain="Example.com"), "sender_domain: 'Example.com' must be lower case"),
+        (dict(sender_domain="example .com"), "sender_domain: 'example .com' is not valid; expected a mail domain"),
+        (
+            dict(sender_domain="Example.com"),
+            "sender_domain: 'Example.com' is not valid; expected the domain in lower case",
+        ),
     ],
     ids=["other-domain", "zone-without-domain", "bad-mail-from", "bad-domain", "upper-case"],
 )
@@ -585,7 +609,7 @@ def test_a_domain_setup_that_cannot_work_is_refused_before_anything_is_registere
 
 
 def test_a_sender_domain_with_delegated_senders_by_sending_authorization_is_refused(mocks):
-    with pytest.raises(ValueError, match="sender_domain with delegated senders by sending authorization"):
+    with pytest.raises(ValueError, match="expected federated-role with sender_domain and sender_service_accounts"):
         build(
             base(
                 credentials="access-key",
@@ -626,10 +650,16 @@ def test_existing_role_gets_one_send_policy_and_zms_keeps_its_credentials_and_re
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        (dict(credentials="existing-role"), "zms_role_arn: required with credentials=existing-role"),
-        (dict(zms_role_arn=ZMS_ROLE, credentials="access-key"), "zms_role_arn: required with credentials=existing"),
-        (dict(zms_role_arn="arn:aws:iam::111111111111:user/zms"), "is not an IAM role ARN"),
-        (dict(zms_role_arn="arn:aws:iam::111111111111:role/zms"), "is not a role of the SES account"),
+        (dict(credentials="existing-role"), "zms_role_arn: None is not valid; expected the role ZMS already runs as"),
+        (
+            dict(zms_role_arn=ZMS_ROLE, credentials="access-key"),
+            "expected the role ZMS already runs as with credentials=existing-role, and unset otherwise",
+        ),
+        (
+            dict(zms_role_arn="arn:aws:iam::111111111111:user/zms"),
+            "expected the ARN of the IAM role ZMS already runs as",
+        ),
+        (dict(zms_role_arn="arn:aws:iam::111111111111:role/zms"), "expected a role of the SES account"),
     ],
 )
 def test_existing_role_refusals(mocks, change, problem):
