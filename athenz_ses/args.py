@@ -28,6 +28,7 @@ from athenz_ses import patterns
 from athenz_ses.names import colliding_senders
 from athenz_ses.patterns import Problem
 from athenz_ses.ses_endpoints import dkim_problem, ses_partitions
+from athenz_ses.ses_identities import MAIL_FROM_SUBDOMAIN
 from athenz_ses.zms_wiring import JAR_EXPECTED, LAYOUTS, MAX_NAME_PREFIX, limit_problems
 
 BUILTIN = "builtin"
@@ -90,7 +91,7 @@ class ResolvedArgs:
     bounce_notification_emails: tuple[str, ...] = ()
     account_suppression: bool = True
     sender_domain: str | None = None
-    mail_from_subdomain: str = "bounce"
+    mail_from_subdomain: str = MAIL_FROM_SUBDOMAIN
     hosted_zone_id: pulumi.Input[str] | None = None
     dns_provider: Any = None  # an aws.Provider
     name_prefix: str | None = None
@@ -101,6 +102,14 @@ FIELDS = {field.name: field for field in dataclasses.fields(ResolvedArgs)}
 DEFAULTS: dict[str, Any] = {
     name: field.default for name, field in FIELDS.items() if field.default not in (dataclasses.MISSING, None)
 }
+
+
+class ArgsError(ValueError):
+    """The component's args break these rules (`problems`), one line each in the message."""
+
+    def __init__(self, component: str, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{component}: " + "; ".join(problem.message() for problem in problems))
 
 
 class Unknown:

@@ -54,6 +54,7 @@ from athenz_ses.args import (
     ROLE_CREDENTIALS,
     SENDING_AUTHORIZATION,
     SMTP,
+    ArgsError,
     ResolvedArgs,
     problems,
     resolve,
@@ -235,10 +236,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         if resolved is not None:
             found = problems(resolved, stack_prefix(pulumi.get_stack()))
         if found or resolved is None:
-            raise ValueError(
-                "AthenzSesNotifications: "
-                + "; ".join(f"{p.arg}: {p.value!r} is not valid; expected {p.words(str)}" for p in found)
-            )
+            raise ArgsError("AthenzSesNotifications", found)
         self._build(name, resolved, opts)
 
     def _build(self, name: str, args: ResolvedArgs, opts: pulumi.ResourceOptions | None) -> None:

@@ -13,6 +13,8 @@ from athenz_ses.policies import configuration_set_arn, identity_arn
 from athenz_ses.sender_domain import DnsRecord, sender_domain_records
 from athenz_ses.ses_endpoints import dkim_problem
 
+MAIL_FROM_SUBDOMAIN = "bounce"  # the default MAIL FROM domain is bounce.<domain>
+
 
 @dataclass
 class SesIdentitiesArgs:
@@ -30,7 +32,7 @@ class SesIdentitiesArgs:
     """Send as this domain: one domain identity with Easy DKIM (2048-bit keys) and a custom
     MAIL FROM domain, instead of an identity of the sender's address (which must be of this
     domain). Recipients of the domain need no identity of their own."""
-    mail_from_subdomain: str = "bounce"
+    mail_from_subdomain: str = MAIL_FROM_SUBDOMAIN
     """With `domain`: the MAIL FROM domain is <mail_from_subdomain>.<domain>, a name used for
     nothing else (its MX would take the mail of any host of that name)."""
     configuration_set_name: pulumi.Input[str] | None = None
