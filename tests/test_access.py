@@ -28,6 +28,7 @@ from iam_simulate import (
 
 from offline_plan.engine import Plan, PlannedResource, reveal
 from offline_plan.stacks import committed_stacks
+from policy_pack.policy_reader import as_list
 
 PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_stacks()]
 SEND = ("ses:SendEmail", "ses:SendRawEmail")
@@ -253,7 +254,8 @@ def test_each_role_is_assumed_by_its_own_service_account_only(every_plan, name):
         role, _ = role_and_policies(plan, meta["annotations"]["eks.amazonaws.com/role-arn"])
         trust = document(role, "assumeRolePolicy")
         (statement,) = trust["Statement"]
-        provider = PROVIDER.fullmatch(statement["Principal"]["Federated"])
+        (federated,) = as_list(statement["Principal"]["Federated"])
+        provider = PROVIDER.fullmatch(federated)
         assert provider and provider["account"] == account_of(role.outputs["arn"])
         # iam-simulate keeps the web-identity keys only of providers it knows and drops
         # `oidc.eks...:sub`; rename the issuer to one it knows, in policy and request alike.

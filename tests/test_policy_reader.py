@@ -1,17 +1,47 @@
-"""The one reader of policy documents (policy_pack/policy_reader.py), which the policy
-pack, the offline plan and the tests share: it reads every policy the plans carry, and
-its send actions are the ones the package grants."""
+"""Policies are the literal JSON AWS receives: no plan renders one with a provider
+function. The one reader of policy documents (policy_pack/policy_reader.py), which the
+policy pack, the offline plan and the tests share, reads every policy the plans carry,
+and its send actions are the ones the package grants."""
 
 from __future__ import annotations
 
 import json
 
+import pulumi_aws as aws
+
 from athenz_ses.policies import SEND_ACTIONS, SMTP_ACTIONS
-from offline_plan.engine import reveal
+from offline_plan.engine import reveal, run_program
 from policy_pack.policy_reader import POLICY_FIELDS, as_list, documents, parse, send_actions, statements
 from policy_pack.policy_reader import SEND_ACTIONS as READER_SEND_ACTIONS
 
 FIELDS = {field for fields in POLICY_FIELDS.values() for field in fields}
+POLICY_DOCUMENT = "aws:iam/getPolicyDocument:getPolicyDocument"
+
+
+def invokes(plan) -> list[str]:
+    """The provider functions a plan called, as the offline engine records them."""
+    return [token for token, _, _ in plan.calls]
+
+
+def test_no_plan_renders_a_policy_with_an_invoke(every_plan):
+    """Every committed stack (and every scenario): the documents are built in the program
+    (athenz_ses/policies.py), so no plan calls aws.iam.getPolicyDocument."""
+    assert {name for name in every_plan if name.startswith("stack:")} >= {"stack:dev", "stack:local", "stack:plugin"}
+    for name, plan in every_plan.items():
+        assert invokes(plan), f"{name}: no invoke recorded at all"  # getCallerIdentity, getPartition, ...
+        assert POLICY_DOCUMENT not in invokes(plan), name
+
+
+def test_the_engine_records_a_policy_document_invoke():
+    """What the test above reads does see such an invoke (the plan has no answer for it)."""
+
+    def program() -> None:
+        statement = aws.iam.GetPolicyDocumentStatementArgs(actions=["ses:SendEmail"], resources=["arn:aws:ses:x"])
+        aws.iam.get_policy_document_output(statements=[statement])
+
+    plan = run_program("invoke", {"aws:region": "eu-west-1"}, program=program)
+    assert POLICY_DOCUMENT in invokes(plan)
+    assert isinstance(plan.error, Exception) and POLICY_DOCUMENT in str(plan.error)
 
 
 def test_the_readers_send_actions_are_the_ones_the_package_grants():

@@ -21,7 +21,7 @@ from typing import Any
 
 import pulumi
 
-from offline_plan.mocks import READ_TYPES, Location, plausible_outputs, read_outputs, render_policy_document
+from offline_plan.mocks import READ_TYPES, Location, plausible_outputs, read_outputs
 
 PROJECT = "athenz-ses"
 STACK = "unit"
@@ -66,8 +66,6 @@ class UnitMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.calls.append((args.token, dict(args.args)))
-        if args.token == "aws:iam/getPolicyDocument:getPolicyDocument":
-            return {"json": render_policy_document(args.args), "id": "policy"}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": self.partition, "dnsSuffix": "amazonaws.com", "id": self.partition}
         if args.token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
