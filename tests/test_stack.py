@@ -26,6 +26,7 @@ from conftest import (
 from athenz_ses.zms_wiring import BASE_ENV
 from offline_plan.engine import Secret, reveal, run_program
 from offline_plan.mocks import read_outputs
+from policy_pack.policy_reader import as_list
 from program.settings import ConfigError
 
 EU, US, AP = "eu-west-1", "us-east-1", "ap-northeast-1"
@@ -41,10 +42,10 @@ PATCH = "kubernetes:apps/v1:DeploymentPatch"
 
 
 def normalized(document: dict) -> dict:
-    """Policy semantics without the renderer's choices (string vs list, order, empty Sid)."""
+    """Policy semantics without the spelling choices (one string or a list, order, empty Sid)."""
 
     def values(v):
-        return sorted(v) if isinstance(v, list) else [v]
+        return sorted(as_list(v))
 
     statements = []
     for st in document["Statement"]:
