@@ -185,7 +185,7 @@ class BounceHandling(pulumi.ComponentResource):
         self.topic_policy = aws.sns.TopicPolicy(
             f"{name}-publish",
             arn=self.topic.arn,
-            policy=ses_events_topic_policy(self.topic.arn, self.configuration_set.arn, self),
+            policy=ses_events_topic_policy(self.topic.arn, self.configuration_set.arn),
             opts=child,
         )
         # After the policy: SES may publish the destination's very first event.

@@ -81,7 +81,7 @@ class DelegatedSender(pulumi.ComponentResource):
         if problems:
             raise ValueError("DelegatedSender: " + "; ".join(problems))
         super().__init__("athenz-ses:index:DelegatedSender", name, None, opts)
-        self.send_policy = send_as(args.send_arns, SEND_ACTIONS, self, args.from_addresses)
+        self.send_policy = send_as(args.send_arns, SEND_ACTIONS, args.from_addresses)
         description = "Delegated sender of the athenz-ses stack: sends mail through Amazon SES"
         metadata: k8s.meta.v1.ObjectMetaArgsDict = {
             "name": args.service_account,

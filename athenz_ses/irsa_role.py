@@ -77,9 +77,7 @@ class IrsaRole(pulumi.ComponentResource):
         super().__init__("athenz-ses:index:IrsaRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.subjects = [service_account_subject(sa) for sa in args.service_accounts]
-        self.trust_policy = web_identity_trust(
-            args.oidc_provider_arn, issuer_host(args.issuer_url), self.subjects, self
-        )
+        self.trust_policy = web_identity_trust(args.oidc_provider_arn, issuer_host(args.issuer_url), self.subjects)
         self.role = aws.iam.Role(
             f"{name}{ROLE_SUFFIX}",
             description=f"{args.description}, assumed by {', '.join(self.subjects)} via IRSA",

@@ -328,7 +328,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         from_addresses = sorted({args.sender_email, args.smoke_test_sender or args.sender_email})
         # ZMS's role's send policy (irsa, pod-identity, existing-role; a user holds its own).
         zms_send_policy: pulumi.Output[str] | None = (
-            send_as(identities.send_arns, SEND_ACTIONS, self, from_addresses)
+            send_as(identities.send_arns, SEND_ACTIONS, from_addresses)
             if args.credentials in (*ROLE_CREDENTIALS, EXISTING_ROLE)
             else None
         )

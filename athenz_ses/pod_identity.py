@@ -83,7 +83,7 @@ class PodIdentityRole(pulumi.ComponentResource):
         super().__init__("athenz-ses:index:PodIdentityRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         namespace, account = args.service_account.split("/")
-        self.trust_policy = pod_identity_trust(args.cluster_arn, args.service_account, self)
+        self.trust_policy = pod_identity_trust(args.cluster_arn, args.service_account)
         self.role = aws.iam.Role(
             f"{name}{ROLE_SUFFIX}",
             description=f"{args.description}, for ServiceAccount {args.service_account} via EKS Pod Identity",
@@ -95,7 +95,7 @@ class PodIdentityRole(pulumi.ComponentResource):
         self.target_trust_policy = None
         if args.target_provider is not None:
             in_target = pulumi.ResourceOptions(parent=self, provider=args.target_provider)
-            self.target_trust_policy = target_role_trust(self.role.arn, args.cluster_arn, args.service_account, self)
+            self.target_trust_policy = target_role_trust(self.role.arn, args.cluster_arn, args.service_account)
             self.target_role = aws.iam.Role(
                 f"{name}{TARGET_SUFFIX}",
                 description=f"{args.description}, for ServiceAccount {args.service_account} via EKS Pod Identity "
@@ -107,7 +107,7 @@ class PodIdentityRole(pulumi.ComponentResource):
                 aws.iam.RolePolicy(
                     f"{name}-chain",
                     role=self.role.id,
-                    policy=assume_target_role(self.target_role.arn, self),
+                    policy=assume_target_role(self.target_role.arn),
                     opts=child,
                 )
             )

@@ -1,4 +1,10 @@
-"""The IAM and SES policy documents of the package, built with aws.iam.get_policy_document.
+"""The IAM, SES and SNS policy documents of the package, as the exact JSON AWS receives.
+
+Each document is a plain dict (Version 2012-10-17, a Statement list) turned into a string
+with `pulumi.Output.json_dumps`: the string a resource's policy input carries is the one
+AWS gets, and the one the offline plan, the policy pack and the access proof read; no
+provider function renders it. Every action, resource, principal and condition value is
+written as a list, also where AWS would take a single string.
 
 Every statement the package grants is written here, so a reviewer reads all the access
 it grants in one file. None uses a `*` action, resource or principal.
@@ -7,13 +13,14 @@ it grants in one file. None uses a `*` action, resource or principal.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
 SEND_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
 SMTP_ACTIONS = ["ses:SendRawEmail"]  # an SMTP send is authorized as SendRawEmail
 STS_AUDIENCE = "sts.amazonaws.com"
+VERSION = "2012-10-17"  # the IAM policy language version of every document
 
 
 def identity_arn(
@@ -47,37 +54,30 @@ def issuer_host(issuer_url: pulumi.Input[str]) -> pulumi.Output[str]:
     return pulumi.Output.from_input(issuer_url).apply(lambda url: url.removeprefix("https://").rstrip("/"))
 
 
-def _document(
-    statement: pulumi.Output[aws.iam.GetPolicyDocumentStatementArgs], parent: pulumi.Resource
-) -> pulumi.Output[str]:
-    """The policy document of one statement. The statement is an Output because its
-    values are (ARNs, the issuer): the document is known once they are."""
-    opts = pulumi.InvokeOutputOptions(parent=parent)
-    return aws.iam.get_policy_document_output(statements=statement.apply(lambda st: [st]), opts=opts).json
+def _document(*statements: dict[str, Any]) -> dict[str, Any]:
+    """A policy document of these statements."""
+    return {"Version": VERSION, "Statement": list(statements)}
 
 
 def web_identity_trust(
-    provider_arn: pulumi.Input[str], host: pulumi.Input[str], subjects: Sequence[str], parent: pulumi.Resource
+    provider_arn: pulumi.Input[str], host: pulumi.Input[str], subjects: Sequence[str]
 ) -> pulumi.Output[str]:
     """The IRSA trust policy: these service accounts of one cluster, audience STS."""
-    return _document(
-        pulumi.Output.all(provider_arn, host).apply(
-            lambda values: aws.iam.GetPolicyDocumentStatementArgs(
-                effect="Allow",
-                actions=["sts:AssumeRoleWithWebIdentity"],
-                principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="Federated", identifiers=[values[0]])],
-                conditions=[
-                    aws.iam.GetPolicyDocumentStatementConditionArgs(
-                        test="StringEquals", variable=f"{values[1]}:sub", values=list(subjects)
-                    ),
-                    aws.iam.GetPolicyDocumentStatementConditionArgs(
-                        test="StringEquals", variable=f"{values[1]}:aud", values=[STS_AUDIENCE]
-                    ),
-                ],
-            )
-        ),
-        parent,
-    )
+
+    def document(values: list[str]) -> dict[str, Any]:
+        provider, issuer = values
+        return _document(
+            {
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRoleWithWebIdentity"],
+                "Principal": {"Federated": [provider]},
+                "Condition": {
+                    "StringEquals": {f"{issuer}:sub": list(subjects), f"{issuer}:aud": [STS_AUDIENCE]},
+                },
+            }
+        )
+
+    return pulumi.Output.json_dumps(pulumi.Output.all(provider_arn, host).apply(document))
 
 
 # EKS Pod Identity: the session tags EKS sets when it assumes a role for a pod.
@@ -88,76 +88,59 @@ NAMESPACE_TAG = "aws:RequestTag/kubernetes-namespace"
 SERVICE_ACCOUNT_TAG = "aws:RequestTag/kubernetes-service-account"
 
 
-def _pod_tags(cluster_arn: str, service_account: str) -> list[aws.iam.GetPolicyDocumentStatementConditionArgs]:
+def _pod_tags(cluster_arn: str, service_account: str) -> dict[str, list[str]]:
+    """The StringEquals block on the session tags of this cluster and ServiceAccount."""
     namespace, name = service_account.split("/")
-    return [
-        aws.iam.GetPolicyDocumentStatementConditionArgs(test="StringEquals", variable=key, values=[value])
-        for key, value in ((CLUSTER_TAG, cluster_arn), (NAMESPACE_TAG, namespace), (SERVICE_ACCOUNT_TAG, name))
-    ]
+    return {CLUSTER_TAG: [cluster_arn], NAMESPACE_TAG: [namespace], SERVICE_ACCOUNT_TAG: [name]}
 
 
-def pod_identity_trust(
-    cluster_arn: pulumi.Input[str], service_account: str, parent: pulumi.Resource
-) -> pulumi.Output[str]:
+def pod_identity_trust(cluster_arn: pulumi.Input[str], service_account: str) -> pulumi.Output[str]:
     """The Pod Identity trust policy: EKS (pods.eks.amazonaws.com) may assume the role, and
     tag the session, only for this ServiceAccount (`namespace/name`) of this cluster."""
-    return _document(
+    return pulumi.Output.json_dumps(
         pulumi.Output.from_input(cluster_arn).apply(
-            lambda arn: aws.iam.GetPolicyDocumentStatementArgs(
-                effect="Allow",
-                actions=POD_IDENTITY_ACTIONS,
-                principals=[
-                    aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="Service", identifiers=[POD_IDENTITY_SERVICE])
-                ],
-                conditions=_pod_tags(arn, service_account),
+            lambda arn: _document(
+                {
+                    "Effect": "Allow",
+                    "Action": list(POD_IDENTITY_ACTIONS),
+                    "Principal": {"Service": [POD_IDENTITY_SERVICE]},
+                    "Condition": {"StringEquals": _pod_tags(arn, service_account)},
+                }
             )
-        ),
-        parent,
+        )
     )
 
 
 def target_role_trust(
-    association_role_arn: pulumi.Input[str],
-    cluster_arn: pulumi.Input[str],
-    service_account: str,
-    parent: pulumi.Resource,
+    association_role_arn: pulumi.Input[str], cluster_arn: pulumi.Input[str], service_account: str
 ) -> pulumi.Output[str]:
     """The trust policy of a Pod Identity target role (AWS EKS user guide, "Access AWS
     Resources using EKS Pod Identity Target IAM Roles"): the association role's account,
     only as that role (aws:PrincipalARN), with the session tags EKS sets for this cluster
     and ServiceAccount."""
 
-    def statement(values: list[str]) -> aws.iam.GetPolicyDocumentStatementArgs:
+    def document(values: list[str]) -> dict[str, Any]:
         role_arn, arn = values
         partition, account = role_arn.split(":")[1], role_arn.split(":")[4]
-        return aws.iam.GetPolicyDocumentStatementArgs(
-            effect="Allow",
-            actions=POD_IDENTITY_ACTIONS,
-            principals=[
-                aws.iam.GetPolicyDocumentStatementPrincipalArgs(
-                    type="AWS", identifiers=[f"arn:{partition}:iam::{account}:root"]
-                )
-            ],
-            conditions=[
-                *_pod_tags(arn, service_account),
-                aws.iam.GetPolicyDocumentStatementConditionArgs(
-                    test="ArnEquals", variable="aws:PrincipalARN", values=[role_arn]
-                ),
-            ],
+        return _document(
+            {
+                "Effect": "Allow",
+                "Action": list(POD_IDENTITY_ACTIONS),
+                "Principal": {"AWS": [f"arn:{partition}:iam::{account}:root"]},
+                "Condition": {
+                    "StringEquals": _pod_tags(arn, service_account),
+                    "ArnEquals": {"aws:PrincipalARN": [role_arn]},
+                },
+            }
         )
 
-    return _document(pulumi.Output.all(association_role_arn, cluster_arn).apply(statement), parent)
+    return pulumi.Output.json_dumps(pulumi.Output.all(association_role_arn, cluster_arn).apply(document))
 
 
-def assume_target_role(target_role_arn: pulumi.Input[str], parent: pulumi.Resource) -> pulumi.Output[str]:
+def assume_target_role(target_role_arn: pulumi.Input[str]) -> pulumi.Output[str]:
     """The association role's only permission across accounts: chain into the target role."""
-    return _document(
-        pulumi.Output.from_input(target_role_arn).apply(
-            lambda arn: aws.iam.GetPolicyDocumentStatementArgs(
-                effect="Allow", actions=POD_IDENTITY_ACTIONS, resources=[arn]
-            )
-        ),
-        parent,
+    return pulumi.Output.json_dumps(
+        _document({"Effect": "Allow", "Action": list(POD_IDENTITY_ACTIONS), "Resource": [target_role_arn]})
     )
 
 
@@ -167,7 +150,6 @@ FROM_ADDRESS = "ses:FromAddress"  # the From address of the message; compared ca
 def send_as(
     identity_arns: pulumi.Input[Sequence[pulumi.Input[str]]],
     actions: Sequence[str],
-    parent: pulumi.Resource,
     from_addresses: Sequence[str],
     principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
 ) -> pulumi.Output[str]:
@@ -178,23 +160,15 @@ def send_as(
     if not from_addresses:
         raise ValueError("send_as: from_addresses must name at least one address")
 
-    def statement(values: list) -> aws.iam.GetPolicyDocumentStatementArgs:
+    def document(values: list) -> dict[str, Any]:
         resources, principals = values
-        return aws.iam.GetPolicyDocumentStatementArgs(
-            effect="Allow",
-            actions=list(actions),
-            resources=list(resources),
-            principals=None
-            if principals is None
-            else [aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="AWS", identifiers=list(principals))],
-            conditions=[
-                aws.iam.GetPolicyDocumentStatementConditionArgs(
-                    test="StringEquals", variable=FROM_ADDRESS, values=list(from_addresses)
-                )
-            ],
-        )
+        statement: dict[str, Any] = {"Effect": "Allow", "Action": list(actions), "Resource": list(resources)}
+        if principals is not None:
+            statement["Principal"] = {"AWS": list(principals)}
+        statement["Condition"] = {"StringEquals": {FROM_ADDRESS: list(from_addresses)}}
+        return _document(statement)
 
-    return _document(pulumi.Output.all(identity_arns, principal_arns).apply(statement), parent)
+    return pulumi.Output.json_dumps(pulumi.Output.all(identity_arns, principal_arns).apply(document))
 
 
 # SES event publishing to SNS: the topic's access policy (SES developer guide, "Set up an
@@ -206,29 +180,24 @@ SOURCE_ARN = "AWS:SourceArn"
 
 
 def ses_events_topic_policy(
-    topic_arn: pulumi.Input[str], configuration_set_arn: pulumi.Input[str], parent: pulumi.Resource
+    topic_arn: pulumi.Input[str], configuration_set_arn: pulumi.Input[str]
 ) -> pulumi.Output[str]:
     """The access policy of the SNS topic SES publishes a configuration set's events to:
     only SES (ses.amazonaws.com) may publish to it, for the configuration set's own
     account (AWS:SourceAccount, taken from the set's ARN) and for that configuration set
     alone (AWS:SourceArn), both StringEquals as the SES developer guide writes them."""
 
-    def statement(values: list[str]) -> aws.iam.GetPolicyDocumentStatementArgs:
+    def document(values: list[str]) -> dict[str, Any]:
         topic, configuration_set = values
         account = configuration_set.split(":")[4]
-        return aws.iam.GetPolicyDocumentStatementArgs(
-            effect="Allow",
-            actions=[SNS_PUBLISH],
-            resources=[topic],
-            principals=[aws.iam.GetPolicyDocumentStatementPrincipalArgs(type="Service", identifiers=[SES_SERVICE])],
-            conditions=[
-                aws.iam.GetPolicyDocumentStatementConditionArgs(
-                    test="StringEquals", variable=SOURCE_ACCOUNT, values=[account]
-                ),
-                aws.iam.GetPolicyDocumentStatementConditionArgs(
-                    test="StringEquals", variable=SOURCE_ARN, values=[configuration_set]
-                ),
-            ],
+        return _document(
+            {
+                "Effect": "Allow",
+                "Action": [SNS_PUBLISH],
+                "Resource": [topic],
+                "Principal": {"Service": [SES_SERVICE]},
+                "Condition": {"StringEquals": {SOURCE_ACCOUNT: [account], SOURCE_ARN: [configuration_set]}},
+            }
         )
 
-    return _document(pulumi.Output.all(topic_arn, configuration_set_arn).apply(statement), parent)
+    return pulumi.Output.json_dumps(pulumi.Output.all(topic_arn, configuration_set_arn).apply(document))

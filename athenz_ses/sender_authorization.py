@@ -34,9 +34,7 @@ class SenderAuthorization(pulumi.ComponentResource):
             f"{name}-policy",
             email_identity=args.identity.email_identity,
             policy_name="athenz-ses-sending-authorization",
-            policy=send_as(
-                [args.identity_arn], SEND_ACTIONS, self, args.from_addresses, principal_arns=args.principal_arns
-            ),
+            policy=send_as([args.identity_arn], SEND_ACTIONS, args.from_addresses, principal_arns=args.principal_arns),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"policyName": self.policy.policy_name})

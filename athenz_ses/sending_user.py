@@ -54,7 +54,7 @@ class SendingUser(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         user = aws.iam.User(f"{name}-user", path="/athenz-ses/", opts=child)
         actions = SMTP_ACTIONS if args.smtp else SEND_ACTIONS
-        self.send_policy = send_as(args.send_arns, actions, self, args.from_addresses)
+        self.send_policy = send_as(args.send_arns, actions, args.from_addresses)
         policy = aws.iam.UserPolicy(f"{name}-send", user=user.name, policy=self.send_policy, opts=child)
         # The SMTP password is derived from the key for one Region, and nothing of the key
         # itself changes with the Region: replace it when the Region changes.

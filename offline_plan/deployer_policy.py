@@ -206,8 +206,6 @@ ACTIONS: dict[str, Needs] = {
     "aws:index/getCallerIdentity:getCallerIdentity": Needs(("sts:GetCallerIdentity",)),
     # meta/partition_data_source.go: no API call (the provider's own metadata).
     "aws:index/getPartition:getPartition": Needs(()),
-    # iam/policy_document_data_source.go: rendered locally, no API call.
-    "aws:iam/getPolicyDocument:getPolicyDocument": Needs(()),
     # iam/openid_connect_provider_data_source.go: by URL, ListOpenIDConnectProviders then
     # GetOpenIDConnectProvider of the match. SAR: IAM.
     "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": Needs(

@@ -141,37 +141,6 @@ def _list(value: Any) -> list:
     return list(value or [])
 
 
-def render_policy_document(args: dict) -> str:
-    """aws.iam.getPolicyDocument, following the provider's renderer: a one-element list
-    becomes a string, longer lists are sorted in reverse, conditions and principals are
-    grouped by test and type. Tests compare documents after parsing, not as text."""
-
-    def strings(values: list) -> Any:
-        values = list(values)
-        return values[0] if len(values) == 1 else sorted(values, reverse=True)
-
-    statements = []
-    for st in args.get("statements") or []:
-        out: dict[str, Any] = {"Sid": st.get("sid", ""), "Effect": st.get("effect", "Allow")}
-        for key, wire in (
-            ("actions", "Action"),
-            ("notActions", "NotAction"),
-            ("resources", "Resource"),
-            ("notResources", "NotResource"),
-        ):
-            if st.get(key):
-                out[wire] = strings(st[key])
-        if st.get("principals"):
-            out["Principal"] = {p["type"]: strings(p["identifiers"]) for p in st["principals"]}
-        if st.get("conditions"):
-            condition: dict[str, dict] = {}
-            for c in st["conditions"]:
-                condition.setdefault(c["test"], {})[c["variable"]] = strings(c["values"])
-            out["Condition"] = condition
-        statements.append(out)
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
-
-
 class PlanMocks(pulumi.runtime.Mocks):
     def __init__(
         self,
@@ -251,8 +220,6 @@ class PlanMocks(pulumi.runtime.Mocks):
                 "certificateAuthorities": [{"data": "LS0tLS1CRUdJTi1FWEFNUExFLS0tLS0="}],
                 "identities": [{"oidcs": [{"issuer": issuer}]}],
             }
-        if args.token == "aws:iam/getPolicyDocument:getPolicyDocument":
-            return {"json": render_policy_document(args.args), "minifiedJson": "", "id": "policy"}
         if args.token == "aws:route53/getZone:getZone" and args.args.get("zoneId") in self.hosted_zones:
             zone_id = args.args["zoneId"]
             return {"zoneId": zone_id, "name": self.hosted_zones[zone_id], "id": zone_id, "privateZone": False}

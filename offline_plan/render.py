@@ -29,6 +29,7 @@ import yaml
 from offline_plan import send_graph
 from offline_plan.deployer_policy import DeployerPolicies, deployer_policies
 from offline_plan.engine import PROJECT_DIR, Plan, PlannedResource, Secret
+from policy_pack.policy_reader import documents
 
 SECRET_PLACEHOLDER = "[secret]"
 MARKER = ".athenz-ses-plan"
@@ -37,9 +38,6 @@ MARKER = ".athenz-ses-plan"
 
 class PlanOutputError(Exception):
     """The output folder is not one the offline plan may write into."""
-
-
-POLICY_FIELDS = ("assumeRolePolicy", "policy")
 
 
 def redact(value: Any) -> Any:
@@ -66,13 +64,9 @@ def kubernetes_object(resource: PlannedResource) -> dict:
 
 
 def policy_documents(resource: PlannedResource) -> dict[str, Any]:
-    """field name -> parsed policy document, for each policy field of an AWS resource."""
-    found = {}
-    for field in POLICY_FIELDS:
-        value = resource.inputs.get(field)
-        if isinstance(value, str) and value.strip().startswith("{"):
-            found[field] = json.loads(value)
-    return found
+    """field name -> parsed policy document, for each policy field of an AWS resource (a
+    secret one is not written out)."""
+    return dict(documents(resource.type, resource.inputs))
 
 
 class _Dumper(yaml.SafeDumper):

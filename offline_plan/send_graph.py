@@ -10,13 +10,13 @@ diagram where summary.md is shown.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from offline_plan.engine import Plan, PlannedResource, reveal
+from policy_pack.policy_reader import as_list, documents, send_actions, statements
 
-SEND_ACTIONS = {"ses:SendEmail", "ses:SendRawEmail"}
 SUBJECT_PREFIX = "system:serviceaccount:"
 
 
@@ -44,21 +44,14 @@ class SendGraph:
             self.edges.append((source, label, target))
 
 
-def _document(value: Any) -> dict:
-    value = reveal(value)
-    return json.loads(value) if isinstance(value, str) else {}
-
-
-def _as_list(value: Any) -> list:
-    return value if isinstance(value, list) else [] if value is None else [value]
-
-
-def _statements(document: dict) -> list[dict]:
-    return [s for s in _as_list(document.get("Statement")) if isinstance(s, dict) and s.get("Effect") == "Allow"]
-
-
-def _sends(statement: dict) -> list[str]:
-    return sorted(SEND_ACTIONS & set(_as_list(statement.get("Action"))))
+def _allows(resource: PlannedResource) -> list[Mapping[str, Any]]:
+    """The Allow statements of the resource's policy documents (its trust policy, for a role)."""
+    return [
+        statement
+        for _, document in documents(resource.type, resource.inputs, reveal)
+        for statement in statements(document)
+        if statement.get("Effect") == "Allow"
+    ]
 
 
 def build(plan: Plan) -> SendGraph:
@@ -81,18 +74,18 @@ def build(plan: Plan) -> SendGraph:
 
     for r in [*plan.of_type("aws:iam/rolePolicy:RolePolicy"), *plan.of_type("aws:iam/userPolicy:UserPolicy")]:
         owner = principals.get(str(reveal(r.inputs.get("role") or r.inputs.get("user"))))
-        for statement in _statements(_document(r.inputs.get("policy"))):
-            for arn in _as_list(statement.get("Resource")):
-                if owner and arn in identities and _sends(statement):
-                    graph.edge(owner, "may send as: " + ", ".join(_sends(statement)), identities[arn])
+        for statement in _allows(r):
+            for arn in as_list(statement.get("Resource")):
+                if owner and arn in identities and send_actions(statement):
+                    graph.edge(owner, "may send as: " + ", ".join(send_actions(statement)), identities[arn])
 
     for r in plan.of_type("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy"):
-        for statement in _statements(_document(r.inputs.get("policy"))):
+        for statement in _allows(r):
             principal_block = statement.get("Principal")
-            aws_principals = principal_block.get("AWS") if isinstance(principal_block, dict) else None
-            for principal in _as_list(aws_principals):
-                for arn in _as_list(statement.get("Resource")):
-                    if principal in principals and arn in identities and _sends(statement):
+            aws_principals = principal_block.get("AWS") if isinstance(principal_block, Mapping) else None
+            for principal in as_list(aws_principals):
+                for arn in as_list(statement.get("Resource")):
+                    if principal in principals and arn in identities and send_actions(statement):
                         graph.edge(principals[principal], "sending authorization (identity policy)", identities[arn])
 
     for association in plan.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation"):
@@ -105,27 +98,27 @@ def build(plan: Plan) -> SendGraph:
 
 
 def _trust(graph: SendGraph, role: PlannedResource, role_key: str, cluster: str) -> None:
-    for statement in _statements(_document(role.inputs.get("assumeRolePolicy"))):
-        if "sts:AssumeRoleWithWebIdentity" not in _as_list(statement.get("Action")):
+    for statement in _allows(role):
+        if "sts:AssumeRoleWithWebIdentity" not in as_list(statement.get("Action")):
             continue
         for variable, values in (statement.get("Condition") or {}).get("StringEquals", {}).items():
             if not variable.endswith(":sub"):
                 continue
-            for subject in _as_list(values):
+            for subject in as_list(values):
                 namespace, _, name = subject.removeprefix(SUBJECT_PREFIX).partition(":")
                 if subject.startswith(SUBJECT_PREFIX) and namespace and name:
                     account = graph.add(Node(f"sa:{namespace}/{name}", f"ServiceAccount {namespace}/{name}", cluster))
                     graph.edge(account, "assumes (IRSA)", role_key)
 
 
-def _trusted_tags(role: PlannedResource | None) -> list[dict]:
-    """The StringEquals blocks of a role's Allow statements that EKS Pod Identity matches."""
+def _trusted_tags(role: PlannedResource | None) -> list[Mapping[str, Any]]:
+    """The Condition blocks of a role's Allow statements that EKS Pod Identity matches."""
     if role is None:
         return []
     return [
         (statement.get("Condition") or {})
-        for statement in _statements(_document(role.inputs.get("assumeRolePolicy")))
-        if "sts:AssumeRole" in _as_list(statement.get("Action"))
+        for statement in _allows(role)
+        if "sts:AssumeRole" in as_list(statement.get("Action"))
     ]
 
 
@@ -141,16 +134,17 @@ def _pod_identity(
     role_arn, target_arn = str(inputs.get("roleArn")), inputs.get("targetRoleArn")
     for condition in _trusted_tags(roles.get(role_arn)):
         tags = condition.get("StringEquals", {})
-        if (tags.get("aws:RequestTag/kubernetes-namespace"), tags.get("aws:RequestTag/kubernetes-service-account")) != (
-            namespace,
-            name,
-        ) or role_arn not in principals:
+        trusted = (
+            as_list(tags.get("aws:RequestTag/kubernetes-namespace")),
+            as_list(tags.get("aws:RequestTag/kubernetes-service-account")),
+        )
+        if trusted != ([namespace], [name]) or role_arn not in principals:
             continue
         account = graph.add(Node(f"sa:{namespace}/{name}", f"ServiceAccount {namespace}/{name}", cluster))
         graph.edge(account, f"assumes (EKS Pod Identity, cluster {inputs.get('clusterName')})", principals[role_arn])
         if target_arn and str(target_arn) in principals:
             for target_condition in _trusted_tags(roles.get(str(target_arn))):
-                if role_arn in _as_list(target_condition.get("ArnEquals", {}).get("aws:PrincipalARN")):
+                if role_arn in as_list(target_condition.get("ArnEquals", {}).get("aws:PrincipalARN")):
                     graph.edge(principals[role_arn], "chains into (target role)", principals[str(target_arn)])
 
 

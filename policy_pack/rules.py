@@ -6,9 +6,10 @@ empty list means the resource passes. They live apart from the pack's `__main__`
 because `PolicyPack(...)` starts a gRPC server and blocks: the tests call the rules
 directly on the program's mock-captured resources.
 
-IAM and SES policy fields arrive as JSON strings (rendered by get_policy_document).
-A field that is not (yet) a JSON string, for example unknown during a preview, is
-skipped rather than guessed at.
+IAM, SES and SNS policy fields arrive as the JSON strings AWS receives; policy_reader.py
+(the one reader of policy documents, shared with the offline plan and the tests) says
+which fields hold them and parses them. A field that is not (yet) a JSON string, for
+example unknown during a preview, is skipped rather than guessed at.
 
 A secret value is a `pulumi_policy.Secret`, as the Pulumi CLI hands it to a remediation
 (a validation sees secrets unwrapped: pulumi/pulumi-policy#241). The tests convert the
@@ -17,33 +18,19 @@ offline plan's own secret wrapper to it before they call the rules.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from policy_reader import ROLE, TOPIC_POLICY, as_list, documents, send_actions, statements
 from pulumi_policy import Secret
 
 Props = Mapping[str, Any]
 Rule = Callable[[str, Props], list[str]]
 
-ROLE = "aws:iam/role:Role"
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 DNS_RECORD = "aws:route53/record:Record"
 DEPLOYMENT_PATCH = "kubernetes:apps/v1:DeploymentPatch"
 K8S_SECRET = "kubernetes:core/v1:Secret"
-# Every resource type whose inputs carry an IAM or SES policy document, and the fields.
-POLICY_FIELDS: dict[str, tuple[str, ...]] = {
-    ROLE: ("assumeRolePolicy",),
-    "aws:iam/rolePolicy:RolePolicy": ("policy",),
-    "aws:iam/userPolicy:UserPolicy": ("policy",),
-    "aws:iam/groupPolicy:GroupPolicy": ("policy",),
-    "aws:iam/policy:Policy": ("policy",),
-    "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy": ("policy",),
-    "aws:ses/identityPolicy:IdentityPolicy": ("policy",),
-    TOPIC_POLICY: ("policy",),
-}
-SEND_ACTIONS = frozenset({"ses:sendemail", "ses:sendrawemail"})
 STS_AUDIENCE = "sts.amazonaws.com"
 PATCH_FORCE = "pulumi.com/patchForce"
 # The env vars the distribution's ZMS container defines, which the patch must never set.
@@ -73,38 +60,20 @@ _OIDC_PROVIDER = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(?P<issue
 # --- reading policy documents ---------------------------------------------------------
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, (str, Mapping)):
-        return [value]
-    return list(value)
+def _unwrap(value: Any) -> Any:
+    return value.value if isinstance(value, Secret) else value
 
 
 def policy_documents(resource_type: str, props: Props) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """(field, parsed document) for each known policy field that holds a JSON string."""
-    for field in POLICY_FIELDS.get(resource_type, ()):
-        value = props.get(field)
-        if isinstance(value, Secret):
-            value = value.value
-        if not isinstance(value, str):
-            continue  # unset, or unknown during a preview
-        try:
-            document = json.loads(value)
-        except ValueError:
-            continue
-        if isinstance(document, Mapping):
-            yield field, document
-
-
-def statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [s for s in _as_list(document.get("Statement")) if isinstance(s, Mapping)]
+    """(field, parsed document) for each policy field of the type that holds a JSON string,
+    a secret one included."""
+    return documents(resource_type, props, _unwrap)
 
 
 def _principal_ids(principal: Any) -> list[str]:
     if isinstance(principal, Mapping):
-        return [str(i) for ids in principal.values() for i in _as_list(ids)]
-    return [str(i) for i in _as_list(principal)]
+        return [str(i) for ids in principal.values() for i in as_list(ids)]
+    return [str(i) for i in as_list(principal)]
 
 
 # --- the rules ----------------------------------------------------------------------
@@ -121,7 +90,7 @@ def no_wildcards(resource_type: str, props: Props) -> list[str]:
                 if negated in statement:
                     found.append(f"{where} uses {negated}, which allows everything not listed")
             for key in ("Action", "Resource"):
-                for item in _as_list(statement.get(key)):
+                for item in as_list(statement.get(key)):
                     if "*" in str(item) or "?" in str(item):
                         found.append(f"{where} has the wildcard {key.lower()} {item!r}")
             for item in _principal_ids(statement.get("Principal")):
@@ -139,7 +108,7 @@ def oidc_trust_is_one_service_account(resource_type: str, props: Props) -> list[
     for field, document in policy_documents(resource_type, props):
         for n, statement in enumerate(statements(document)):
             principal = statement.get("Principal")
-            federated = _as_list(principal.get("Federated")) if isinstance(principal, Mapping) else []
+            federated = as_list(principal.get("Federated")) if isinstance(principal, Mapping) else []
             for provider in federated:
                 match = _OIDC_PROVIDER.fullmatch(str(provider))
                 if match:
@@ -158,8 +127,8 @@ def _check_oidc_conditions(where: str, issuer: str, conditions: Mapping[str, Any
                 if key in expected:
                     found.append(f"{where} constrains {key} with {operator}; only StringEquals pins it")
     equals = conditions.get("StringEquals") or {}
-    sub = _as_list(equals.get(f"{issuer}:sub"))
-    aud = _as_list(equals.get(f"{issuer}:aud"))
+    sub = as_list(equals.get(f"{issuer}:sub"))
+    aud = as_list(equals.get(f"{issuer}:aud"))
     if len(sub) != 1 or not _SERVICE_ACCOUNT.fullmatch(str(sub[0])):
         found.append(
             f"{where} must have StringEquals {issuer}:sub = one system:serviceaccount:<namespace>:<name>, has {sub!r}"
@@ -189,7 +158,7 @@ def pod_identity_trust_is_one_service_account(resource_type: str, props: Props) 
     for field, document in policy_documents(resource_type, props):
         for n, statement in enumerate(statements(document)):
             principal = statement.get("Principal")
-            services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+            services = as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
             conditions = statement.get("Condition") or {}
             tagged = any(key in POD_TAGS for keys in conditions.values() if isinstance(keys, Mapping) for key in keys)
             if POD_IDENTITY_SERVICE not in services and not tagged:
@@ -197,7 +166,7 @@ def pod_identity_trust_is_one_service_account(resource_type: str, props: Props) 
             where = f"{field} statement {n}"
             equals = conditions.get("StringEquals") or {}
             for tag in POD_TAGS:
-                values = _as_list(equals.get(tag))
+                values = as_list(equals.get(tag))
                 if len(values) != 1 or not isinstance(values[0], str) or "*" in values[0]:
                     found.append(f"{where} must have StringEquals {tag} = one value, has {values!r}")
             found += [
@@ -207,9 +176,9 @@ def pod_identity_trust_is_one_service_account(resource_type: str, props: Props) 
                 for key in keys
                 if key in POD_TAGS
             ]
-            accounts = _as_list(principal.get("AWS")) if isinstance(principal, Mapping) else []
+            accounts = as_list(principal.get("AWS")) if isinstance(principal, Mapping) else []
             if accounts:
-                chained = _as_list((conditions.get("ArnEquals") or {}).get("aws:PrincipalARN"))
+                chained = as_list((conditions.get("ArnEquals") or {}).get("aws:PrincipalARN"))
                 if len(chained) != 1 or not _ROLE_ARN.fullmatch(str(chained[0])):
                     found.append(f"{where} must admit one role with ArnEquals aws:PrincipalARN, has {chained!r}")
     return found
@@ -221,10 +190,9 @@ def ses_send_only_on_identities(resource_type: str, props: Props) -> list[str]:
     found = []
     for field, document in policy_documents(resource_type, props):
         for n, statement in enumerate(statements(document)):
-            actions = {str(a).lower() for a in _as_list(statement.get("Action"))}
-            if statement.get("Effect") != "Allow" or not actions & SEND_ACTIONS:
+            if statement.get("Effect") != "Allow" or not send_actions(statement):
                 continue
-            resources = _as_list(statement.get("Resource"))
+            resources = as_list(statement.get("Resource"))
             if not any(_IDENTITY_ARN.fullmatch(str(resource)) for resource in resources):
                 found.append(f"{field} statement {n} allows sending without naming an SES identity")
             for resource in resources:
@@ -254,8 +222,8 @@ def service_principals_are_pinned(resource_type: str, props: Props) -> list[str]
                 for operator, keys in (statement.get("Condition") or {}).items()
                 if isinstance(keys, Mapping)
             }
-            account = _as_list((conditions.get("StringEquals") or {}).get("aws:sourceaccount"))
-            source = _as_list(
+            account = as_list((conditions.get("StringEquals") or {}).get("aws:sourceaccount"))
+            source = as_list(
                 (conditions.get("StringEquals") or {}).get("aws:sourcearn")
                 or (conditions.get("ArnEquals") or {}).get("aws:sourcearn")
             )

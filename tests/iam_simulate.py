@@ -1,9 +1,13 @@
 """Test-only IAM policy evaluation harness.
 
 Evaluates AWS IAM requests with the npm package ``@cloud-copilot/iam-simulate``
-(AGPL-3.0) by running ``tests/access/simulate.mjs`` under Node, once per batch.
-The package is a test dependency only: nothing under the program may import this
-module or ship ``tests/access``.
+(AGPL-3.0) through ``tests/access/simulate.mjs``: one Node process per test session
+(started by the first batch, stopped when the interpreter exits), which answers each
+batch on its own line. The package is a test dependency only: nothing under the
+program may import this module or ship ``tests/access``.
+
+A policy is given as a document (a dict) or as its JSON text exactly as a resource
+carries it (what AWS receives); the evaluator parses the text itself.
 
 Setup (once per checkout): ``npm ci --prefix tests/access``
 
@@ -20,14 +24,21 @@ Decisions are the library's own strings: ``"Allowed"``, ``"ImplicitlyDenied"``
 
 from __future__ import annotations
 
+import atexit
+import collections
+import contextlib
 import copy
 import json
+import queue
 import shutil
 import subprocess
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from policy_pack.policy_reader import statements
 
 ACCESS_DIR = Path(__file__).resolve().parent / "access"
 SCRIPT = ACCESS_DIR / "simulate.mjs"
@@ -53,7 +64,8 @@ class AccessRequest:
     provider's ARN (``arn:aws:iam::<acct>:oidc-provider/<host>``), which the
     library compares verbatim with the trust policy's ``Principal.Federated``.
     ``resource_policy`` is the resource's own policy: an SES identity's sending
-    authorization policy, a role's trust policy, a bucket policy...
+    authorization policy, a role's trust policy, a bucket policy... Each policy is a
+    document or its JSON text (as a resource's input carries it).
     """
 
     name: str
@@ -61,8 +73,8 @@ class AccessRequest:
     action: str
     resource: str
     resource_account: str
-    identity_policies: list[dict[str, Any]] = field(default_factory=list)
-    resource_policy: dict[str, Any] | None = None
+    identity_policies: Sequence[dict[str, Any] | str] = field(default_factory=list)
+    resource_policy: dict[str, Any] | str | None = None
     context: Mapping[str, str | list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -100,22 +112,62 @@ class AccessResult:
         return json.dumps(self.explanation, indent=2, sort_keys=True, default=str)
 
 
-def simulate(
-    requests: list[AccessRequest],
-    *,
-    timeout: float = DEFAULT_TIMEOUT_S,
-    allow_errors: bool = False,
-    allow_ignored_context_keys: bool = False,
-) -> list[AccessResult]:
-    """Evaluate ``requests`` in one Node process; results come back in order.
+class _Evaluator:
+    """The Node process of simulate.mjs, fed one batch per line."""
 
-    By default a request the library rejects (decision ``"Error"``) or whose
-    context contains keys the library silently drops raises
-    ``SimulationError``: either would otherwise make a "denied" assertion pass
-    for the wrong reason.
-    """
-    if not requests:
-        return []
+    def __init__(self, node: str) -> None:
+        self.process = subprocess.Popen(
+            [node, str(SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            cwd=ACCESS_DIR,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.stderr: collections.deque[str] = collections.deque(maxlen=200)
+        assert self.process.stdout is not None and self.process.stderr is not None
+        for stream, sink in ((self.process.stdout, self.lines.put), (self.process.stderr, self.stderr.append)):
+            threading.Thread(target=self._drain, args=(stream, sink), daemon=True).start()
+
+    @staticmethod
+    def _drain(stream: IO[str], sink: Any) -> None:
+        for line in stream:
+            sink(line)
+        sink("")  # end of stream
+
+    def ask(self, payload: str, timeout: float) -> str:
+        """Send one batch, return its one line of answer ('' if the process ended)."""
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(payload + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            return ""
+        return self.lines.get(timeout=timeout)
+
+    def close(self) -> None:
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self.process.stdin.close()  # end of input: simulate.mjs exits
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+_evaluator: _Evaluator | None = None
+_started = 0
+_lock = threading.Lock()
+
+
+def _running_evaluator() -> _Evaluator:
+    """The session's evaluator, started on first use (and again only if it ended)."""
+    global _evaluator, _started
+    if _evaluator is not None and _evaluator.process.poll() is None:
+        return _evaluator
     node = shutil.which("node")
     if node is None:
         raise SimulationError("node is not on PATH; the IAM simulation harness needs Node.js >= 20")
@@ -124,22 +176,65 @@ def simulate(
             f"{LIBRARY_DIR} is missing: run `npm ci --prefix tests/access` "
             "(from the repository root) to install the test-only IAM simulator"
         )
+    _evaluator = _Evaluator(node)
+    _started += 1
+    return _evaluator
+
+
+def stop_evaluator() -> None:
+    """End the evaluator process (at interpreter exit; a later batch starts another)."""
+    global _evaluator
+    with _lock:
+        if _evaluator is not None:
+            _evaluator.close()
+            _evaluator = None
+
+
+atexit.register(stop_evaluator)
+
+
+def evaluator_process() -> tuple[int | None, int]:
+    """(pid of the running evaluator or None, how many evaluators this interpreter started)."""
+    evaluator = _evaluator
+    running = evaluator is not None and evaluator.process.poll() is None
+    return (evaluator.process.pid if running and evaluator is not None else None), _started
+
+
+def simulate(
+    requests: list[AccessRequest],
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    allow_errors: bool = False,
+    allow_ignored_context_keys: bool = False,
+) -> list[AccessResult]:
+    """Evaluate ``requests`` as one batch of the session's Node process; results come
+    back in order.
+
+    By default a request the library rejects (decision ``"Error"``) or whose
+    context contains keys the library silently drops raises
+    ``SimulationError``: either would otherwise make a "denied" assertion pass
+    for the wrong reason.
+    """
+    global _evaluator
+    if not requests:
+        return []
     payload = json.dumps([r.to_json() for r in requests])
-    try:
-        proc = subprocess.run(
-            [node, str(SCRIPT)],
-            input=payload,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=ACCESS_DIR,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise SimulationError(f"{SCRIPT.name} timed out after {timeout}s on {len(requests)} request(s)") from exc
-    if proc.returncode != 0:
-        raise SimulationError(f"{SCRIPT.name} exited {proc.returncode}:\n{proc.stderr}")
-    raw = json.loads(proc.stdout)
+    with _lock:
+        evaluator = _running_evaluator()
+        try:
+            line = evaluator.ask(payload, timeout)
+        except queue.Empty:
+            evaluator.process.kill()  # the next batch starts a fresh one
+            evaluator.process.wait()
+            _evaluator = None
+            raise SimulationError(f"{SCRIPT.name} timed out after {timeout}s on {len(requests)} request(s)") from None
+        if not line:
+            evaluator.close()
+            _evaluator = None
+            raise SimulationError(f"{SCRIPT.name} exited {evaluator.process.returncode}:\n{''.join(evaluator.stderr)}")
+    raw = json.loads(line)
+    if isinstance(raw, dict):
+        raise SimulationError(f"{SCRIPT.name} could not read the batch:\n{raw.get('error')}")
     if len(raw) != len(requests):
         raise SimulationError(f"expected {len(requests)} results, got {len(raw)}")
     results = [AccessResult(name=r["name"], decision=r["decision"], explanation=r.get("explanation")) for r in raw]
@@ -225,8 +320,7 @@ def alias_web_identity(
         return value
 
     doc = copy.deepcopy(policy_doc)
-    statements = doc.get("Statement", [])
-    for stmt in statements if isinstance(statements, list) else [statements]:
+    for stmt in statements(doc):
         principal = stmt.get("Principal")
         if isinstance(principal, dict) and "Federated" in principal:
             principal["Federated"] = rename_principal(principal["Federated"])

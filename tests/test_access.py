@@ -1,6 +1,8 @@
 """The access proof: who may and may not send, decided by an IAM policy evaluator nobody
 here wrote (@cloud-copilot/iam-simulate, test-only, see tests/access/), on the policy
-documents of every plan the tests build: each scenario and each committed stack.
+documents of every plan the tests build: each scenario and each committed stack. The
+evaluator gets each document as the resource carries it, the JSON text AWS receives,
+and all the checks of the session go to one evaluator process (tests/iam_simulate.py).
 
 For each plan it checks exactly the path ZMS really takes (its role or its IAM user),
 each delegated sender (with and without the identity policy, when it needs one), and
@@ -10,7 +12,6 @@ evaluator's own explanation.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -28,6 +29,7 @@ from iam_simulate import (
 
 from offline_plan.engine import Plan, PlannedResource, reveal
 from offline_plan.stacks import committed_stacks
+from policy_pack.policy_reader import as_list, parse, statements
 
 PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_stacks()]
 SEND = ("ses:SendEmail", "ses:SendRawEmail")
@@ -40,8 +42,11 @@ SA = "kubernetes:core/v1:ServiceAccount"
 PROVIDER = re.compile(r"arn:aws:iam::(?P<account>\d{12}):oidc-provider/(?P<host>.+)")
 
 
-def document(resource: PlannedResource, field: str = "policy") -> dict:
-    return json.loads(reveal(resource.inputs[field]))
+def document(resource: PlannedResource, field: str = "policy") -> str:
+    """The policy exactly as the resource carries it: the JSON text AWS receives."""
+    text = reveal(resource.inputs[field])
+    assert isinstance(text, str), (resource.name, field, text)
+    return text
 
 
 def account_of(arn: str) -> str:
@@ -53,17 +58,17 @@ def another_identity(identity_arn: str) -> str:
     return identity_arn.rsplit("/", 1)[0] + "/intruder@example.com"
 
 
-def identity_policy(plan: Plan) -> dict | None:
+def identity_policy(plan: Plan) -> str | None:
     found = plan.of_type(IDENTITY_POLICY)
     return document(found[0]) if found else None
 
 
-def role_and_policies(plan: Plan, role_arn: str) -> tuple[PlannedResource, list[dict]]:
+def role_and_policies(plan: Plan, role_arn: str) -> tuple[PlannedResource, list[str]]:
     (role,) = [r for r in plan.of_type(ROLE) if r.outputs["arn"] == role_arn]
     return role, [document(p) for p in plan.of_type(ROLE_POLICY) if p.inputs["role"] == role.id]
 
 
-def zms_principal(plan: Plan) -> tuple[str, list[dict], tuple[str, ...]]:
+def zms_principal(plan: Plan) -> tuple[str, list[str], tuple[str, ...]]:
     """ZMS's principal, its identity policies and the SES actions its path needs."""
     principal = plan.outputs["zmsPrincipalArn"]
     if plan.outputs.get("roleArn"):
@@ -90,10 +95,10 @@ def another_address(plan: Plan) -> str:
 def send(
     name: str,
     principal: str,
-    policies: list[dict],
+    policies: list[str],
     action: str,
     identity: str,
-    resource_policy: dict | None,
+    resource_policy: str | None,
     from_address: str,
 ) -> AccessRequest:
     return AccessRequest(
@@ -251,13 +256,15 @@ def test_each_role_is_assumed_by_its_own_service_account_only(every_plan, name):
             assert association_of(plan, namespace, account_name) is not None, meta
             continue
         role, _ = role_and_policies(plan, meta["annotations"]["eks.amazonaws.com/role-arn"])
-        trust = document(role, "assumeRolePolicy")
-        (statement,) = trust["Statement"]
-        provider = PROVIDER.fullmatch(statement["Principal"]["Federated"])
+        trust = parse(document(role, "assumeRolePolicy"))
+        assert trust is not None
+        (statement,) = statements(trust)
+        (federated,) = as_list(statement["Principal"]["Federated"])
+        provider = PROVIDER.fullmatch(federated)
         assert provider and provider["account"] == account_of(role.outputs["arn"])
         # iam-simulate keeps the web-identity keys only of providers it knows and drops
         # `oidc.eks...:sub`; rename the issuer to one it knows, in policy and request alike.
-        aliased, host = alias_web_identity(trust, provider["host"])
+        aliased, host = alias_web_identity(dict(trust), provider["host"])
         subject = f"system:serviceaccount:{namespace}:{account_name}"
         label = f"{namespace}/{account_name}"
         requests += [

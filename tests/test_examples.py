@@ -96,10 +96,10 @@ def test_the_example_trusts_the_issuer_its_cluster_lookup_returns(example_plan):
     (statement,) = trust["Statement"]
     host = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
     assert statement["Condition"]["StringEquals"] == {
-        f"{host}:sub": "system:serviceaccount:athenz:athenz-ses-dev",
-        f"{host}:aud": "sts.amazonaws.com",
+        f"{host}:sub": ["system:serviceaccount:athenz:athenz-ses-dev"],
+        f"{host}:aud": ["sts.amazonaws.com"],
     }
-    assert statement["Principal"] == {"Federated": f"arn:aws:iam::111111111111:oidc-provider/{host}"}
+    assert statement["Principal"] == {"Federated": [f"arn:aws:iam::111111111111:oidc-provider/{host}"]}
 
 
 def test_the_example_sends_kubernetes_objects_through_its_own_cluster_provider(example_plan):

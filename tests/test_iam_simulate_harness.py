@@ -4,6 +4,8 @@ always deny fails each of them."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from iam_simulate import (
     ALLOWED,
@@ -12,6 +14,7 @@ from iam_simulate import (
     SimulationError,
     alias_web_identity,
     assert_decision,
+    evaluator_process,
     oidc_provider_arn,
     simulate,
     web_identity_context,
@@ -212,3 +215,25 @@ def test_invalid_input_raises_instead_of_counting_as_denied():
     assert_decision(ok_result, ALLOWED)
     assert_decision(bad_result, "Error")
     assert not bad_result.allowed
+
+
+def test_one_evaluator_process_answers_every_batch_and_reads_policy_text():
+    """The session's batches all go to one Node process; a policy given as the JSON text a
+    resource carries is evaluated like the document, and text that is not JSON is an error."""
+    identity = ses_identity(APP, "zms@example.com")
+    inline = policy({"Effect": "Allow", "Action": ["ses:SendEmail"], "Resource": [identity]})
+    text = json.dumps(inline)
+
+    def req(name: str, document: dict | str, resource: str = identity) -> AccessRequest:
+        return AccessRequest(name, ROLE, "ses:SendEmail", resource, APP, identity_policies=[document])
+
+    [as_text] = simulate([req("text", text)])
+    pid, started = evaluator_process()
+    assert pid is not None and started == 1
+    as_document, elsewhere = simulate([req("document", inline), req("elsewhere", text, ses_identity(APP, "x@y.com"))])
+    assert_decision(as_text, ALLOWED)
+    assert_decision(as_document, ALLOWED)
+    assert_decision(elsewhere, IMPLICITLY_DENIED)
+    with pytest.raises(SimulationError, match="broken"):
+        simulate([req("broken", "{not json")])
+    assert evaluator_process() == (pid, 1)

@@ -17,6 +17,7 @@ from conftest import cfg
 from test_jar_constants import NOTIFIER, compile_classes, jar_of
 
 from offline_plan.engine import Plan, run_program
+from policy_pack.policy_reader import as_list
 
 FACTORY = "com.example.ses.Notifier"  # NOTIFIER's package holds the constants' class
 JAR_HOST = "email-smtp.ap-northeast-1.amazonaws.com"
@@ -79,7 +80,7 @@ def send_grant_senders(plan: Plan) -> list[str]:
     (policy,) = plan.of_type("aws:iam/userPolicy:UserPolicy")
     (statement,) = json.loads(policy.inputs["policy"])["Statement"]
     senders = statement["Condition"]["StringEquals"]["ses:FromAddress"]
-    return sorted([senders] if isinstance(senders, str) else senders)
+    return sorted(as_list(senders))
 
 
 def test_a_jar_that_matches_the_config_plans_without_a_warning(plugin_jar):

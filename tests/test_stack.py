@@ -26,6 +26,7 @@ from conftest import (
 from athenz_ses.zms_wiring import BASE_ENV
 from offline_plan.engine import Secret, reveal, run_program
 from offline_plan.mocks import read_outputs
+from policy_pack.policy_reader import as_list
 from program.settings import ConfigError
 
 EU, US, AP = "eu-west-1", "us-east-1", "ap-northeast-1"
@@ -41,10 +42,10 @@ PATCH = "kubernetes:apps/v1:DeploymentPatch"
 
 
 def normalized(document: dict) -> dict:
-    """Policy semantics without the renderer's choices (string vs list, order, empty Sid)."""
+    """Policy semantics without the spelling choices (one string or a list, order, empty Sid)."""
 
     def values(v):
-        return sorted(v) if isinstance(v, list) else [v]
+        return sorted(as_list(v))
 
     statements = []
     for st in document["Statement"]:
@@ -352,7 +353,7 @@ def test_each_service_account_is_annotated_with_its_own_role_and_matches_its_tru
             sub = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"][
                 f"{ISSUER_HOST}:sub"
             ]
-            assert sub == f"system:serviceaccount:{meta['namespace']}:{meta['name']}"
+            assert sub == [f"system:serviceaccount:{meta['namespace']}:{meta['name']}"]
             seen += 1
     assert seen == 1 + 2 + 2  # ZMS's (same account); ZMS's + mailer/reports; two delegated senders
     assert plans["same-account-irsa"].outputs["serviceAccount"] == f"athenz/{zms_sa('same-account-irsa')}"
@@ -376,8 +377,8 @@ def test_pod_identity_service_accounts_have_no_annotation_and_one_association_ea
             assert role.location.account == "111111111111"  # EKS passes it in the cluster account
             tags = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
             assert (tags["aws:RequestTag/kubernetes-namespace"], tags["aws:RequestTag/kubernetes-service-account"]) == (
-                namespace,
-                account,
+                [namespace],
+                [account],
             )
             target = association.inputs.get("targetRoleArn")
             assert (target is not None) == (name == "cross-pod-identity")

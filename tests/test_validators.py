@@ -20,6 +20,7 @@ from conftest import SCENARIOS
 from offline_plan.engine import Plan, reveal
 from offline_plan.render import policy_documents
 from offline_plan.stacks import committed_stacks
+from policy_pack.policy_reader import as_list
 
 KUBERNETES_VERSION = "1.33.0"
 IDENTITY_POLICIES = {"aws:iam/rolePolicy:RolePolicy": "policy", "aws:iam/userPolicy:UserPolicy": "policy"}
@@ -63,26 +64,32 @@ CLUSTER_ARN = re.compile(r"arn:aws:eks:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]+"
 ROLE_ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}):role/[A-Za-z0-9+=,.@_-]+")
 
 
+def _one(value: object) -> str | None:
+    """The one string of a policy value (one string, or a list of one), else None."""
+    values = as_list(value)
+    return values[0] if len(values) == 1 and isinstance(values[0], str) else None
+
+
 def _pod_identity_problem(name: str, statement: dict, account: str) -> str | None:
     """EKS Pod Identity: pods.eks.amazonaws.com, or (a target role) one role of another
     account, may AssumeRole and TagSession only with the three session tags of one
     cluster, namespace and ServiceAccount."""
     principal = statement.get("Principal", {})
-    if statement.get("Effect") != "Allow" or sorted(statement.get("Action", [])) != [
+    if statement.get("Effect") != "Allow" or sorted(as_list(statement.get("Action"))) != [
         "sts:AssumeRole",
         "sts:TagSession",
     ]:
         return f"{name}: expected Allow sts:AssumeRole and sts:TagSession"
     condition = statement.get("Condition", {})
     tags = condition.get("StringEquals", {})
-    if set(tags) != POD_TAGS or not all(isinstance(v, str) for v in tags.values()):
+    if set(tags) != POD_TAGS or not all(_one(v) for v in tags.values()):
         return f"{name}: expected one value of each Pod Identity session tag, got {tags}"
-    if not CLUSTER_ARN.fullmatch(tags["aws:RequestTag/eks-cluster-arn"]):
+    if not CLUSTER_ARN.fullmatch(str(_one(tags["aws:RequestTag/eks-cluster-arn"]))):
         return f"{name}: eks-cluster-arn is not a cluster ARN"
-    if principal == {"Service": "pods.eks.amazonaws.com"}:
+    if {key: as_list(ids) for key, ids in principal.items()} == {"Service": ["pods.eks.amazonaws.com"]}:
         return None if set(condition) == {"StringEquals"} else f"{name}: unexpected conditions {condition}"
-    root = re.fullmatch(r"arn:aws:iam::(\d{12}):root", str(principal.get("AWS")))
-    chained = ROLE_ARN.fullmatch(str(condition.get("ArnEquals", {}).get("aws:PrincipalARN")))
+    root = re.fullmatch(r"arn:aws:iam::(\d{12}):root", str(_one(principal.get("AWS"))))
+    chained = ROLE_ARN.fullmatch(str(_one(condition.get("ArnEquals", {}).get("aws:PrincipalARN"))))
     if set(principal) != {"AWS"} or root is None or set(condition) != {"StringEquals", "ArnEquals"}:
         return f"{name}: expected pods.eks.amazonaws.com, or an account root with aws:PrincipalARN, got {principal}"
     if chained is None or chained["account"] != root[1] or root[1] == account:
@@ -106,14 +113,14 @@ def _trust_problems(plan: Plan) -> list[str]:
             problem = _pod_identity_problem(role.name, statement, role.location.account)
             problems += [problem] if problem else []
             continue
-        provider = OIDC_PROVIDER.fullmatch(str(statement.get("Principal", {}).get("Federated")))
+        provider = OIDC_PROVIDER.fullmatch(str(_one(statement.get("Principal", {}).get("Federated"))))
         if set(statement) - {"Sid"} != {"Effect", "Action", "Principal", "Condition"} or set(
             statement["Principal"]
         ) != {"Federated"}:
             problems.append(
                 f"{role.name}: unexpected keys {sorted(statement)} / principal {statement.get('Principal')}"
             )
-        elif statement["Effect"] != "Allow" or statement["Action"] != "sts:AssumeRoleWithWebIdentity":
+        elif statement["Effect"] != "Allow" or as_list(statement["Action"]) != ["sts:AssumeRoleWithWebIdentity"]:
             problems.append(f"{role.name}: expected Allow sts:AssumeRoleWithWebIdentity")
         elif provider is None or provider["account"] != role.location.account:
             problems.append(f"{role.name}: principal is not an OIDC provider of account {role.location.account}")
@@ -125,9 +132,9 @@ def _trust_problems(plan: Plan) -> list[str]:
                 f"{issuer}:aud",
             }:
                 problems.append(f"{role.name}: expected only StringEquals on {issuer}:sub and :aud, got {condition}")
-            elif not SUBJECT.fullmatch(str(condition["StringEquals"][f"{issuer}:sub"])):
+            elif not SUBJECT.fullmatch(str(_one(condition["StringEquals"][f"{issuer}:sub"]))):
                 problems.append(f"{role.name}: :sub is not one service account")
-            elif condition["StringEquals"][f"{issuer}:aud"] != "sts.amazonaws.com":
+            elif _one(condition["StringEquals"][f"{issuer}:aud"]) != "sts.amazonaws.com":
                 problems.append(f"{role.name}: :aud is not sts.amazonaws.com")
     return problems
 

@@ -2,22 +2,28 @@
 // (AGPL-3.0). It is run by tests/iam_simulate.py and must never be imported by, or
 // shipped with, the program.
 //
-// stdin:  JSON array of requests
+// One process serves a whole test session: each line of stdin is one batch, and each
+// batch is answered with one line of stdout, in order, until stdin closes.
+//
+// stdin line:  JSON array of requests
 //   {name, principal, identityPolicies: [doc...], resourcePolicy: doc|null,
 //    resourceAccount, action, resource, context: {key: value | [values]}}
-// stdout: JSON array of results, same order
+//   A doc is a policy document, or its JSON text exactly as the resource carries it
+//   (what AWS receives), parsed here.
+// stdout line: JSON array of results, same order
 //   {name, decision, explanation}
+//   or, when the line itself cannot be read, {error}
 // decision is the library's overallResult ('Allowed' | 'ImplicitlyDenied' |
 // 'ExplicitlyDenied'), or 'Error' when the library refused the input (invalid
 // policy, unknown action, resource ARN not valid for the action...).
 //
 // No evaluation logic lives here: runSimulation (the validating entry point) does it all.
+import { createInterface } from 'node:readline';
 import { getDenialReasons, getGrantReasons, runSimulation } from '@cloud-copilot/iam-simulate';
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
+// A policy as the request gives it: its JSON text (parsed once, here) or a document.
+function document(policy) {
+  return typeof policy === 'string' ? JSON.parse(policy) : policy;
 }
 
 // The library's analysis holds parsed Statement objects next to plain "explain" objects
@@ -34,13 +40,13 @@ function toSimulation(req) {
       resource: { resource: req.resource, accountId: req.resourceAccount },
       contextVariables: req.context ?? {}
     },
-    identityPolicies: (req.identityPolicies ?? []).map((policy, i) => ({
+    identityPolicies: (req.identityPolicies ?? []).map(document).map((policy, i) => ({
       name: policy?.Id ?? `identity-policy-${i + 1}`,
       policy
     })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    resourcePolicy: req.resourcePolicy ?? undefined
+    resourcePolicy: req.resourcePolicy == null ? undefined : document(req.resourcePolicy)
   };
 }
 
@@ -75,19 +81,34 @@ async function simulateOne(req) {
   };
 }
 
-async function main() {
-  const requests = JSON.parse(await readStdin());
-  if (!Array.isArray(requests)) throw new Error('stdin must be a JSON array of requests');
+async function simulateBatch(line) {
+  const requests = JSON.parse(line);
+  if (!Array.isArray(requests)) throw new Error('each line of stdin must be a JSON array of requests');
   const out = [];
   for (const req of requests) {
     try {
       out.push(await simulateOne(req));
     } catch (err) {
-      // The library throws (rather than returning resultType 'error') on some inputs.
+      // The library throws (rather than returning resultType 'error') on some inputs,
+      // and a policy text that is not JSON lands here too.
       out.push({ name: req?.name, decision: 'Error', explanation: { thrown: String(err?.stack ?? err) } });
     }
   }
-  process.stdout.write(JSON.stringify(out));
+  return out;
+}
+
+async function main() {
+  // One batch at a time: the next line is read once this one is answered.
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    if (!line.trim()) continue;
+    let answer;
+    try {
+      answer = await simulateBatch(line);
+    } catch (err) {
+      answer = { error: String(err?.stack ?? err) };
+    }
+    process.stdout.write(JSON.stringify(answer) + '\n');
+  }
 }
 
 main().catch((err) => {

@@ -99,12 +99,11 @@ def test_only_ses_may_publish_to_the_topic_for_this_account_and_set(mocks):
     assert policy["arn"] == TOPIC_ARN
     # statement() also asserts that the document has this one statement and no other.
     assert statement(policy["policy"]) == {
-        "Sid": "",
         "Effect": "Allow",
-        "Principal": {"Service": "ses.amazonaws.com"},
-        "Action": "SNS:Publish",
-        "Resource": TOPIC_ARN,
-        "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT, "AWS:SourceArn": SET_ARN}},
+        "Principal": {"Service": ["ses.amazonaws.com"]},
+        "Action": ["SNS:Publish"],
+        "Resource": [TOPIC_ARN],
+        "Condition": {"StringEquals": {"AWS:SourceAccount": [ACCOUNT], "AWS:SourceArn": [SET_ARN]}},
     }
 
 

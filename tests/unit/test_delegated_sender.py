@@ -48,10 +48,10 @@ def build(**overrides: Any) -> dict[str, Any]:
 def test_the_role_trusts_only_its_own_service_account(mocks):
     build()
     st = statement(mocks.one(ROLE).inputs["assumeRolePolicy"])
-    assert st["Principal"] == {"Federated": OIDC_ARN}
+    assert st["Principal"] == {"Federated": [OIDC_ARN]}
     assert st["Condition"]["StringEquals"] == {
-        f"{ISSUER_HOST}:sub": "system:serviceaccount:mailer:reports",
-        f"{ISSUER_HOST}:aud": "sts.amazonaws.com",
+        f"{ISSUER_HOST}:sub": ["system:serviceaccount:mailer:reports"],
+        f"{ISSUER_HOST}:aud": ["sts.amazonaws.com"],
     }
 
 
@@ -65,7 +65,7 @@ def test_the_role_may_send_as_the_given_identities_only(mocks):
     assert as_list(st["Resource"]) == SEND_ARNS
     assert "Principal" not in st
     # As the sender only: an identity of a domain would cover every address of it.
-    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "zms@example.com"}}
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": ["zms@example.com"]}}
 
 
 def test_the_service_account_is_annotated_with_the_role_in_its_namespace(mocks):
@@ -128,8 +128,8 @@ def test_with_pod_identity_eks_assumes_the_role_for_this_service_account_and_it_
     )
     assert association["roleArn"] == out["role_arn"]
     trust = statement(mocks.one(ROLE).inputs["assumeRolePolicy"])
-    assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
-    assert trust["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"] == "reports"
+    assert trust["Principal"] == {"Service": ["pods.eks.amazonaws.com"]}
+    assert trust["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"] == ["reports"]
     assert "annotations" not in mocks.one(SERVICE_ACCOUNT).inputs["metadata"]
     assert as_list(statement(out["send_policy"])["Resource"]) == SEND_ARNS
 

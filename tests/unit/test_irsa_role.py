@@ -60,7 +60,7 @@ def test_trust_admits_exactly_the_given_service_accounts_under_the_issuer_host(m
     st = statement(trust)
     assert st["Effect"] == "Allow"
     assert as_list(st["Action"]) == ["sts:AssumeRoleWithWebIdentity"]
-    assert st["Principal"] == {"Federated": OIDC_ARN}
+    assert st["Principal"] == {"Federated": [OIDC_ARN]}
     assert set(st["Condition"]) == {"StringEquals"}
     condition = st["Condition"]["StringEquals"]
     assert set(condition) == {f"{ISSUER_HOST}:sub", f"{ISSUER_HOST}:aud"}

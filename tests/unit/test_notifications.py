@@ -115,8 +115,8 @@ def test_builtin_irsa_gives_zms_a_role_and_a_service_account_and_no_user(mocks):
     assert out["sender_identity_arn"] == ses_arn("zms@example.com")
     assert out["recipient_identity_arns"] == [ses_arn("alice@example.com")]
     trust = statement(mocks.one(ROLE).inputs["assumeRolePolicy"])
-    assert trust["Principal"] == {"Federated": OIDC_ARN}
-    assert trust["Condition"]["StringEquals"][f"{ISSUER_HOST}:sub"] == "system:serviceaccount:athenz:athenz-ses-unit"
+    assert trust["Principal"] == {"Federated": [OIDC_ARN]}
+    assert trust["Condition"]["StringEquals"][f"{ISSUER_HOST}:sub"] == ["system:serviceaccount:athenz:athenz-ses-unit"]
     send = statement(mocks.one(ROLE_POLICY).inputs["policy"])
     assert sorted(as_list(send["Resource"])) == sorted([ses_arn("zms@example.com"), ses_arn("alice@example.com")])
 
@@ -152,7 +152,7 @@ def test_builtin_pod_identity_gives_zms_a_role_an_association_and_a_plain_servic
         "athenz-ses-unit",
     )
     tags = statement(mocks.one(ROLE).inputs["assumeRolePolicy"])["Condition"]["StringEquals"]
-    assert tags["aws:RequestTag/eks-cluster-arn"] == f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/prod"
+    assert tags["aws:RequestTag/eks-cluster-arn"] == [f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/prod"]
     send = statement(mocks.one(ROLE_POLICY).inputs["policy"])
     assert sorted(as_list(send["Resource"])) == sorted([ses_arn("zms@example.com"), ses_arn("alice@example.com")])
     assert patch_env(mocks) == {"AWS_REGION", "JDK_JAVA_OPTIONS"}  # no key: the SDK's chain finds Pod Identity
@@ -270,7 +270,7 @@ def test_each_sender_service_account_gets_its_own_role(mocks):
         statement(r.inputs["assumeRolePolicy"])["Condition"]["StringEquals"][f"{ISSUER_HOST}:sub"]
         for r in mocks.of_type(ROLE)
     )
-    assert subjects == ["system:serviceaccount:billing:invoices", "system:serviceaccount:mailer:reports"]
+    assert subjects == [["system:serviceaccount:billing:invoices"], ["system:serviceaccount:mailer:reports"]]
     assert mocks.calls_of(OIDC_LOOKUP) == []  # the given provider ARN is used as is
     assert set(out["sender_service_account_roles"]) == {"mailer/reports", "billing/invoices"}
     assert all(set(roles) == {"roleArn"} for roles in out["sender_service_account_roles"].values())
@@ -635,7 +635,7 @@ def test_existing_role_gets_one_send_policy_and_zms_keeps_its_credentials_and_re
     assert policy.inputs["name"] == "athenz-ses-unit-ses-send"
     st = statement(policy.inputs["policy"])
     assert as_list(st["Resource"]) == [ses_arn("zms@example.com"), ses_arn("alice@example.com")]
-    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "zms@example.com"}}
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": ["zms@example.com"]}}
     # No role, user, key or ServiceAccount for ZMS.
     for kind in ("aws:iam/role:Role", "aws:iam/user:User", "aws:iam/accessKey:AccessKey"):
         assert mocks.of_type(kind) == []

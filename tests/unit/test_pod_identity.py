@@ -32,9 +32,9 @@ SEND = json.dumps(
 ROLE, POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
 ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 TAGS = {
-    "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN,
-    "aws:RequestTag/kubernetes-namespace": "athenz",
-    "aws:RequestTag/kubernetes-service-account": "zms",
+    "aws:RequestTag/eks-cluster-arn": [CLUSTER_ARN],
+    "aws:RequestTag/kubernetes-namespace": ["athenz"],
+    "aws:RequestTag/kubernetes-service-account": ["zms"],
 }
 
 
@@ -65,10 +65,9 @@ def test_one_account_the_role_trusts_eks_for_this_service_account_and_holds_the_
     role = mocks.one(ROLE)
     assert role.name == "zms-role"
     assert statement(role.inputs["assumeRolePolicy"]) == {
-        "Sid": "",
         "Effect": "Allow",
-        "Action": ["sts:TagSession", "sts:AssumeRole"],
-        "Principal": {"Service": "pods.eks.amazonaws.com"},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+        "Principal": {"Service": ["pods.eks.amazonaws.com"]},
         "Condition": {"StringEquals": TAGS},
     }
     (policy,) = mocks.of_type(POLICY)
@@ -88,11 +87,10 @@ def test_across_accounts_the_target_role_holds_the_policies_and_trusts_only_the_
     role, target = role_named(mocks, "zms-role"), role_named(mocks, "zms-ses")
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname(role.name)}"
     assert statement(target.inputs["assumeRolePolicy"]) == {
-        "Sid": "",
         "Effect": "Allow",
-        "Action": ["sts:TagSession", "sts:AssumeRole"],
-        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-        "Condition": {"StringEquals": TAGS, "ArnEquals": {"aws:PrincipalARN": role_arn}},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+        "Principal": {"AWS": [f"arn:aws:iam::{ACCOUNT}:root"]},
+        "Condition": {"StringEquals": TAGS, "ArnEquals": {"aws:PrincipalARN": [role_arn]}},
     }
     # Only the target role is created through the other account's provider.
     assert target.provider is not None and "ses" in target.provider
@@ -104,10 +102,9 @@ def test_across_accounts_the_target_role_holds_the_policies_and_trusts_only_the_
     target_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname(target.name)}"  # the mock answers in its one account
     assert policies["zms-chain"].inputs["role"] == autoname(role.name)
     assert statement(policies["zms-chain"].inputs["policy"]) == {
-        "Sid": "",
         "Effect": "Allow",
-        "Action": ["sts:TagSession", "sts:AssumeRole"],
-        "Resource": target_arn,
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+        "Resource": [target_arn],
     }
     association = mocks.one(ASSOCIATION).inputs
     assert (association["roleArn"], association["targetRoleArn"]) == (role_arn, target_arn)

@@ -43,7 +43,7 @@ def test_identity_policy_admits_exactly_the_given_roles(mocks):
     assert set(st["Principal"]) == {"AWS"}
     assert sorted(as_list(st["Principal"]["AWS"])) == sorted(ROLES)
     assert set(st) <= {"Sid", "Effect", "Action", "Resource", "Principal", "Condition"}
-    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "zms@example.com"}}
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": ["zms@example.com"]}}
 
 
 def test_one_role_is_admitted_alone(mocks):

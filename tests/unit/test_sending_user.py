@@ -59,7 +59,7 @@ def test_access_key_user_may_send_email_and_raw_email_on_exactly_the_given_ident
     assert sorted(as_list(st["Resource"])) == sorted(SEND_ARNS)
     assert set(st) <= {"Sid", "Effect", "Action", "Resource", "Condition"}  # no NotAction
     # Only as the sender: an identity of a domain would cover every address of it.
-    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "zms@example.com"}}
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": ["zms@example.com"]}}
     assert out["send_policy"] == mocks.one(USER_POLICY).inputs["policy"]
 
 
@@ -68,7 +68,7 @@ def test_smtp_user_may_only_send_raw_email(mocks):
     st = statement(mocks.one(USER_POLICY).inputs["policy"])
     assert as_list(st["Action"]) == ["ses:SendRawEmail"]  # what an SMTP send is authorized as
     assert sorted(as_list(st["Resource"])) == sorted(SEND_ARNS)
-    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": "zms@example.com"}}
+    assert st["Condition"] == {"StringEquals": {"ses:FromAddress": ["zms@example.com"]}}
 
 
 def test_a_user_without_a_from_address_is_refused_before_anything_is_registered(mocks):

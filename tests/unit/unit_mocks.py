@@ -14,14 +14,15 @@ it and assert nothing about secretness (not public API; other tests cover it).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from offline_plan.mocks import READ_TYPES, Location, plausible_outputs, read_outputs, render_policy_document
+from offline_plan.mocks import READ_TYPES, Location, plausible_outputs, read_outputs
+from policy_pack.policy_reader import as_list as as_list  # re-exported: the unit tests read values with it
+from policy_pack.policy_reader import parse, statements
 
 PROJECT = "athenz-ses"
 STACK = "unit"
@@ -66,8 +67,6 @@ class UnitMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.calls.append((args.token, dict(args.args)))
-        if args.token == "aws:iam/getPolicyDocument:getPolicyDocument":
-            return {"json": render_policy_document(args.args), "id": "policy"}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": self.partition, "dnsSuffix": "amazonaws.com", "id": self.partition}
         if args.token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
@@ -107,14 +106,11 @@ class UnitMocks(pulumi.runtime.Mocks):
 
 def statement(document: str) -> dict:
     """The one statement of a policy document (every document here has one)."""
-    statements = json.loads(document)["Statement"]
-    assert len(statements) == 1, statements
-    return statements[0]
-
-
-def as_list(value: Any) -> list:
-    """An IAM value that may be one string or a list of them, as a list."""
-    return [value] if isinstance(value, str) else list(value)
+    parsed = parse(document)
+    assert parsed is not None, document
+    found = statements(parsed)
+    assert len(found) == 1, found
+    return dict(found[0])
 
 
 def revealed(value: Any) -> Any:
