@@ -603,6 +603,50 @@ def _load_settings(
     raw: Mapping[str, str | None], project_dir: Path, secrets: Mapping[str, str], stack: str
 ) -> Settings:
     check = _Checks()
+    _stack_file_keys(check, raw, secrets)
+
+    def get(key: str) -> str | None:
+        value = raw.get(f"{PROJECT}:{key}")
+        return DEFAULTS[key] if value is None else value
+
+    # 1. What only the stack file has: the providers' keys and the accounts.
+    keys = _provider_keys(check, raw, get)
+    # 2. The component's args, in the types Pulumi.yaml declares; its rules check them.
+    values = _component_values(check, get, keys, project_dir, stack)
+    jar_facts = _jar_facts(check, values, get("pluginJar"))
+    resolved, found = resolve({arg: value for arg, value in values.items() if value is not BAD})
+    if resolved is not None:
+        found = problems(resolved, stack_prefix(stack))
+        found += _stack_rules(resolved, keys.region, raw.get("kubernetes:context"), raw)
+    for problem in found:
+        check.add(ConfigError(config_key(problem.arg, raw), problem.value, problem.words(config_name)))
+    check.raise_if_any()
+    assert resolved is not None
+    return Settings(
+        args=resolved,
+        region=keys.region,
+        cluster_account_id=keys.cluster_account,
+        ses_role_arn=keys.ses_role_arn,
+        ses_profile=keys.ses_profile,
+        aws_profile=keys.aws_profile,
+        cross_account_mode=keys.cross_account_mode or FEDERATED_ROLE,
+        hosted_zone_account_id=keys.zone_account,
+        hosted_zone_role_arn=keys.zone_role,
+        plugin_jar_findings=jar_facts,
+        secrets=dict(secrets),
+        stack=stack,
+        # Keys set to something else than their static default (the CLI passes the
+        # defaults Pulumi.yaml declares as config values too).
+        configured=frozenset(
+            name
+            for name, value in ((k.split(":", 1)[1], v) for k, v in raw.items() if k.startswith(f"{PROJECT}:"))
+            if value is not None and value != DEFAULTS.get(name)
+        ),
+    )
+
+
+def _stack_file_keys(check: _Checks, raw: Mapping[str, str | None], secrets: Mapping[str, str]) -> None:
+    """Secrets only where they can stay secret; no unknown or retired key."""
     for key in sorted(secrets):
         if key not in SECRET_CAPABLE:
             check.add(
@@ -621,15 +665,26 @@ def _load_settings(
         elif name not in DEFAULTS:
             check.add(ConfigError(name, raw[full_key], _unknown_key_hint(name)))
 
-    def get(key: str) -> str | None:
-        value = raw.get(f"{PROJECT}:{key}")
-        return DEFAULTS[key] if value is None else value
 
-    # 1. What only the stack file has: the providers' keys and the accounts.
+@dataclass(frozen=True)
+class _ProviderKeys:
+    """The keys that configure the program's AWS providers (BAD where they failed to parse)."""
+
+    region: str
+    aws_profile: str | None
+    cluster_account: str | None
+    ses_account: str | None
+    ses_role_arn: str | None
+    ses_profile: str | None
+    zone_account: str | None
+    zone_role: str | None
+    cross_account_mode: str | None
+    ses_region: str | None
+    """sesRegion, else aws:region."""
+
+
+def _provider_keys(check: _Checks, raw: Mapping[str, str | None], get: Callable[[str], str | None]) -> _ProviderKeys:
     region = check(_required_match, "aws:region", raw.get("aws:region"), _REGION, "an AWS Region such as eu-west-1")
-    aws_profile = check(_optional_match, "aws:profile", raw.get("aws:profile"), _PROFILE, "an AWS profile name")
-    cluster_account = check(_account_id, "clusterAccountId", get("clusterAccountId"))
-    ses_account = check(_account_id, "sesAccountId", get("sesAccountId"))
     role_arn = check(
         _optional_match,
         "sesRoleArn",
@@ -640,20 +695,10 @@ def _load_settings(
     profile = check(_optional_match, "sesProfile", get("sesProfile"), _PROFILE, "an AWS profile name")
     if role_arn and profile and ok(role_arn, profile):
         check.add(ConfigError("sesProfile", profile, f"to be unset when {PROJECT}:sesRoleArn is set (use one of them)"))
-    zone_account = check(_account_id, "hostedZoneAccountId", get("hostedZoneAccountId"))
-    zone_role = check(
-        _optional_match,
-        "hostedZoneRoleArn",
-        get("hostedZoneRoleArn"),
-        _ROLE_ARN,
-        "an IAM role ARN such as arn:aws:iam::333333333333:role/pulumi-dns",
-    )
     for key in ("hostedZoneAccountId", "hostedZoneRoleArn"):
         if get(key) is not None and get("hostedZoneId") is None:
             check.add(ConfigError(key, get(key), f"to be unset without {PROJECT}:hostedZoneId"))
-    mode = get("crossAccountMode")
     configured_region = get("sesRegion")
-    ses_region = configured_region if configured_region is not None else region if ok(region) else None
     partitions = ses_partitions()
     region_partition = partitions.get(region) if ok(region) else None
     ses_partition = partitions.get(configured_region) if configured_region is not None else None
@@ -666,58 +711,50 @@ def _load_settings(
                 "credentials and ARNs cannot span partitions",
             )
         )
+    return _ProviderKeys(
+        region=region,
+        aws_profile=check(_optional_match, "aws:profile", raw.get("aws:profile"), _PROFILE, "an AWS profile name"),
+        cluster_account=check(_account_id, "clusterAccountId", get("clusterAccountId")),
+        ses_account=check(_account_id, "sesAccountId", get("sesAccountId")),
+        ses_role_arn=role_arn,
+        ses_profile=profile,
+        zone_account=check(_account_id, "hostedZoneAccountId", get("hostedZoneAccountId")),
+        zone_role=check(
+            _optional_match,
+            "hostedZoneRoleArn",
+            get("hostedZoneRoleArn"),
+            _ROLE_ARN,
+            "an IAM role ARN such as arn:aws:iam::333333333333:role/pulumi-dns",
+        ),
+        cross_account_mode=get("crossAccountMode"),
+        ses_region=configured_region if configured_region is not None else region if ok(region) else None,
+    )
 
-    # 2. The component's args, in the types Pulumi.yaml declares; its rules check them.
+
+def _component_values(
+    check: _Checks, get: Callable[[str], str | None], keys: _ProviderKeys, project_dir: Path, stack: str
+) -> dict[str, Any]:
+    """The component's args from the config: each key in its declared type, the jar's path
+    from the project, and what the accounts tell so far (bind_accounts checks again)."""
     schema = config_schema()
     values: dict[str, Any] = {
         arg: check(_parse, arg, key, value, schema[key].get("type"))
         for arg, key in ARG_KEYS.items()
         if arg not in PROGRAM_ARGS and (value := get(key)) is not None
     }
-    values = {arg: value for arg, value in values.items() if value is not BAD}
     jar = get("pluginJar")
     if jar is not None:
         values["plugin_jar"] = check(_plugin_jar, jar, project_dir)
-    cross = ses_account is not None and cluster_account is not None and ses_account != cluster_account
+    ses, cluster = keys.ses_account, keys.cluster_account
+    cross = ses is not None and cluster is not None and ok(ses, cluster) and ses != cluster
     values.update(
-        ses_region=ses_region,
-        # Known once the credentials are (bind_accounts checks again).
-        ses_account_id=next((a for a in (ses_account, cluster_account) if a and ok(a)), UNKNOWN),
-        cross_account_mode=mode if cross else None,
+        ses_region=keys.ses_region,
+        ses_account_id=next((account for account in (ses, cluster) if account and ok(account)), UNKNOWN),
+        cross_account_mode=keys.cross_account_mode if cross else None,
         ses_provider=UNKNOWN if cross else None,
         name_prefix=stack_prefix(stack),
     )
-    jar_facts = _jar_facts(check, values, get("pluginJar"))
-    resolved, found = resolve({arg: value for arg, value in values.items() if value is not BAD})
-    if resolved is not None:
-        found = problems(resolved, stack_prefix(stack))
-        found += _stack_rules(resolved, region, raw.get("kubernetes:context"), raw)
-    for problem in found:
-        key = config_key(problem.arg, raw)
-        check.add(ConfigError(key, problem.value, problem.words(config_name)))
-    check.raise_if_any()
-    assert resolved is not None
-    return Settings(
-        args=resolved,
-        region=region,
-        cluster_account_id=cluster_account,
-        ses_role_arn=role_arn,
-        ses_profile=profile,
-        aws_profile=aws_profile,
-        cross_account_mode=mode or FEDERATED_ROLE,
-        hosted_zone_account_id=zone_account,
-        hosted_zone_role_arn=zone_role,
-        plugin_jar_findings=jar_facts,
-        secrets=dict(secrets),
-        stack=stack,
-        # Keys set to something else than their static default (the CLI passes the
-        # defaults Pulumi.yaml declares as config values too).
-        configured=frozenset(
-            name
-            for name, value in ((k.split(":", 1)[1], v) for k, v in raw.items() if k.startswith(f"{PROJECT}:"))
-            if value is not None and value != DEFAULTS.get(name)
-        ),
-    )
+    return {arg: value for arg, value in values.items() if value is not BAD}
 
 
 def _stack_rules(args: ResolvedArgs, region: str, context: str | None, raw: Mapping[str, str | None]) -> list[Problem]:
@@ -757,7 +794,7 @@ def _jar_facts(check: _Checks, values: dict[str, Any], configured_path: str | No
     if not (isinstance(factory, str) and _JAVA_CLASS.fullmatch(factory)):
         return ()
     sender, domain_to = values.get("sender_email"), values.get("email_domain_to")
-    if not (isinstance(sender, str) and _EMAIL.fullmatch(sender)):
+    if not (isinstance(sender, str) and _EMAIL.fullmatch(sender)) or not isinstance(values.get("ses_region"), str):
         return ()
     recipients = values.get("recipient_emails", ())
     # The domains the plugin must mail: emailDomainTo, else those of the sandbox recipients.

@@ -93,3 +93,11 @@ def test_a_problem_names_other_args_in_the_readers_words():
     assert problem.message(config_name) == (
         "athenz-ses:senderDomain: 'example.net' is not valid; expected the domain of athenz-ses:senderEmail"
     )
+
+
+def test_the_public_args_are_the_resolved_args():
+    """AthenzSesNotificationsArgs (the typed input, for other languages too) and ResolvedArgs
+    (the same args with their defaults) name the same args."""
+    from athenz_ses.notifications import AthenzSesNotificationsArgs
+
+    assert set(AthenzSesNotificationsArgs.__annotations__) == set(FIELDS)
