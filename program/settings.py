@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
+import inspect
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -22,6 +24,8 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import pulumi
+import pulumi_aws
+import pulumi_kubernetes
 import yaml
 
 from athenz_ses import patterns
@@ -522,20 +526,50 @@ class Settings:
 
 
 def read_stack_config() -> Mapping[str, str | None]:
-    """The raw config strings of this stack, keyed as `namespace:key`."""
+    """The raw config strings of this stack, keyed as `namespace:key`: every key of the
+    project's namespace, and every key the CLI passed (PULUMI_CONFIG) of the providers'
+    namespaces or of a namespace one edit away from the project's, so that a misspelled key
+    is reported instead of silently leaving its default in place."""
     project = pulumi.Config(PROJECT)
-    aws = pulumi.Config("aws")
-    # Every key of the project's namespace the CLI passed (PULUMI_CONFIG), so that a
-    # misspelled key is reported instead of silently leaving its default in place.
-    given = [key.split(":", 1)[1] for key in pulumi.runtime.get_config_env() if key.startswith(f"{PROJECT}:")]
-    raw: dict[str, str | None] = {
-        f"{PROJECT}:{key}": project.get(key) for key in dict.fromkeys([*DEFAULTS, *RETIRED, *given])
-    }
-    raw["aws:region"] = aws.get("region")
-    raw["aws:profile"] = aws.get("profile")
-    # Only to refuse EKS Pod Identity on a stack that says it runs on kind.
-    raw["kubernetes:context"] = pulumi.Config("kubernetes").get("context")
+    passed = pulumi.runtime.get_config_env()
+    raw: dict[str, str | None] = {f"{PROJECT}:{key}": project.get(key) for key in (*DEFAULTS, *RETIRED)}
+    for full_key in passed:
+        namespace, _, key = full_key.partition(":")
+        if namespace == PROJECT:
+            raw[full_key] = project.get(key)
+        elif namespace in PROVIDER_ARGS or _one_edit(namespace, PROJECT):
+            raw[full_key] = pulumi.Config(namespace).get(key)
+    for full_key in ("aws:region", "aws:profile", "kubernetes:context"):  # read, set or not
+        namespace, _, key = full_key.partition(":")
+        raw[full_key] = pulumi.Config(namespace).get(key)
     return raw
+
+
+def _camel_keys(provider_args: type) -> frozenset[str]:
+    """The config keys of a provider: its ProviderArgs' parameters, in camelCase."""
+    return frozenset(_camel(name) for name in inspect.signature(provider_args).parameters if name != "__self__")
+
+
+PROVIDER_ARGS = {"aws": pulumi_aws.ProviderArgs, "kubernetes": pulumi_kubernetes.ProviderArgs}
+
+
+@functools.cache
+def provider_keys(namespace: str) -> frozenset[str]:
+    """The keys a provider reads from its namespace of the stack config (`aws:region`): the
+    parameters of the provider SDK's own ProviderArgs."""
+    return _camel_keys(PROVIDER_ARGS[namespace])
+
+
+def _one_edit(name: str, other: str) -> bool:
+    """`name` differs from `other` by one inserted, deleted or replaced character (or two swapped)."""
+    if name == other or abs(len(name) - len(other)) > 1:
+        return False
+    if len(name) == len(other):
+        diffs = [i for i, (a, b) in enumerate(zip(name, other, strict=True)) if a != b]
+        swapped = len(diffs) == 2 and diffs[1] == diffs[0] + 1 and name[diffs[0]] == other[diffs[1]]
+        return len(diffs) == 1 or (swapped and name[diffs[1]] == other[diffs[0]])
+    shorter, longer = sorted((name, other), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def secret_config_keys(raw: Mapping[str, str | None]) -> frozenset[str]:
@@ -658,12 +692,24 @@ def _stack_file_keys(check: _Checks, raw: Mapping[str, str | None], secrets: Map
                     secret=True,
                 )
             )
-    for full_key in sorted(k for k in raw if k.startswith(f"{PROJECT}:") and raw[k] is not None):
-        name = full_key.split(":", 1)[1]
-        if name in RETIRED:
+    for full_key in sorted(k for k in raw if raw[k] is not None):
+        namespace, _, name = full_key.partition(":")
+        if namespace == PROJECT and name in RETIRED:
             check.add(ConfigError(name, raw[full_key], RETIRED[name]))
-        elif name not in DEFAULTS:
+        elif namespace == PROJECT and name not in DEFAULTS:
             check.add(ConfigError(name, raw[full_key], _unknown_key_hint(name)))
+        elif namespace in PROVIDER_ARGS and name not in provider_keys(namespace):
+            close = difflib.get_close_matches(name, sorted(provider_keys(namespace)), n=1, cutoff=0.6)
+            hint = f"; did you mean {namespace}:{close[0]}?" if close else ""
+            check.add(
+                ConfigError(full_key, raw[full_key], f"a setting of the {namespace} provider (its ProviderArgs){hint}")
+            )
+        elif _one_edit(namespace, PROJECT):
+            check.add(
+                ConfigError(
+                    full_key, raw[full_key], f"a key of {PROJECT}:, not {namespace}:; {_unknown_key_hint(name)}"
+                )
+            )
 
 
 @dataclass(frozen=True)

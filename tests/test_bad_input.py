@@ -180,6 +180,26 @@ CASES = {
     ),
     "region": ("kind-smtp", {"aws:region": "Europe"}, "aws:region", "AWS Region"),
     "smoke test not a boolean": ("kind-smtp", {"athenz-ses:smokeTest": "yes"}, "smokeTest", "true or false"),
+    # Typos outside the project's keys: a namespace one edit away, and keys the providers lack.
+    "namespace one edit away": (
+        "kind-smtp",
+        {"athenz-sess:sandbox": "false"},
+        "athenz-sess:sandbox",
+        "a key of athenz-ses:, not athenz-sess:; a key this project knows (README.md, Configuration); did you mean "
+        "athenz-ses:sandbox?",
+    ),
+    "aws key the provider lacks": (
+        "kind-smtp",
+        {"aws:regoin": "eu-west-1"},
+        "aws:regoin",
+        "a setting of the aws provider (its ProviderArgs); did you mean aws:region?",
+    ),
+    "kubernetes key the provider lacks": (
+        "kind-smtp",
+        {"kubernetes:contxt": "kind-athenz"},
+        "kubernetes:contxt",
+        "a setting of the kubernetes provider (its ProviderArgs); did you mean kubernetes:context?",
+    ),
 }
 
 
