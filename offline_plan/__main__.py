@@ -16,7 +16,7 @@ from pathlib import Path
 
 from offline_plan.engine import PROJECT, PROJECT_DIR
 from offline_plan.golden import GOLDEN_DIR
-from offline_plan.render import PlanOutputError, write_plan
+from offline_plan.render import PlanOutputError, created, write_plan
 from offline_plan.stackfile import StackFileError
 from offline_plan.stacks import plan_stack
 
@@ -70,9 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for line in [*notes, *plan.warnings]:
         print(f"warning: {line}")
-    custom = sum(r.custom for r in plan.resources)
+    custom = len(created(plan))
     shown = out.relative_to(PROJECT_DIR) if out.is_relative_to(PROJECT_DIR) else out
     print(f"planned {custom} resources of stack {args.stack} into {shown}")
+    records = " and the DNS records SES needs" if plan.outputs.get("senderDnsRecords") else ""
+    print(f"next steps after pulumi up{records}: at the end of {shown / 'summary.md'}")
     return 0
 
 

@@ -84,9 +84,13 @@ class Plan:
     config: dict[str, str]
     resources: list[PlannedResource] = field(default_factory=list)
     calls: list[tuple[str, dict, Location]] = field(default_factory=list)
+    reads: list[tuple[str, str]] = field(default_factory=list)
+    """The existing objects the program read (type, namespace/name)."""
     outputs: dict[str, Any] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)
     error: BaseException | None = None
+    substitutions: list[str] = field(default_factory=list)
+    """What the plan answered in place of a real preview's look-ups, one line each."""
     registered_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What each resource passed to register_outputs, by URN (the stack's own exports
     not among them: see offline_plan/sdk_gap.py)."""
@@ -173,6 +177,9 @@ def _stock_live_zms(config: Mapping[str, str]) -> dict[str, dict]:
     return {f"{namespace}/{deployment}": stock_deployment(layout_name, namespace, deployment, container)}
 
 
+DEFAULT_CALLER = "111111111111"  # the default credentials' account when the stack names none
+
+
 def run_program(
     stack: str,
     config: Mapping[str, str],
@@ -197,11 +204,28 @@ def run_program(
     finds; by default the stock Deployment of the layout (offline_plan.mocks.read_outputs).
     """
     plan = Plan(stack=stack, config=dict(config))
-    caller = caller_account_id or config.get(f"{PROJECT}:clusterAccountId") or "111111111111"
+    caller = caller_account_id or config.get(f"{PROJECT}:clusterAccountId") or DEFAULT_CALLER
+    if not caller_account_id and not config.get(f"{PROJECT}:clusterAccountId"):
+        plan.substitutions.append(
+            f"clusterAccountId is unset: the default AWS credentials are taken to be account {DEFAULT_CALLER} "
+            "(a real preview uses the account of your credentials)"
+        )
     zone, domain = config.get(f"{PROJECT}:hostedZoneId"), config.get(f"{PROJECT}:senderDomain")
     zones = hosted_zones if hosted_zones is not None else ({zone: domain} if zone and domain else {})
+    if hosted_zones is None and zone and domain:
+        plan.substitutions.append(
+            f"hosted zone {zone} is taken to be the zone of {domain} (a real preview looks it up and stops if not)"
+        )
     if live is None:
         live = _stock_live_zms(config)
+        plan.substitutions += [
+            f"ZMS's live Deployment {name} is taken to be the stock one of its layout, running as a ServiceAccount "
+            "without a role (a real preview reads both from the cluster)"
+            for name in live
+        ]
+    plan.substitutions.append(
+        "IDs, ARN suffixes and DKIM tokens are made up (a real preview shows them as known after `pulumi up`)"
+    )
     mocks = PlanMocks(
         default_region=config.get("aws:region", ""), caller_account_id=caller, hosted_zones=zones, live=live
     )
@@ -272,4 +296,5 @@ def run_program(
     if plan.error is not None:
         collect_failed_registrations()
     plan.calls = mocks.calls
+    plan.reads = mocks.reads
     return plan

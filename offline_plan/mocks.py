@@ -156,6 +156,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         """zone id -> zone name, what route53.getZone answers (the plan cannot look a zone up)."""
         self.providers: dict[str, Location] = {}
         self.calls: list[tuple[str, dict, Location]] = []
+        self.reads: list[tuple[str, str]] = []
+        """The existing objects the program read (type, id): ZMS's Deployment and ServiceAccount."""
 
     def location_of(self, type_: str, provider_ref: str | None, custom: bool = True, id_: str = "") -> Location:
         """Where a resource (or a provider function call) lives: its provider's target."""
@@ -173,6 +175,7 @@ class PlanMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         inputs = dict(args.inputs)
         if args.resource_id and args.typ in READ_TYPES:  # a look-up of an existing object (Resource.get)
+            self.reads.append((args.typ, args.resource_id))
             return args.resource_id, read_outputs(args.typ, args.resource_id, self.live)
         if args.typ == "pulumi:providers:aws":
             provider_id = f"{args.name}-provider-id"

@@ -144,11 +144,68 @@ def deployer_section(policies: DeployerPolicies) -> list[str]:
     return lines
 
 
+# AWS services whose resources have no Region (IAM and Route 53 are global).
+GLOBAL_SERVICES = ("aws:iam/", "aws:route53/")
+
+
+def region_of(r: PlannedResource) -> str:
+    return "-" if r.type.startswith(GLOBAL_SERVICES) or r.type.startswith("kubernetes:") else r.location.region
+
+
+def created(plan: Plan) -> list[PlannedResource]:
+    """The resources `pulumi up` creates (or adopts): not providers or components."""
+    return [r for r in plan.resources if r.custom and not r.type.startswith("pulumi:providers:")]
+
+
+# What a real preview needs for each look-up: what must exist (the credentials' permissions
+# are in deployer-policy/, from offline_plan/deployer_policy.py).
+LOOKUPS = {
+    "aws:index/getCallerIdentity:getCallerIdentity": "the default AWS credentials, of the cluster account",
+    "aws:index/getPartition:getPartition": "nothing (the provider's own data)",
+    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": "the cluster's IAM OIDC provider, in this account",
+    "aws:eks/getCluster:getCluster": "the EKS cluster, in this account and Region",
+    "aws:route53/getZone:getZone": "the hosted zone, holding the sender domain",
+    "kubernetes:apps/v1:Deployment": "ZMS's Deployment (the Kubernetes credentials may get it)",
+    "kubernetes:core/v1:ServiceAccount": "the ServiceAccount ZMS runs as (the Kubernetes credentials may get it)",
+}
+
+
+def lookups(plan: Plan) -> list[str]:
+    """Each look-up the program makes, once, with what a real preview needs for it."""
+    lines: dict[str, None] = {}
+    for token, args, where in plan.calls:
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(args.items()) if isinstance(v, str))
+        place = f"account {where.account}, {where.region}" if where.account != "kubernetes" else "the cluster"
+        need = LOOKUPS.get(token, "see deployer-policy/")
+        lines[f"- `{token.split(':')[1]}`{f' ({shown})' if shown else ''} in {place}: needs {need}"] = None
+    for typ, name in plan.reads:
+        lines[f"- `{typ.rsplit(':', 1)[-1]}` {name} in the cluster: needs {LOOKUPS[typ]}"] = None
+    return list(lines)
+
+
+def providers(plan: Plan) -> list[str]:
+    return [
+        f"- `{r.name}`: account {r.location.account}, {r.location.region}"
+        for r in sorted(plan.resources, key=lambda r: r.name)
+        if r.type == "pulumi:providers:aws"
+    ]
+
+
+def dns_records(plan: Plan) -> list[str]:
+    records = plan.outputs.get("senderDnsRecords") or []
+    if not records:
+        return []
+    return [
+        "| name | type | value |",
+        "| --- | --- | --- |",
+        *(f"| {r['name']} | {r['type']} | {r['value']} |" for r in records),
+    ]
+
+
 def summary(plan: Plan, notes: Sequence[str] = ()) -> str:
     rows = ["| resource | type | account | Region | on destroy |", "| --- | --- | --- | --- | --- |"]
-    for r in sorted(plan.resources, key=lambda r: (r.type, r.name)):
-        if r.custom:
-            rows.append(f"| {r.name} | {r.type} | {r.location.account} | {r.location.region} | {on_destroy(r)} |")
+    for r in sorted(created(plan), key=lambda r: (r.type, r.name)):
+        rows.append(f"| {r.name} | {r.type} | {r.location.account} | {region_of(r)} | {on_destroy(r)} |")
     lines = [
         f"# Offline plan of stack `{plan.stack}`",
         "",
@@ -160,18 +217,29 @@ def summary(plan: Plan, notes: Sequence[str] = ()) -> str:
     if plan.outputs.get("sendPath"):
         lines += [f"Send path: {plan.outputs['sendPath']}.", ""]
     lines += [
-        f"{sum(r.custom for r in plan.resources)} resources, {sum(not r.custom for r in plan.resources)} components.",
+        f"{len(created(plan))} resources, {sum(not r.custom for r in plan.resources)} components.",
         "",
         *rows,
     ]
+    if providers(plan):
+        lines += ["", "AWS providers of other accounts or Regions (not resources):", "", *providers(plan)]
     if adopted(plan):
         lines += ["", "## Adopted, not created", "", *adopted(plan)]
+    lines += ["", "## Look-ups a real preview makes", "", *lookups(plan)]
     lines += ["", *deployer_section(deployer_policies(plan))]
-    if notes:
-        lines += ["", "## What the offline plan substituted", "", *[f"- {n}" for n in notes]]
+    substituted = [*notes, *plan.substitutions]
+    lines += ["", "## What the offline plan substituted", "", *[f"- {n}" for n in substituted]]
     if plan.warnings:
         lines += ["", "## Warnings", "", *[f"- {w}" for w in plan.warnings]]
+    if plan.outputs.get("nextSteps"):
+        lines += ["", NEXT_STEPS, "", *str(plan.outputs["nextSteps"]).splitlines()]
+    if dns_records(plan):
+        lines += ["", DNS_RECORDS, "", *dns_records(plan)]
     return "\n".join(lines) + "\n"
+
+
+NEXT_STEPS = "## Next steps after `pulumi up`"
+DNS_RECORDS = "## DNS records SES needs (output senderDnsRecords)"
 
 
 def _links(out: Path) -> list[Path]:

@@ -95,11 +95,21 @@ def test_dev_plan_shows_every_policy_and_the_send_path(tmp_path):
         "Send path: ZMS sends with the built-in SES notifier (SES v2 API) as ServiceAccount athenz/athenz-ses-dev "
         "through IRSA (role in account 222222222222), as identity zms@example.com of account 222222222222 in eu-west-1."
     )
-    assert (
-        "| oidc | aws:iam/openIdConnectProvider:OpenIdConnectProvider | 222222222222 | eu-west-1 | deleted |" in summary
-    )
-    assert "| zms-irsa-role | aws:iam/role:Role | 222222222222 | eu-west-1 | deleted |" in summary
+    # IAM is global: no Region. The SES provider is not a resource (nothing to delete).
+    assert "| oidc | aws:iam/openIdConnectProvider:OpenIdConnectProvider | 222222222222 | - | deleted |" in summary
+    assert "| zms-irsa-role | aws:iam/role:Role | 222222222222 | - | deleted |" in summary
+    assert "| ses | pulumi:providers:aws |" not in summary and "- `ses`: account 222222222222, eu-west-1" in lines
     assert "## Warnings" not in summary
+    # The look-ups a real preview makes, each with what it needs.
+    lookups = lines[lines.index("## Look-ups a real preview makes") + 2 :]
+    assert lookups[0] == (
+        "- `index/getCallerIdentity` in account 111111111111, eu-west-1: needs the default AWS credentials, "
+        "of the cluster account"
+    )
+    assert "- `Deployment` athenz/athenz-zms-server in the cluster: needs ZMS's Deployment" in summary
+    # It ends with the next steps after `pulumi up` (outputs.yaml's nextSteps).
+    steps = yaml.safe_load((out / "outputs.yaml").read_text())["nextSteps"].splitlines()
+    assert lines[-len(steps) - 2 :] == ["## Next steps after `pulumi up`", "", *steps]
 
 
 def test_local_plan_hides_the_access_key(tmp_path):
@@ -110,6 +120,11 @@ def test_local_plan_hides_the_access_key(tmp_path):
         check=True,
         capture_output=True,
         timeout=120,
+    )
+    # No clusterAccountId: the account the plan assumed is said.
+    assert (
+        "- clusterAccountId is unset: the default AWS credentials are taken to be account 111111111111"
+        in (out / "summary.md").read_text()
     )
     secret = yaml.safe_load((out / "kubernetes" / "Secret-zms-aws-secret.yaml").read_text())
     assert secret["metadata"]["name"].startswith("athenz-ses-local-aws-")
