@@ -35,7 +35,7 @@ instance in the same stack would collide. Two ZMS are two stacks.
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Required, TypedDict
@@ -473,6 +473,219 @@ def zms_service_account(args: _Args) -> str:
     return args.service_account_name or args.name_prefix or stack_prefix(pulumi.get_stack())
 
 
+ZMS_ROLE_DESCRIPTION = "Athenz ZMS notifications through Amazon SES"
+
+
+@dataclass(frozen=True)
+class _Children:
+    """The resource options of the component's children."""
+
+    parent: pulumi.Resource
+    ses_provider: aws.Provider | None
+
+    def opts(self, ses: bool = False) -> pulumi.ResourceOptions:
+        """A child of the component; `ses`: in the SES account (`ses_provider`). Stacks of
+        versions before this component registered its parts at the stack's root: the alias
+        keeps their URNs, so nothing is replaced (an SES identity would need a new
+        verification click)."""
+        return pulumi.ResourceOptions(
+            parent=self.parent,
+            aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)],
+            providers=[self.ses_provider] if ses and self.ses_provider else None,
+        )
+
+
+@dataclass(frozen=True)
+class _PathInputs:
+    """What every send path may build on: made before it, and shared with the delegated senders."""
+
+    args: _Args
+    children: _Children
+    prefix: str
+    """The stack's name prefix (Kubernetes names, the patch's field manager)."""
+    identities: SesIdentities
+    from_addresses: Sequence[str]
+    """The From addresses every send grant names."""
+    service_account: str
+    """The name of the ServiceAccount ZMS runs as with a role of the stack's own."""
+    roles_in_ses_account: bool
+    """federated-role: IRSA roles live in the SES account, beside the OIDC provider there."""
+    oidc_arn: pulumi.Input[str] | None
+    """IRSA: the issuer's IAM OIDC provider."""
+    cluster_arn: pulumi.Input[str] | None
+    """EKS Pod Identity: the cluster's ARN (looked up)."""
+    target_provider: aws.Provider | None
+    """EKS Pod Identity across accounts: the SES account, where the target role lives."""
+
+    def role_send_policy(self) -> pulumi.Output[str]:
+        """The send policy of a role ZMS runs as (a user holds its own)."""
+        return send_as(self.identities.send_arns, SEND_ACTIONS, self.children.parent, self.from_addresses)
+
+
+@dataclass(frozen=True)
+class _SendPath:
+    """What ZMS's one send path made, for the rest of the component: the same record for
+    every path, so the wiring, the smoke test and the outputs never ask which one it was."""
+
+    principal_arn: pulumi.Input[str]
+    """The IAM role or user ZMS sends as."""
+    send_policy: pulumi.Input[str]
+    """The policy document of ZMS's credentials: a change runs the smoke test again."""
+    smoke_test_depends_on: Sequence[pulumi.Resource]
+    """What ZMS's credentials rest on (the role or user, with its policy)."""
+    role_arn: pulumi.Input[str] | None = None
+    """ZMS's role (irsa, pod-identity: the role its credentials belong to; existing-role)."""
+    service_account: str | None = None
+    """The ServiceAccount the stack creates and runs ZMS as (irsa, pod-identity)."""
+    annotated_role_arn: pulumi.Input[str] | None = None
+    """IRSA: the role that ServiceAccount is annotated with."""
+    pod_identity: aws.eks.PodIdentityAssociation | None = None
+    """EKS Pod Identity: that ServiceAccount's association."""
+    user: SendingUser | None = None
+    """access-key, smtp: the IAM user whose credentials ZMS gets from a Secret."""
+    replaces_credentials: bool = False
+    """ZMS gets credentials of the stack's own, which would replace any it has: the live
+    ZMS is checked for its own first."""
+    sets_region: bool = False
+    """The patch sets AWS_REGION to the SES Region (the built-in notifier's SDK)."""
+
+
+def _irsa(at: _PathInputs) -> _SendPath:
+    """A role only ZMS's ServiceAccount may assume through the issuer, and that ServiceAccount."""
+    args = at.args
+    assert at.oidc_arn is not None and args.oidc_issuer_url is not None
+    send_policy = at.role_send_policy()
+    role = IrsaRole(
+        "zms-irsa",
+        IrsaRoleArgs(
+            oidc_provider_arn=at.oidc_arn,
+            issuer_url=args.oidc_issuer_url,
+            service_accounts=[f"{args.namespace}/{at.service_account}"],
+            inline_policies={"send": send_policy},
+            description=ZMS_ROLE_DESCRIPTION,
+        ),
+        opts=at.children.opts(ses=at.roles_in_ses_account),
+    )
+    return _SendPath(
+        principal_arn=role.role_arn,
+        send_policy=send_policy,
+        smoke_test_depends_on=[role],
+        role_arn=role.role_arn,
+        service_account=at.service_account,
+        annotated_role_arn=role.role_arn,
+        replaces_credentials=True,
+        sets_region=True,
+    )
+
+
+def _pod_identity(at: _PathInputs) -> _SendPath:
+    """A role EKS assumes for ZMS's ServiceAccount only, its association, and that
+    ServiceAccount; across accounts the role chains into a target role of the SES account."""
+    args = at.args
+    assert args.eks_cluster_name is not None and at.cluster_arn is not None
+    send_policy = at.role_send_policy()
+    role = PodIdentityRole(
+        "zms-pod-identity",
+        PodIdentityRoleArgs(
+            cluster_name=args.eks_cluster_name,
+            cluster_arn=at.cluster_arn,
+            service_account=f"{args.namespace}/{at.service_account}",
+            inline_policies={"send": send_policy},
+            target_provider=at.target_provider,
+            description=ZMS_ROLE_DESCRIPTION,
+        ),
+        opts=at.children.opts(),
+    )
+    return _SendPath(
+        principal_arn=role.role_arn,
+        send_policy=send_policy,
+        smoke_test_depends_on=[role],
+        role_arn=role.role_arn,
+        service_account=at.service_account,
+        pod_identity=role.association,
+        replaces_credentials=True,
+        sets_region=True,
+    )
+
+
+def _sending_user(at: _PathInputs) -> _SendPath:
+    """access-key and smtp: an IAM user of the SES account, its key or SMTP password in a Secret."""
+    args = at.args
+    user = SendingUser(
+        args.credentials,
+        SendingUserArgs(
+            region=args.ses_region,
+            send_arns=at.identities.send_arns,
+            smtp=args.credentials == SMTP,
+            from_addresses=at.from_addresses,
+        ),
+        opts=at.children.opts(ses=True),
+    )
+    return _SendPath(
+        principal_arn=user.user_arn,
+        send_policy=user.send_policy,
+        smoke_test_depends_on=[user],
+        user=user,
+        # The plugin reads its SMTP password only; the built-in notifier reads the key as env.
+        replaces_credentials=args.credentials == ACCESS_KEY,
+        sets_region=args.credentials == ACCESS_KEY,
+    )
+
+
+def _existing_role(at: _PathInputs) -> _SendPath:
+    """The role ZMS already runs as: one inline policy of the stack's own on it, nothing
+    else (no ServiceAccount, no AWS_REGION: Athenz reads one Region for every AWS client)."""
+    args = at.args
+    assert args.zms_role_arn is not None
+    send_policy = at.role_send_policy()
+    policy = aws.iam.RolePolicy(
+        "zms-existing-role-send",
+        role=pulumi.Output.from_input(args.zms_role_arn).apply(lambda arn: arn.rsplit("/", 1)[1]),
+        name=f"{at.prefix}-ses-send",
+        policy=send_policy,
+        opts=at.children.opts(ses=True),
+    )
+    return _SendPath(
+        principal_arn=args.zms_role_arn,
+        send_policy=send_policy,
+        smoke_test_depends_on=[policy],
+        role_arn=args.zms_role_arn,
+    )
+
+
+SEND_PATHS: dict[str, Callable[[_PathInputs], _SendPath]] = {
+    IRSA: _irsa,
+    POD_IDENTITY: _pod_identity,
+    ACCESS_KEY: _sending_user,
+    SMTP: _sending_user,
+    EXISTING_ROLE: _existing_role,
+}
+"""ZMS's send paths by `credentials`: each builds ZMS's credentials and says what it made."""
+
+
+def zms_system_properties(args: _Args) -> dict[str, str]:
+    """The -D flags the patch gives ZMS: the notifier's factory, the From address, and the
+    links and recipient domain that are set."""
+    factory = (
+        args.plugin_factory_class if args.notifier == PLUGIN and args.plugin_factory_class else BUILTIN_FACTORY_CLASS
+    )
+    local, domain = args.sender_email.split("@")
+    return {
+        "athenz.zms.notification_service_factory_class": factory,
+        "athenz.notification_email_from": local,
+        "athenz.notification_email_domain_from": domain,
+        **{
+            key: value
+            for key, value in (
+                ("athenz.notification_email_domain_to", args.email_domain_to),
+                ("athenz.notification_athenz_ui_url", args.athenz_ui_url),
+                ("athenz.notification_workflow_url", args.workflow_url),
+            )
+            if value
+        },
+    }
+
+
 class AthenzSesNotifications(pulumi.ComponentResource):
     """See the module docstring. Every attribute below is also a registered output."""
 
@@ -523,18 +736,9 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         roles_in_ses_account = args.cross_account_mode == FEDERATED_ROLE
         pod_identity = args.credentials == POD_IDENTITY
         sending_authorization = args.cross_account_mode == SENDING_AUTHORIZATION and bool(args.sender_service_accounts)
+        children = _Children(self, args.ses_provider)
 
-        # Stacks of versions before this component registered these at the stack's root:
-        # the alias keeps their URNs, so nothing is replaced (an SES identity would need a
-        # new verification click).
-        def child(ses: bool = False) -> pulumi.ResourceOptions:
-            return pulumi.ResourceOptions(
-                parent=self,
-                aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)],
-                providers=[args.ses_provider] if ses and args.ses_provider else None,
-            )
-
-        # 1. Bounce handling, the SES identities, and ZMS's credentials for its one send path.
+        # 1. Bounce handling, and the SES identities (with the sender domain's DNS records).
         bounces: BounceHandling | None = None
         if args.bounce_handling:
             bounces = BounceHandling(
@@ -547,7 +751,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     # A retained identity must not name a set that is gone.
                     retain_configuration_set=args.retain_identities,
                 ),
-                opts=child(ses=True),
+                opts=children.opts(ses=True),
             )
         identities = SesIdentities(
             "ses",
@@ -563,7 +767,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 configuration_set_name=bounces.configuration_set_name if bounces else None,
                 existing=args.existing_identities,
             ),
-            opts=child(ses=True),
+            opts=children.opts(ses=True),
         )
         if args.hosted_zone_id is not None:
             dns_provider = args.dns_provider or args.ses_provider  # the zone's account
@@ -581,6 +785,8 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 ),
             )
 
+        # 2. What the cluster gives the roles of ZMS and of the delegated senders alike: the
+        # issuer's IAM OIDC provider (IRSA), or the cluster's ARN (EKS Pod Identity).
         oidc_arn: pulumi.Input[str] | None = args.oidc_provider_arn
         if (
             oidc_arn is None
@@ -596,104 +802,39 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     issuer_url=args.oidc_issuer_url,
                     create=create,
                 ),
-                opts=child(ses=roles_in_ses_account),
+                opts=children.opts(ses=roles_in_ses_account),
             ).arn
-
-        # Every send grant names the From addresses: an identity of a domain covers every
-        # address of it. ZMS's own, and the one it really sends with if a plugin hard-codes another.
-        from_addresses = sorted({args.sender_email, args.smoke_test_sender or args.sender_email})
-        # ZMS's role's send policy (irsa, pod-identity, existing-role; a user holds its own).
-        zms_send_policy: pulumi.Output[str] | None = (
-            send_as(identities.send_arns, SEND_ACTIONS, self, from_addresses)
-            if args.credentials in (*ROLE_CREDENTIALS, EXISTING_ROLE)
-            else None
-        )
-        zms_role: IrsaRole | None = None
-        service_account = zms_service_account(args)
-        if args.credentials == IRSA:
-            assert oidc_arn is not None and args.oidc_issuer_url is not None and zms_send_policy is not None
-            role_opts = child(ses=roles_in_ses_account)
-            zms_role = IrsaRole(
-                "zms-irsa",
-                IrsaRoleArgs(
-                    oidc_provider_arn=oidc_arn,
-                    issuer_url=args.oidc_issuer_url,
-                    service_accounts=[f"{args.namespace}/{service_account}"],
-                    inline_policies={"send": zms_send_policy},
-                    description="Athenz ZMS notifications through Amazon SES",
-                ),
-                opts=role_opts,
-            )
-
-        # EKS Pod Identity: the roles live in the cluster account (EKS passes them there);
-        # across accounts each chains into a target role of the SES account.
         cluster_arn: pulumi.Output[str] | None = None
-        target_provider = args.ses_provider if pod_identity and args.cross_account_mode else None
-        zms_pod_identity: PodIdentityRole | None = None
         if pod_identity:
-            assert args.eks_cluster_name is not None and zms_send_policy is not None
+            assert args.eks_cluster_name is not None
             # Looked up, not assembled: the ARN is exact, and a wrong name stops the preview.
             cluster_arn = aws.eks.get_cluster_output(
                 name=args.eks_cluster_name, opts=pulumi.InvokeOutputOptions(parent=self)
             ).arn
-            zms_pod_identity = PodIdentityRole(
-                "zms-pod-identity",
-                PodIdentityRoleArgs(
-                    cluster_name=args.eks_cluster_name,
-                    cluster_arn=cluster_arn,
-                    service_account=f"{args.namespace}/{service_account}",
-                    inline_policies={"send": zms_send_policy},
-                    target_provider=target_provider,
-                    description="Athenz ZMS notifications through Amazon SES",
-                ),
-                opts=child(),
-            )
+        # EKS Pod Identity's roles live in the cluster account (EKS passes them there);
+        # across accounts each chains into a target role of the SES account.
+        target_provider = args.ses_provider if pod_identity and args.cross_account_mode else None
 
-        # The role ZMS already runs as: one inline policy of the stack's own on it, nothing else.
-        zms_existing_role: aws.iam.RolePolicy | None = None
-        if args.zms_role_arn is not None:
-            zms_existing_role = aws.iam.RolePolicy(
-                "zms-existing-role-send",
-                role=pulumi.Output.from_input(args.zms_role_arn).apply(lambda arn: arn.rsplit("/", 1)[1]),
-                name=f"{prefix}-ses-send",
-                policy=zms_send_policy,
-                opts=child(ses=True),
+        # 3. ZMS's one send path (SEND_PATHS, by `credentials`). Every send grant names the
+        # From addresses: ZMS's own, and the one it really sends with if a plugin hard-codes another.
+        service_account = zms_service_account(args)
+        path = SEND_PATHS[args.credentials](
+            _PathInputs(
+                args=args,
+                children=children,
+                prefix=prefix,
+                identities=identities,
+                from_addresses=sorted({args.sender_email, args.smoke_test_sender or args.sender_email}),
+                service_account=service_account,
+                roles_in_ses_account=roles_in_ses_account,
+                oidc_arn=oidc_arn,
+                cluster_arn=cluster_arn,
+                target_provider=target_provider,
             )
-
-        zms_user: SendingUser | None = None
-        if args.credentials in (ACCESS_KEY, SMTP):
-            zms_user = SendingUser(
-                args.credentials,
-                SendingUserArgs(
-                    region=args.ses_region,
-                    send_arns=identities.send_arns,
-                    smtp=args.credentials == SMTP,
-                    from_addresses=from_addresses,
-                ),
-                opts=child(ses=True),
-            )
-            zms_send_policy = zms_user.send_policy
-
-        factory = (
-            args.plugin_factory_class
-            if args.notifier == PLUGIN and args.plugin_factory_class
-            else BUILTIN_FACTORY_CLASS
         )
-        local, domain = args.sender_email.split("@")
-        properties = {
-            "athenz.zms.notification_service_factory_class": factory,
-            "athenz.notification_email_from": local,
-            "athenz.notification_email_domain_from": domain,
-            **{
-                key: value
-                for key, value in (
-                    ("athenz.notification_email_domain_to", args.email_domain_to),
-                    ("athenz.notification_athenz_ui_url", args.athenz_ui_url),
-                    ("athenz.notification_workflow_url", args.workflow_url),
-                )
-                if value
-            },
-        }
+
+        # 4. ZMS's wiring: the -D flags, what the path made for it, its smoke test, the patch.
+        properties = zms_system_properties(args)
         smtp_host = args.smtp_host or region_smtp_host(args.ses_region)
         # Whom the smoke tests mail: a verified recipient in the sandbox; out of it the one
         # given, else SES's mailbox simulator (no bounce, no complaint, no quota).
@@ -704,7 +845,6 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         )
         # The plugin maps an Athenz principal to an address itself (its own domain).
         zms_recipient = f"user.{smoke_recipient.split('@')[0]}" if args.notifier == PLUGIN else smoke_recipient
-        zms_principal = zms_role or zms_pod_identity or zms_user or zms_existing_role
         zms = ZmsWiring(
             "zms",
             ZmsWiringArgs(
@@ -714,29 +854,28 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 container=args.zms_container or layout.container,
                 base_env=layout.base_env,
                 system_properties=properties,
-                service_account=service_account if zms_role or zms_pod_identity else None,
-                role_arn=zms_role.role_arn if zms_role else None,
-                pod_identity=zms_pod_identity.association if zms_pod_identity else None,
-                # ZMS's own role keeps ZMS's own Region: Athenz reads one Region for every AWS client.
-                aws_region=args.ses_region if args.notifier == BUILTIN and args.zms_role_arn is None else None,
-                user=zms_user,
+                service_account=path.service_account,
+                role_arn=path.annotated_role_arn,
+                pod_identity=path.pod_identity,
+                aws_region=args.ses_region if path.sets_region else None,
+                user=path.user,
                 plugin_jar=Path(args.plugin_jar) if args.plugin_jar else None,
                 smoke_test_recipient=zms_recipient if args.smoke_test else None,
-                smoke_test_trigger=zms_send_policy,
-                smoke_test_depends_on=[zms_principal] if zms_principal else [],
+                smoke_test_trigger=path.send_policy,
+                smoke_test_depends_on=path.smoke_test_depends_on,
                 # Credentials of the stack's own would replace those ZMS may have already.
                 refuse_existing_credentials=(
                     f"keep them and set zms_role_arn (config athenz-ses:zmsRoleArn) to ZMS's role, so that the stack "
                     f"adds its send policy to that role instead of replacing ZMS's credentials "
                     f"(credentials={args.credentials} would cut every other AWS call of ZMS off)"
-                    if args.credentials in (IRSA, POD_IDENTITY, ACCESS_KEY)
+                    if path.replaces_credentials
                     else None
                 ),
             ),
-            opts=child(),
+            opts=children.opts(),
         )
 
-        # 2. Delegated senders: other workloads that send as the sender identity.
+        # 5. Delegated senders: other workloads that send as the sender identity.
         senders: dict[str, DelegatedSender] = {}
         for key in args.sender_service_accounts:
             namespace, account = key.split("/")
@@ -756,7 +895,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     from_addresses=[args.sender_email],
                     labels=labels,
                 ),
-                opts=child(ses=roles_in_ses_account and not pod_identity),
+                opts=children.opts(ses=roles_in_ses_account and not pod_identity),
             )
         sender_authorization = None
         if sending_authorization:
@@ -768,10 +907,10 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     principal_arns=[sender.role_arn for sender in senders.values()],
                     from_addresses=[args.sender_email],
                 ),
-                opts=child(ses=True),
+                opts=children.opts(ses=True),
             )
 
-        # 3. The first delegated sender's smoke test (ZMS's own runs inside ZmsWiring, before its patch).
+        # 6. The first delegated sender's smoke test (ZMS's own runs inside ZmsWiring, before its patch).
         sender_smoke_test_job: pulumi.Output[str | None] | None = None
         if args.smoke_test and senders:
             first_key, first = next(iter(senders.items()))
@@ -792,20 +931,18 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     depends_on=[first, *([sender_authorization] if sender_authorization else [])],
                     labels=labels,
                 ),
-                opts=child(),
+                opts=children.opts(),
             ).job_name
         smoke_test_job = zms.smoke_test_job.metadata.apply(lambda meta: meta.name) if zms.smoke_test_job else None
 
-        # 4. Outputs.
-        role = zms_role or zms_pod_identity
-        role_arn = role.role_arn if role else args.zms_role_arn
-        principal_arn = role_arn if role_arn is not None else zms_user.user_arn if zms_user else None
-        assert principal_arn is not None
-        self.zms_principal_arn = pulumi.Output.from_input(principal_arn)
-        self.role_arn = pulumi.Output.from_input(role_arn)
+        # 7. Outputs.
+        self.zms_principal_arn = pulumi.Output.from_input(path.principal_arn)
+        self.role_arn = pulumi.Output.from_input(path.role_arn)
         self.sender_identity_arn = identities.sender_arn
         self.recipient_identity_arns = identities.recipient_arns
-        self.service_account = pulumi.Output.from_input(f"{args.namespace}/{service_account}" if role else None)
+        self.service_account = pulumi.Output.from_input(
+            f"{args.namespace}/{path.service_account}" if path.service_account else None
+        )
         self.smtp_endpoint = pulumi.Output.from_input(f"{smtp_host}:{SMTP_PORT}" if args.credentials == SMTP else None)
 
         def roles(role_arn: pulumi.Output[str]) -> pulumi.Output[dict[str, str]]:
