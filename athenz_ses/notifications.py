@@ -30,10 +30,15 @@ every problem of the values in one ValueError (see check_args). What it cannot c
 the accounts: with `ses_provider` in another account, set `cross_account_mode`, or ZMS's
 role would be allowed on identities of an account that does not trust it.
 
-One per stack: its parts have fixed names (`ses`, `zms`, `zms-irsa`, ...), so a second
-instance in the same stack would collide. Two ZMS are two stacks.
+Several per stack: every part is named after the component (`<name>-ses`,
+`<name>-zms`, ..., their own parts after them), and its Kubernetes objects and field
+manager after its name prefix (default `<name>-<stack>`), so two components with
+different names, say one per ZMS, never collide. `upgrade_aliases` keeps the URNs and
+Kubernetes names of a stack deployed by an earlier version, whose one component had
+fixed part names (`ses`, `zms`, `zms-irsa`, ...).
 """
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,7 +52,14 @@ from athenz_ses import patterns
 from athenz_ses.bounce_handling import BounceHandling, BounceHandlingArgs
 from athenz_ses.delegated_sender import DelegatedSender, DelegatedSenderArgs
 from athenz_ses.irsa_role import IrsaRole, IrsaRoleArgs
-from athenz_ses.names import colliding_senders, content_hash, delegated_sender_name, stack_prefix
+from athenz_ses.names import (
+    DEFAULT_COMPONENT_NAME,
+    colliding_senders,
+    component_name_problems,
+    content_hash,
+    delegated_sender_name,
+    stack_prefix,
+)
 from athenz_ses.oidc_provider import ClusterOidcProvider, ClusterOidcProviderArgs
 from athenz_ses.pod_identity import PodIdentityRole, PodIdentityRoleArgs
 from athenz_ses.policies import SEND_ACTIONS, send_as
@@ -190,7 +202,14 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     dns_provider: aws.Provider | None
     """The AWS provider of the hosted zone's account; default: the SES account's."""
     name_prefix: str | None
-    """Kubernetes names and the patch's field manager; default `athenz-ses-<stack>`."""
+    """Kubernetes names and the patch's field manager; default `<component name>-<stack>`
+    (`athenz-ses-<stack>` with upgrade_aliases): two components must not share one."""
+    upgrade_aliases: bool | None
+    """This component was deployed by an earlier version (which allowed one per stack and
+    gave its parts fixed names, at the stack's root before the component existed): each
+    part gets aliases to its URNs of then, so `pulumi up` replaces nothing (auto-named
+    AWS and Kubernetes resources keep their physical names), and the default name_prefix
+    is those versions' `athenz-ses-<stack>`. Set it on that one component only; default false."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +255,7 @@ class _Args:
     hosted_zone_id: pulumi.Input[str] | None
     dns_provider: aws.Provider | None
     name_prefix: str | None
+    upgrade_aliases: bool | None
 
 
 # The defaults of the keys Pulumi.yaml gives one (a test keeps them equal to it).
@@ -478,20 +498,36 @@ ZMS_ROLE_DESCRIPTION = "Athenz ZMS notifications through Amazon SES"
 
 @dataclass(frozen=True)
 class _Children:
-    """The resource options of the component's children."""
+    """Names and resource options of the component's children: `<component>-<part>`,
+    so that two components of one program never share a URN (their own children are
+    named after them in turn)."""
 
     parent: pulumi.Resource
+    component: str
+    """The component's name."""
     ses_provider: aws.Provider | None
+    upgrade_aliases: bool
 
-    def opts(self, ses: bool = False) -> pulumi.ResourceOptions:
-        """A child of the component; `ses`: in the SES account (`ses_provider`). Stacks of
-        versions before this component registered its parts at the stack's root: the alias
-        keeps their URNs, so nothing is replaced (an SES identity would need a new
-        verification click)."""
+    def name(self, part: str) -> str:
+        return f"{self.component}-{part}"
+
+    def opts(self, part: str, ses: bool = False, provider: aws.Provider | None = None) -> pulumi.ResourceOptions:
+        """The options of the child that earlier versions named `part`; `ses`: in the SES
+        account (`ses_provider`), or in `provider`'s.
+
+        With upgrade_aliases, two aliases keep its URN of those versions: `part` under the
+        component, and `part` at the stack's root (versions before the component). The
+        engine carries the alias a parent matched over to its children named after it
+        (`<new name>-x` then matches `<old name>-x`), so every part of a part follows. An
+        SES identity found again keeps its verification; an auto-named role, user or Job
+        keeps its physical name."""
+        chosen = provider or (self.ses_provider if ses else None)
         return pulumi.ResourceOptions(
             parent=self.parent,
-            aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)],
-            providers=[self.ses_provider] if ses and self.ses_provider else None,
+            aliases=[pulumi.Alias(name=part), pulumi.Alias(name=part, parent=pulumi.ROOT_STACK_RESOURCE)]
+            if self.upgrade_aliases
+            else None,
+            providers=[chosen] if chosen else None,
         )
 
 
@@ -556,7 +592,7 @@ def _irsa(at: _PathInputs) -> _SendPath:
     assert at.oidc_arn is not None and args.oidc_issuer_url is not None
     send_policy = at.role_send_policy()
     role = IrsaRole(
-        "zms-irsa",
+        at.children.name("zms-irsa"),
         IrsaRoleArgs(
             oidc_provider_arn=at.oidc_arn,
             issuer_url=args.oidc_issuer_url,
@@ -564,7 +600,7 @@ def _irsa(at: _PathInputs) -> _SendPath:
             inline_policies={"send": send_policy},
             description=ZMS_ROLE_DESCRIPTION,
         ),
-        opts=at.children.opts(ses=at.roles_in_ses_account),
+        opts=at.children.opts("zms-irsa", ses=at.roles_in_ses_account),
     )
     return _SendPath(
         principal_arn=role.role_arn,
@@ -585,7 +621,7 @@ def _pod_identity(at: _PathInputs) -> _SendPath:
     assert args.eks_cluster_name is not None and at.cluster_arn is not None
     send_policy = at.role_send_policy()
     role = PodIdentityRole(
-        "zms-pod-identity",
+        at.children.name("zms-pod-identity"),
         PodIdentityRoleArgs(
             cluster_name=args.eks_cluster_name,
             cluster_arn=at.cluster_arn,
@@ -594,7 +630,7 @@ def _pod_identity(at: _PathInputs) -> _SendPath:
             target_provider=at.target_provider,
             description=ZMS_ROLE_DESCRIPTION,
         ),
-        opts=at.children.opts(),
+        opts=at.children.opts("zms-pod-identity"),
     )
     return _SendPath(
         principal_arn=role.role_arn,
@@ -612,14 +648,14 @@ def _sending_user(at: _PathInputs) -> _SendPath:
     """access-key and smtp: an IAM user of the SES account, its key or SMTP password in a Secret."""
     args = at.args
     user = SendingUser(
-        args.credentials,
+        at.children.name(args.credentials),
         SendingUserArgs(
             region=args.ses_region,
             send_arns=at.identities.send_arns,
             smtp=args.credentials == SMTP,
             from_addresses=at.from_addresses,
         ),
-        opts=at.children.opts(ses=True),
+        opts=at.children.opts(args.credentials, ses=True),
     )
     return _SendPath(
         principal_arn=user.user_arn,
@@ -639,11 +675,11 @@ def _existing_role(at: _PathInputs) -> _SendPath:
     assert args.zms_role_arn is not None
     send_policy = at.role_send_policy()
     policy = aws.iam.RolePolicy(
-        "zms-existing-role-send",
+        at.children.name("zms-existing-role-send"),
         role=pulumi.Output.from_input(args.zms_role_arn).apply(lambda arn: arn.rsplit("/", 1)[1]),
         name=f"{at.prefix}-ses-send",
         policy=send_policy,
-        opts=at.children.opts(ses=True),
+        opts=at.children.opts("zms-existing-role-send", ses=True),
     )
     return _SendPath(
         principal_arn=args.zms_role_arn,
@@ -726,35 +762,41 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         self._build(name, with_defaults(args), opts)
 
     def _build(self, name: str, args: _Args, opts: pulumi.ResourceOptions | None) -> None:
-        problems = check_args(args)
+        problems = component_name_problems(name)
+        if not problems and args.name_prefix is None:
+            # The last default: the component's own prefix (earlier versions' with upgrade_aliases).
+            base = DEFAULT_COMPONENT_NAME if args.upgrade_aliases else name
+            args = dataclasses.replace(args, name_prefix=stack_prefix(pulumi.get_stack(), base))
+        problems += check_args(args)
         if problems:
             raise ValueError("AthenzSesNotifications: " + "; ".join(problems))
         super().__init__(f"{PACKAGE}:index:AthenzSesNotifications", name, None, opts)
         layout = LAYOUTS[args.zms_layout]
-        prefix = args.name_prefix or stack_prefix(pulumi.get_stack())
+        assert args.name_prefix is not None  # its default applied above
+        prefix = args.name_prefix
         labels = stack_labels(prefix)
         roles_in_ses_account = args.cross_account_mode == FEDERATED_ROLE
         pod_identity = args.credentials == POD_IDENTITY
         sending_authorization = args.cross_account_mode == SENDING_AUTHORIZATION and bool(args.sender_service_accounts)
-        children = _Children(self, args.ses_provider)
+        children = _Children(self, name, args.ses_provider, bool(args.upgrade_aliases))
 
         # 1. Bounce handling, and the SES identities (with the sender domain's DNS records).
         bounces: BounceHandling | None = None
         if args.bounce_handling:
             bounces = BounceHandling(
-                "bounces",
+                children.name("bounces"),
                 BounceHandlingArgs(
-                    # The stack's prefix: letters, digits and '-', unique per stack.
+                    # The name prefix: letters, digits and '-', the component's own.
                     configuration_set_name=prefix,
                     notify_emails=args.bounce_notification_emails,
                     account_suppression=args.account_suppression,
                     # A retained identity must not name a set that is gone.
                     retain_configuration_set=args.retain_identities,
                 ),
-                opts=children.opts(ses=True),
+                opts=children.opts("bounces", ses=True),
             )
         identities = SesIdentities(
-            "ses",
+            children.name("ses"),
             SesIdentitiesArgs(
                 sender=args.sender_email,
                 recipients=tuple(args.recipient_emails) if args.sandbox else (),
@@ -767,22 +809,19 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 configuration_set_name=bounces.configuration_set_name if bounces else None,
                 existing=args.existing_identities,
             ),
-            opts=children.opts(ses=True),
+            opts=children.opts("ses", ses=True),
         )
         if args.hosted_zone_id is not None:
             dns_provider = args.dns_provider or args.ses_provider  # the zone's account
             SenderDomainDns(
-                "sender-dns",
+                children.name("sender-dns"),
                 SenderDomainDnsArgs(
                     zone_id=args.hosted_zone_id,
                     domain=args.sender_domain or "",
                     records=identities.dns_records,
                     retain_on_delete=args.retain_identities,  # a retained domain stays verified
                 ),
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    providers=[dns_provider] if dns_provider else None,
-                ),
+                opts=children.opts("sender-dns", provider=dns_provider),
             )
 
         # 2. What the cluster gives the roles of ZMS and of the delegated senders alike: the
@@ -797,12 +836,12 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             # it up in the cluster account (EKS setups register it there).
             create = roles_in_ses_account if args.create_oidc_provider is None else args.create_oidc_provider
             oidc_arn = ClusterOidcProvider(
-                "oidc",
+                children.name("oidc"),
                 ClusterOidcProviderArgs(
                     issuer_url=args.oidc_issuer_url,
                     create=create,
                 ),
-                opts=children.opts(ses=roles_in_ses_account),
+                opts=children.opts("oidc", ses=roles_in_ses_account),
             ).arn
         cluster_arn: pulumi.Output[str] | None = None
         if pod_identity:
@@ -846,7 +885,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         # The plugin maps an Athenz principal to an address itself (its own domain).
         zms_recipient = f"user.{smoke_recipient.split('@')[0]}" if args.notifier == PLUGIN else smoke_recipient
         zms = ZmsWiring(
-            "zms",
+            children.name("zms"),
             ZmsWiringArgs(
                 namespace=args.namespace,
                 name_prefix=prefix,
@@ -872,7 +911,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     else None
                 ),
             ),
-            opts=children.opts(),
+            opts=children.opts("zms"),
         )
 
         # 5. Delegated senders: other workloads that send as the sender identity.
@@ -880,7 +919,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         for key in args.sender_service_accounts:
             namespace, account = key.split("/")
             senders[key] = DelegatedSender(
-                delegated_sender_name(namespace, account),
+                delegated_sender_name(namespace, account, component=name),
                 DelegatedSenderArgs(
                     namespace=namespace,
                     service_account=account,
@@ -895,19 +934,21 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     from_addresses=[args.sender_email],
                     labels=labels,
                 ),
-                opts=children.opts(ses=roles_in_ses_account and not pod_identity),
+                opts=children.opts(
+                    delegated_sender_name(namespace, account), ses=roles_in_ses_account and not pod_identity
+                ),
             )
         sender_authorization = None
         if sending_authorization:
             sender_authorization = SenderAuthorization(
-                "sender-authorization",
+                children.name("sender-authorization"),
                 SenderAuthorizationArgs(
                     identity=identities.sender_identity,
                     identity_arn=identities.sender_arn,
                     principal_arns=[sender.role_arn for sender in senders.values()],
                     from_addresses=[args.sender_email],
                 ),
-                opts=children.opts(ses=True),
+                opts=children.opts("sender-authorization", ses=True),
             )
 
         # 6. The first delegated sender's smoke test (ZMS's own runs inside ZmsWiring, before its patch).
@@ -916,7 +957,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
             first_key, first = next(iter(senders.items()))
             namespace, account = first_key.split("/")
             sender_smoke_test_job = SmokeTest(
-                "sender-smoke-test",
+                children.name("sender-smoke-test"),
                 SmokeTestArgs(
                     namespace=namespace,
                     sender=args.sender_email,
@@ -931,7 +972,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     depends_on=[first, *([sender_authorization] if sender_authorization else [])],
                     labels=labels,
                 ),
-                opts=children.opts(),
+                opts=children.opts("sender-smoke-test"),
             ).job_name
         smoke_test_job = zms.smoke_test_job.metadata.apply(lambda meta: meta.name) if zms.smoke_test_job else None
 

@@ -129,6 +129,8 @@ def component_args(
         hosted_zone_id=settings.hosted_zone_id,
         dns_provider=zone_provider,
         name_prefix=settings.name_prefix,
+        # Stacks of earlier versions keep every URN (their parts had fixed names, the oldest at the root).
+        upgrade_aliases=True,
     )
 
 
