@@ -23,7 +23,9 @@ import parliament
 import pytest
 from conftest import CLUSTER, SCENARIOS, cfg
 from iam_simulate import ALLOWED, LIBRARY_DIR, AccessRequest, assert_decision, simulate
+from test_upgrade import BEFORE_NAMES, earlier_urns
 
+from offline_plan.aliases import match
 from offline_plan.deployer_policy import (
     ACTIONS,
     NO_RESOURCE_LEVEL,
@@ -34,7 +36,7 @@ from offline_plan.deployer_policy import (
     deploying_account,
 )
 from offline_plan.engine import Plan, PlannedResource, reveal, run_program
-from offline_plan.mocks import Location
+from offline_plan.mocks import Location, autoname
 from offline_plan.render import DEPLOYER_DIR, write_plan
 from offline_plan.stacks import committed_stacks, plan_stack
 
@@ -281,3 +283,53 @@ def test_write_plan_writes_each_policy_and_lists_it_in_the_summary(plans, tmp_pa
     (statement,) = document["Statement"]
     assert statement["Action"] == "sts:AssumeRole"
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{plan.config['athenz-ses:clusterAccountId']}:root"}
+
+
+TOPIC = "aws:sns/topic:Topic"
+MANAGED = {
+    ROLE: ("iam:GetRole", "iam:DeleteRole"),
+    USER: ("iam:GetUser", "iam:DeleteUser"),
+    TOPIC: ("sns:DeleteTopic",),
+}
+
+
+def _earlier_arn(r: PlannedResource, earlier_name: str) -> str:
+    """The ARN `r` kept from a stack of an earlier version: auto-named after its name then."""
+    physical = autoname(earlier_name)
+    if r.type == TOPIC:
+        return f"arn:aws:sns:{r.location.region}:{r.location.account}:{physical}"
+    kind, path = ("role", "/") if r.type == ROLE else ("user", reveal(r.inputs.get("path")) or "/")
+    return f"arn:aws:iam::{r.location.account}:{kind}{path}{physical}"
+
+
+@pytest.mark.parametrize("name", [p for p in PLANS if p != "moved:prod"])
+def test_an_upgraded_stack_may_manage_what_it_made_under_its_earlier_names(all_plans, name):
+    """A role, user or topic that `pulumi up` finds under an earlier name (upgrade_aliases)
+    keeps the physical name it was auto-named with then: the deployer may manage it under
+    that name too, and under the new one."""
+    plan = all_plans[name]
+    renamed = match(plan.resources, earlier_urns(BEFORE_NAMES, name, plan)).renamed
+    by_urn = {r.urn: r for r in plan.resources}
+    requests = [
+        _request(f"{action} {r.name} as {old}", policy_of(plan, r.location.account), action, _earlier_arn(r, old))
+        for earlier, new in renamed.items()
+        if (r := by_urn[new]).type in MANAGED and not r.inputs.get("name")
+        for old in [earlier.rsplit("::", 1)[1]]
+        for action in MANAGED[r.type]
+    ]
+    if not any(r.type in MANAGED for r in plan.resources):
+        assert requests == []
+        return
+    assert requests
+    results = {r.name: r for r in simulate(requests)}
+    for request in requests:
+        assert_decision(results[request.name], ALLOWED)
+
+
+def test_without_aliases_no_earlier_name_is_granted(all_plans):
+    """A fresh component (no upgrade_aliases): only the names it gives now."""
+    plan = all_plans["stack:dev"]
+    bare = dataclasses.replace(plan, resources=[dataclasses.replace(r, aliases=[]) for r in plan.resources])
+    text = json.dumps([p.document for p in deployer_policies(bare).accounts])
+    assert "role/athenz-ses-zms-irsa-role-*" in text and "role/zms-irsa-role-*" not in text
+    assert "role/zms-irsa-role-*" in json.dumps([p.document for p in deployer_policies(plan).accounts])
