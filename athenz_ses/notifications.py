@@ -210,6 +210,21 @@ class AthenzSesNotificationsArgs(TypedDict, total=False):
     part gets aliases to its URNs of then, so `pulumi up` replaces nothing (auto-named
     AWS and Kubernetes resources keep their physical names), and the default name_prefix
     is those versions' `athenz-ses-<stack>`. Set it on that one component only; default false."""
+    tags: Mapping[str, str] | None
+    """Tags of every AWS resource the component creates that takes them: the SES identities
+    (not adopted ones: existing_identities keep their own) and configuration set, the SNS
+    topic, the IAM roles, users and OIDC provider, the EKS Pod Identity associations. At
+    most 50; keys not `aws:`."""
+    permissions_boundary: pulumi.Input[str] | None
+    """A managed policy ARN set as the permissions boundary of every IAM role and user the
+    component creates. An AWS managed policy applies as it is; a customer managed one must
+    exist in each account the component creates roles or users in (across accounts, the
+    SES account's and the cluster account's) under the same path and name: each account
+    gets its own of that name."""
+    iam_path: str | None
+    """The IAM path of every role and user the component creates (`/` or `/<path>/`, at
+    most 512 characters); default `/` for roles and `/athenz-ses/` for users. A new path
+    replaces the roles (IAM cannot move a role)."""
 
 
 @dataclass(frozen=True)
@@ -256,6 +271,9 @@ class _Args:
     dns_provider: aws.Provider | None
     name_prefix: str | None
     upgrade_aliases: bool | None
+    tags: Mapping[str, str] | None
+    permissions_boundary: pulumi.Input[str] | None
+    iam_path: str | None
 
 
 # The defaults of the keys Pulumi.yaml gives one (a test keeps them equal to it).
@@ -485,6 +503,11 @@ def check_args(args: _Args) -> list[str]:
         problems.append(
             f"oidc_issuer_url: {args.oidc_issuer_url!r} is not an OIDC issuer (https://host/path, or host/path)"
         )
+    if args.iam_path is not None and not patterns.IAM_PATH.fullmatch(args.iam_path):
+        problems.append(f"iam_path: {args.iam_path!r} is not an IAM path ('/' or '/<path>/', at most 512 characters)")
+    if isinstance(args.permissions_boundary, str) and not patterns.POLICY_ARN.fullmatch(args.permissions_boundary):
+        problems.append(f"permissions_boundary: {args.permissions_boundary!r} is not a managed policy ARN")
+    problems += patterns.tag_problems(args.tags)
     return problems
 
 
@@ -531,6 +554,27 @@ class _Children:
         )
 
 
+def boundary_in(boundary: pulumi.Input[str], account: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The permissions boundary `boundary` as a policy of `account`: an AWS managed policy
+    (`arn:aws:iam::aws:policy/...`) as it is, a customer managed one of the same path and name."""
+    return pulumi.Output.all(boundary, account).apply(
+        lambda v: re.sub(r"^(arn:[^:]+:iam::)[0-9]{12}:", lambda m: f"{m.group(1)}{v[1]}:", v[0])
+    )
+
+
+@dataclass(frozen=True)
+class _Boundaries:
+    """The permissions boundary of the roles and users the component creates, per account."""
+
+    ses: pulumi.Input[str] | None
+    """In the SES account."""
+    cluster: pulumi.Input[str] | None
+    """In the cluster account (the default provider's)."""
+
+    def of(self, ses: bool) -> pulumi.Input[str] | None:
+        return self.ses if ses else self.cluster
+
+
 @dataclass(frozen=True)
 class _PathInputs:
     """What every send path may build on: made before it, and shared with the delegated senders."""
@@ -552,6 +596,7 @@ class _PathInputs:
     """EKS Pod Identity: the cluster's ARN (looked up)."""
     target_provider: aws.Provider | None
     """EKS Pod Identity across accounts: the SES account, where the target role lives."""
+    boundaries: _Boundaries
 
     def role_send_policy(self) -> pulumi.Output[str]:
         """The send policy of a role ZMS runs as (a user holds its own)."""
@@ -599,6 +644,9 @@ def _irsa(at: _PathInputs) -> _SendPath:
             service_accounts=[f"{args.namespace}/{at.service_account}"],
             inline_policies={"send": send_policy},
             description=ZMS_ROLE_DESCRIPTION,
+            tags=args.tags,
+            permissions_boundary=at.boundaries.of(ses=at.roles_in_ses_account),
+            iam_path=args.iam_path,
         ),
         opts=at.children.opts("zms-irsa", ses=at.roles_in_ses_account),
     )
@@ -629,6 +677,11 @@ def _pod_identity(at: _PathInputs) -> _SendPath:
             inline_policies={"send": send_policy},
             target_provider=at.target_provider,
             description=ZMS_ROLE_DESCRIPTION,
+            tags=args.tags,
+            # The association role lives in the cluster account, the target role in the SES account.
+            permissions_boundary=at.boundaries.of(ses=False),
+            target_permissions_boundary=at.boundaries.of(ses=True),
+            iam_path=args.iam_path,
         ),
         opts=at.children.opts("zms-pod-identity"),
     )
@@ -654,6 +707,9 @@ def _sending_user(at: _PathInputs) -> _SendPath:
             send_arns=at.identities.send_arns,
             smtp=args.credentials == SMTP,
             from_addresses=at.from_addresses,
+            tags=args.tags,
+            permissions_boundary=at.boundaries.of(ses=True),
+            iam_path=args.iam_path,
         ),
         opts=at.children.opts(args.credentials, ses=True),
     )
@@ -722,6 +778,19 @@ def zms_system_properties(args: _Args) -> dict[str, str]:
     }
 
 
+def _boundaries(args: _Args, component: pulumi.Resource) -> _Boundaries:
+    """permissions_boundary in each account the component creates roles or users in. Across
+    accounts the cluster account's id (for its policy of the boundary's path and name) is
+    looked up through the component's default provider."""
+    if args.permissions_boundary is None:
+        return _Boundaries(ses=None, cluster=None)
+    ses = boundary_in(args.permissions_boundary, args.ses_account_id)
+    if not args.cross_account_mode:
+        return _Boundaries(ses=ses, cluster=ses)  # SES is in the cluster's account
+    account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=component)).account_id
+    return _Boundaries(ses=ses, cluster=boundary_in(args.permissions_boundary, account))
+
+
 class AthenzSesNotifications(pulumi.ComponentResource):
     """See the module docstring. Every attribute below is also a registered output."""
 
@@ -779,6 +848,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         pod_identity = args.credentials == POD_IDENTITY
         sending_authorization = args.cross_account_mode == SENDING_AUTHORIZATION and bool(args.sender_service_accounts)
         children = _Children(self, name, args.ses_provider, bool(args.upgrade_aliases))
+        boundaries = _boundaries(args, self)
 
         # 1. Bounce handling, and the SES identities (with the sender domain's DNS records).
         bounces: BounceHandling | None = None
@@ -792,6 +862,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     account_suppression=args.account_suppression,
                     # A retained identity must not name a set that is gone.
                     retain_configuration_set=args.retain_identities,
+                    tags=args.tags,
                 ),
                 opts=children.opts("bounces", ses=True),
             )
@@ -808,6 +879,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 # SES applies it to ZMS's sends, which name no configuration set.
                 configuration_set_name=bounces.configuration_set_name if bounces else None,
                 existing=args.existing_identities,
+                tags=args.tags,
             ),
             opts=children.opts("ses", ses=True),
         )
@@ -840,6 +912,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 ClusterOidcProviderArgs(
                     issuer_url=args.oidc_issuer_url,
                     create=create,
+                    tags=args.tags,
                 ),
                 opts=children.opts("oidc", ses=roles_in_ses_account),
             ).arn
@@ -869,6 +942,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                 oidc_arn=oidc_arn,
                 cluster_arn=cluster_arn,
                 target_provider=target_provider,
+                boundaries=boundaries,
             )
         )
 
@@ -933,6 +1007,11 @@ class AthenzSesNotifications(pulumi.ComponentResource):
                     send_arns=[identities.sender_arn] if sending_authorization else identities.send_arns,
                     from_addresses=[args.sender_email],
                     labels=labels,
+                    tags=args.tags,
+                    # Its role's account (Pod Identity: the association role's; a target role is the SES account's).
+                    permissions_boundary=boundaries.of(ses=roles_in_ses_account and not pod_identity),
+                    target_permissions_boundary=boundaries.of(ses=True) if target_provider else None,
+                    iam_path=args.iam_path,
                 ),
                 opts=children.opts(
                     delegated_sender_name(namespace, account), ses=roles_in_ses_account and not pod_identity

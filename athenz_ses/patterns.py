@@ -5,6 +5,7 @@ checks its config with the same ones."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 REGION = re.compile(r"(?=.{1,32}\Z)[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -24,3 +25,32 @@ ROLE_ARN = re.compile(
 )
 # An EKS cluster name (the EKS API's CreateCluster: letters, digits, '-' and '_', at most 100).
 EKS_CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+# An IAM path (the IAM API's `Path`: `/`, or `/` + printable ASCII + `/`, at most 512).
+IAM_PATH = re.compile(r"(?=.{1,512}\Z)/([\x21-\x7e]+/)?")
+# A managed policy ARN (a permissions boundary): the account's own, or AWS's (`iam::aws:`).
+POLICY_ARN = re.compile(
+    r"arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/(?=.{1,640}\Z)([\x21-\x2e\x30-\x7e]+/)*[A-Za-z0-9+=,.@_-]{1,128}"
+)
+# A tag of an AWS resource, as IAM, SES, SNS and EKS take them: a key of 1 to 128 and a
+# value of at most 256 letters, digits, spaces and _ . : / = + - @; at most 50 per resource.
+TAG_KEY = re.compile(r"[\w .:/=+@-]{1,128}")
+TAG_VALUE = re.compile(r"[\w .:/=+@-]{0,256}")
+MAX_TAGS = 50
+
+
+def tag_problems(tags: Mapping[str, str] | None) -> list[str]:
+    """What AWS would refuse in `tags` (nothing when each of IAM, SES, SNS and EKS takes them)."""
+    if not tags:
+        return []
+    problems = [f"tags: {len(tags)} tags, at most {MAX_TAGS}"] if len(tags) > MAX_TAGS else []
+    for key, value in tags.items():
+        if not isinstance(key, str) or not TAG_KEY.fullmatch(key) or key.lower().startswith("aws:"):
+            problems.append(
+                f"tags: key {key!r} is not a tag key (1 to 128 letters, digits, spaces and _.:/=+-@, not aws:)"
+            )
+        if not isinstance(value, str) or not TAG_VALUE.fullmatch(value):
+            problems.append(
+                f"tags: value {value!r} of {key!r} is not a tag value (at most 256 letters, digits, spaces "
+                "and _.:/=+-@)"
+            )
+    return problems

@@ -157,6 +157,7 @@ def test_outputs_of_other_programs_fit_where_the_python_args_take_inputs(schema)
         "sesProvider",
         "hostedZoneId",
         "dnsProvider",
+        "permissionsBoundary",
     }
     assert inputs["sesProvider"]["$ref"].endswith("#/resources/pulumi:providers:aws")
 

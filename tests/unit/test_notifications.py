@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -751,3 +753,146 @@ def test_the_default_name_prefix_is_the_components_and_with_upgrade_aliases_the_
         assert out["service_account"] == f"athenz/{prefix}"
         meta = mocks.of_type(PATCH)[-1].inputs["metadata"]
         assert meta["annotations"]["pulumi.com/patchFieldManager"] == prefix
+
+
+# --- tags, permissions boundary and IAM path ----------------------------------------------------
+
+TAGS = {"cost-center": "mail-42", "owner": "platform@example.com"}
+BOUNDARY = "arn:aws:iam::999999999999:policy/boundaries/athenz-mail"
+PATH = "/teams/athenz/"
+# Between them, every AWS resource type the component creates.
+ENTERPRISE = {
+    "federated-irsa": (
+        dict(
+            credentials="irsa",
+            oidc_issuer_url=ISSUER,
+            cross_account_mode="federated-role",
+            sender_service_accounts=["mailer/reports"],
+            sandbox=False,
+            bounce_notification_emails=["mail-admins@example.com"],
+        ),
+        True,
+    ),
+    "cross-pod-identity": (
+        dict(
+            eks_cluster_name="prod",
+            cross_account_mode="federated-role",
+            sender_service_accounts=["mailer/reports"],
+            sender_domain="example.com",
+            hosted_zone_id="Z0EXAMPLE",
+        ),
+        True,
+    ),
+    "sending-authorization": (
+        dict(
+            credentials="access-key",
+            oidc_issuer_url=ISSUER,
+            cross_account_mode="sending-authorization",
+            sender_service_accounts=["mailer/reports"],
+            sandbox=False,
+            recipient_emails=[],
+        ),
+        True,
+    ),
+    "same-account-pod-identity": (dict(eks_cluster_name="prod", sender_service_accounts=["mailer/reports"]), False),
+    "smtp": (dict(notifier="plugin", plugin_factory_class=PLUGIN_CLASS), False),
+}
+
+
+def aws_class(type_token: str) -> type:
+    """The pulumi-aws class of a type token (`aws:iam/role:Role` -> pulumi_aws.iam.Role)."""
+    module, _, name = type_token.split(":", 1)[1].partition(":")
+    return getattr(getattr(aws, module.split("/")[0]), name)
+
+
+def takes(type_token: str, arg: str) -> bool:
+    """Whether pulumi-aws's resource of that type has the arg (`tags`, `permissions_boundary`, `path`)."""
+    return type_token.startswith("aws:") and arg in inspect.signature(aws_class(type_token)._internal_init).parameters
+
+
+def enterprise(mocks, plugin_jar: Path, key: str, **more: Any) -> dict[str, Any]:
+    keys, cross = ENTERPRISE[key]
+    jar = dict(plugin_jar=plugin_jar) if keys.get("notifier") == "plugin" else {}
+    return build(base(**keys, **jar, **more), ses_provider=cross)
+
+
+@pytest.mark.parametrize("key", ENTERPRISE)
+def test_tags_reach_every_aws_resource_that_takes_tags(mocks, plugin_jar, key):
+    enterprise(mocks, plugin_jar, key, tags=TAGS)
+    taggable = [r for r in mocks.resources if r.custom and takes(r.typ, "tags")]
+    assert taggable
+    assert {(r.typ, r.name): r.inputs.get("tags") for r in taggable} == {(r.typ, r.name): TAGS for r in taggable}
+    untagged = {r.typ for r in mocks.resources if r.custom and r.typ.startswith("aws:") and not takes(r.typ, "tags")}
+    assert all("tags" not in r.inputs for r in mocks.resources if r.typ in untagged)
+
+
+def test_the_resource_types_of_the_component_that_take_tags(mocks, plugin_jar):
+    """Between the configurations above, every type the component makes that takes tags."""
+    types = set()
+    for key in ENTERPRISE:
+        enterprise(mocks, plugin_jar, key)
+        types |= {r.typ for r in mocks.resources if r.custom and takes(r.typ, "tags")}
+    assert types == {
+        IDENTITY,
+        CONFIGURATION_SET,
+        "aws:sns/topic:Topic",
+        ROLE,
+        USER,
+        OIDC_PROVIDER,
+        ASSOCIATION,
+    }
+
+
+@pytest.mark.parametrize("key", ENTERPRISE)
+def test_every_role_and_user_gets_the_boundary_of_its_account_and_the_path(mocks, plugin_jar, key):
+    enterprise(mocks, plugin_jar, key, permissions_boundary=BOUNDARY, iam_path=PATH)
+    principals = [r for r in mocks.resources if r.custom and takes(r.typ, "permissions_boundary")]
+    assert principals and {r.typ for r in principals} <= {ROLE, USER}
+    assert all(takes(r.typ, "path") and r.inputs["path"] == PATH for r in principals)
+    # SES in the cluster's account: one account. Across accounts: the SES account's policy
+    # of the boundary's path and name in the SES account, the cluster account's (the default
+    # provider's, looked up: the mock's ACCOUNT) elsewhere.
+    in_ses = {r.name for r in principals if r.provider}  # created through the SES provider
+    for r in principals:
+        account = SES_ACCOUNT if r.name in in_ses or not ENTERPRISE[key][1] else ACCOUNT
+        assert r.inputs["permissionsBoundary"] == f"arn:aws:iam::{account}:policy/boundaries/athenz-mail", r.name
+    if ENTERPRISE[key][1] and key != "federated-irsa":  # roles or users in both accounts
+        assert {r.inputs["permissionsBoundary"].split(":")[4] for r in principals} == {SES_ACCOUNT, ACCOUNT}
+
+
+def test_an_aws_managed_boundary_is_the_same_in_every_account(mocks, plugin_jar):
+    managed = "arn:aws:iam::aws:policy/PowerUserAccess"
+    enterprise(mocks, plugin_jar, "cross-pod-identity", permissions_boundary=managed)
+    assert {r.inputs["permissionsBoundary"] for r in mocks.of_type(ROLE)} == {managed}
+
+
+@pytest.mark.parametrize("key", ENTERPRISE)
+def test_unset_nothing_is_tagged_bounded_or_moved(mocks, plugin_jar, key):
+    enterprise(mocks, plugin_jar, key)
+    assert not any({"tags", "permissionsBoundary"} & set(r.inputs) for r in mocks.resources)
+    assert all("path" not in r.inputs for r in mocks.of_type(ROLE))
+    assert all(r.inputs["path"] == "/athenz-ses/" for r in mocks.of_type(USER))
+
+
+def test_an_adopted_identity_keeps_its_own_tags(mocks):
+    build(base(credentials="access-key", existing_identities=["zms@example.com"], tags=TAGS))
+    tags = {r.inputs["emailIdentity"]: r.inputs.get("tags") for r in mocks.of_type(IDENTITY)}
+    assert tags == {"zms@example.com": None, "alice@example.com": TAGS}
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (dict(iam_path="teams/athenz"), "iam_path: 'teams/athenz' is not an IAM path"),
+        (dict(iam_path="/teams/athenz"), "iam_path: '/teams/athenz' is not an IAM path"),
+        (dict(iam_path="/" + "a" * 511 + "/"), "is not an IAM path ('/' or '/<path>/', at most 512 characters)"),
+        (dict(permissions_boundary="arn:aws:iam::111111111111:role/x"), "permissions_boundary: 'arn:aws:iam::"),
+        (dict(tags={"aws:owner": "x"}), "tags: key 'aws:owner' is not a tag key"),
+        (dict(tags={"owner": "a" * 257}), "is not a tag value"),
+        (dict(tags={f"k{i}": "v" for i in range(51)}), "tags: 51 tags, at most 50"),
+    ],
+)
+def test_iam_paths_boundaries_and_tags_aws_would_refuse_are_refused_first(mocks, change, problem):
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        build(base(credentials="access-key", **change))
+    assert mocks.resources == []
