@@ -12,6 +12,8 @@ principal assume it.
 ACTIONS is the one table (resource type or function token -> actions); NO_RESOURCE_LEVEL
 lists the actions granted on `*`, each with why. A type the table does not know raises
 UnknownTypeError: a new resource type cannot slip into a stack without its permissions.
+Roles and users are granted under their own IAM path and, when the plan gives them a
+permissions boundary, may be created or get a boundary only with that one (BOUNDED).
 """
 
 from __future__ import annotations
@@ -360,6 +362,19 @@ class _Grant:
     sid: str
     actions: tuple[str, ...]
     resources: tuple[str, ...]
+    condition: tuple[tuple[str, str, str], ...] = ()
+    """(operator, key, value) each: the statement's Condition."""
+
+
+# A role or user created with a permissions boundary: the deployer may create it, or set
+# its boundary, only with that boundary (the IAM user guide's "Permissions boundaries for
+# IAM entities": iam:PermissionsBoundary on CreateRole/CreateUser and Put*PermissionsBoundary;
+# terraform-provider-aws iam/role.go and user.go call PutRolePermissionsBoundary and
+# PutUserPermissionsBoundary when the boundary changes). Never Delete*PermissionsBoundary.
+BOUNDED = {
+    "aws:iam/role:Role": ("iam:CreateRole", "iam:PutRolePermissionsBoundary"),
+    "aws:iam/user:User": ("iam:CreateUser", "iam:PutUserPermissionsBoundary"),
+}
 
 
 def _sid(type_: str, suffix: str = "") -> str:
@@ -375,12 +390,17 @@ def _resource_grants(plan: Plan, r: PlannedResource) -> list[_Grant]:
         raise UnknownTypeError(f"no deploying permissions known for resource type {r.type} ({r.name})")
     deletes = not (r.retain_on_delete or r.import_id)
     own, elsewhere = _arns_of(plan, r)
+    boundary = reveal(r.inputs.get("permissionsBoundary")) if r.type in BOUNDED else None
+    bounded = BOUNDED[r.type] if boundary else ()
     grants = []
     for suffix, actions in (("", needs.actions), ("Delete", needs.delete if deletes else ())):
-        on_own = tuple(a for a in actions if a not in elsewhere)
+        on_own = tuple(a for a in actions if a not in elsewhere and a not in bounded)
         if on_own:
             grants.append(_Grant(_sid(r.type, suffix), on_own, own))
         grants += [_Grant(_sid(r.type, a.split(":")[1]), (a,), elsewhere[a]) for a in actions if a in elsewhere]
+    if bounded:
+        condition = (("StringEquals", "iam:PermissionsBoundary", str(boundary)),)
+        grants.append(_Grant(_sid(r.type, "WithBoundary"), bounded, own, condition))
     return grants
 
 
@@ -516,17 +536,25 @@ def _grants_by_account(plan: Plan) -> dict[str, list[_Grant]]:
 
 
 def _statements(grants: Iterable[_Grant]) -> list[dict[str, Any]]:
-    """One statement per Sid and set of actions, its resources merged and sorted."""
-    merged: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+    """One statement per Sid, set of actions and condition, its resources merged and sorted."""
+    merged: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str, str], ...]], set[str]] = {}
     for g in grants:
-        merged.setdefault((g.sid, tuple(sorted(set(g.actions)))), set()).update(g.resources)
+        merged.setdefault((g.sid, tuple(sorted(set(g.actions))), g.condition), set()).update(g.resources)
     out, used = [], set()
-    for (sid, actions), resources in sorted(merged.items()):
+    for (sid, actions, condition), resources in sorted(merged.items()):
         name, n = sid, 2
         while name in used:
             name, n = f"{sid}{n}", n + 1
         used.add(name)
-        out.append({"Sid": name, "Effect": "Allow", "Action": list(actions), "Resource": sorted(resources)})
+        statement: dict[str, Any] = {
+            "Sid": name,
+            "Effect": "Allow",
+            "Action": list(actions),
+            "Resource": sorted(resources),
+        }
+        if condition:
+            statement["Condition"] = {op: {key: value} for op, key, value in condition}
+        out.append(statement)
     return out
 
 
