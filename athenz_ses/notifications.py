@@ -697,30 +697,47 @@ def _pod_identity(at: _PathInputs) -> _SendPath:
     )
 
 
-def _sending_user(at: _PathInputs) -> _SendPath:
-    """access-key and smtp: an IAM user of the SES account, its key or SMTP password in a Secret."""
+def _sending_user(at: _PathInputs, part: str, smtp: bool) -> SendingUser:
+    """An IAM user of the SES account that may only send as the identities, and its key."""
     args = at.args
-    user = SendingUser(
-        at.children.name(args.credentials),
+    return SendingUser(
+        at.children.name(part),
         SendingUserArgs(
             region=args.ses_region,
             send_arns=at.identities.send_arns,
-            smtp=args.credentials == SMTP,
+            smtp=smtp,
             from_addresses=at.from_addresses,
             tags=args.tags,
             permissions_boundary=at.boundaries.of(ses=True),
             iam_path=args.iam_path,
         ),
-        opts=at.children.opts(args.credentials, ses=True),
+        opts=at.children.opts(part, ses=True),
     )
+
+
+def _access_key(at: _PathInputs) -> _SendPath:
+    """The built-in notifier with an IAM user's access key, from a Secret, as
+    AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (which would replace any credentials ZMS has)."""
+    user = _sending_user(at, ACCESS_KEY, smtp=False)
     return _SendPath(
         principal_arn=user.user_arn,
         send_policy=user.send_policy,
         smoke_test_depends_on=[user],
         user=user,
-        # The plugin reads its SMTP password only; the built-in notifier reads the key as env.
-        replaces_credentials=args.credentials == ACCESS_KEY,
-        sets_region=args.credentials == ACCESS_KEY,
+        replaces_credentials=True,
+        sets_region=True,
+    )
+
+
+def _smtp(at: _PathInputs) -> _SendPath:
+    """The plugin with an IAM user's SES SMTP password, from a Secret (the plugin reads
+    only that, and its own endpoint: no AWS_REGION)."""
+    user = _sending_user(at, SMTP, smtp=True)
+    return _SendPath(
+        principal_arn=user.user_arn,
+        send_policy=user.send_policy,
+        smoke_test_depends_on=[user],
+        user=user,
     )
 
 
@@ -748,8 +765,8 @@ def _existing_role(at: _PathInputs) -> _SendPath:
 SEND_PATHS: dict[str, Callable[[_PathInputs], _SendPath]] = {
     IRSA: _irsa,
     POD_IDENTITY: _pod_identity,
-    ACCESS_KEY: _sending_user,
-    SMTP: _sending_user,
+    ACCESS_KEY: _access_key,
+    SMTP: _smtp,
     EXISTING_ROLE: _existing_role,
 }
 """ZMS's send paths by `credentials`: each builds ZMS's credentials and says what it made."""
