@@ -25,7 +25,7 @@ from typing import Any
 import pulumi
 
 from athenz_ses import patterns
-from athenz_ses.names import colliding_senders
+from athenz_ses.names import DEFAULT_COMPONENT_NAME, colliding_senders, stack_prefix
 from athenz_ses.patterns import Problem
 from athenz_ses.ses_endpoints import dkim_problem, ses_partitions
 from athenz_ses.ses_identities import MAIL_FROM_SUBDOMAIN
@@ -94,7 +94,11 @@ class ResolvedArgs:
     mail_from_subdomain: str = MAIL_FROM_SUBDOMAIN
     hosted_zone_id: pulumi.Input[str] | None = None
     dns_provider: Any = None  # an aws.Provider
-    name_prefix: str | None = None
+    name_prefix: str | None = None  # <component name>-<stack>: see with_name_prefix
+    upgrade_aliases: bool = False
+    tags: Mapping[str, str] | None = None
+    permissions_boundary: pulumi.Input[str] | None = None
+    iam_path: str | None = None
 
 
 FIELDS = {field.name: field for field in dataclasses.fields(ResolvedArgs)}
@@ -163,10 +167,21 @@ def zms_service_account(args: ResolvedArgs, default_prefix: str) -> str:
     return args.service_account_name or args.name_prefix or default_prefix
 
 
+def with_name_prefix(args: ResolvedArgs, component: str, stack: str) -> ResolvedArgs:
+    """The last default: name_prefix `<component>-<stack>` (`athenz-ses-<stack>`, earlier
+    versions' prefix, with upgrade_aliases); `component` must be a name component_name_problems
+    takes."""
+    if args.name_prefix is not None:
+        return args
+    base = DEFAULT_COMPONENT_NAME if args.upgrade_aliases else component
+    return dataclasses.replace(args, name_prefix=stack_prefix(stack, base))
+
+
 def problems(args: ResolvedArgs, default_prefix: str) -> list[Problem]:
     """Every rule these args break (empty: fine). Values that are not plain yet (Outputs,
     UNKNOWN) are checked where they are used."""
     return [
+        *_tags(args.tags),
         *_shapes(args),
         *_send_path(args, default_prefix),
         *_identities(args),
@@ -209,6 +224,8 @@ SHAPES: dict[str, tuple[re.Pattern[str], str]] = {
     "sender_domain": (patterns.DOMAIN, "a mail domain such as example.com, in lower case"),
     "mail_from_subdomain": (patterns.DNS_LABEL, "a DNS label (lower case letters, digits and '-'), such as bounce"),
     "zms_role_arn": (patterns.ROLE_ARN, "the ARN of the IAM role ZMS already runs as"),
+    "iam_path": (patterns.IAM_PATH, "an IAM path: '/' or '/<path>/', at most 512 characters"),
+    "permissions_boundary": (patterns.POLICY_ARN, "a managed policy ARN (the permissions boundary)"),
     "eks_cluster_name": (patterns.EKS_CLUSTER_NAME, "an EKS cluster name (letters, digits, '-' and '_', at most 100)"),
     "oidc_issuer_url": (
         ISSUER,
@@ -235,6 +252,21 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 def _plain(value: object) -> bool:
     return isinstance(value, str)
+
+
+def _tags(tags: Mapping[str, str] | None) -> list[Problem]:
+    """What AWS would refuse in `tags` (IAM, SES, SNS and EKS take the same)."""
+    if not tags:
+        return []
+    found = [Problem("tags", len(tags), f"at most {patterns.MAX_TAGS} tags")] if len(tags) > patterns.MAX_TAGS else []
+    for key, value in tags.items():
+        if not isinstance(key, str) or not patterns.TAG_KEY.fullmatch(key) or key.lower().startswith("aws:"):
+            found.append(
+                Problem("tags", key, "tag keys of 1 to 128 letters, digits, spaces and _.:/=+-@, not starting aws:")
+            )
+        if not isinstance(value, str) or not patterns.TAG_VALUE.fullmatch(value):
+            found.append(Problem("tags", value, "tag values of at most 256 letters, digits, spaces and _.:/=+-@"))
+    return found
 
 
 def _shapes(args: ResolvedArgs) -> list[Problem]:

@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -108,6 +108,8 @@ class BounceHandlingArgs:
     retain_configuration_set: bool = False
     """Keep the configuration set on `pulumi destroy` (pass it when identities that have
     the set as their default are retained: they would name a set that is gone)."""
+    tags: Mapping[str, str] | None = None
+    """Tags of the configuration set and the topic."""
 
 
 def configuration_set_name_problems(value: str) -> list[str]:
@@ -175,13 +177,17 @@ class BounceHandling(pulumi.ComponentResource):
         super().__init__("athenz-ses:index:BounceHandling", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.event_types = list(EVENT_TYPES)
+        tags = dict(args.tags) if args.tags else None
 
         self.configuration_set = aws.sesv2.ConfigurationSet(
             f"{name}-set",
             configuration_set_name=args.configuration_set_name,
+            tags=tags,
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_configuration_set),
         )
-        self.topic = aws.sns.Topic(f"{name}{TOPIC_SUFFIX}", kms_master_key_id=args.kms_master_key_id, opts=child)
+        self.topic = aws.sns.Topic(
+            f"{name}{TOPIC_SUFFIX}", kms_master_key_id=args.kms_master_key_id, tags=tags, opts=child
+        )
         self.topic_policy = aws.sns.TopicPolicy(
             f"{name}-publish",
             arn=self.topic.arn,

@@ -49,6 +49,15 @@ class DelegatedSenderArgs:
     """EKS Pod Identity across accounts: the SES account's provider (its target role)."""
     labels: Mapping[str, str] = dataclasses.field(default_factory=lambda: dict(LABELS))
     """Labels of the ServiceAccount (the stack's `app.kubernetes.io/instance` among them)."""
+    tags: Mapping[str, str] | None = None
+    """Tags of its role(s) and Pod Identity association."""
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The IAM policy ARN set as its role's permissions boundary (the association role's
+    with EKS Pod Identity)."""
+    target_permissions_boundary: pulumi.Input[str] | None = None
+    """EKS Pod Identity across accounts: the target role's; default permissions_boundary."""
+    iam_path: str | None = None
+    """The IAM path of its role(s); default `/`."""
 
 
 class DelegatedSender(pulumi.ComponentResource):
@@ -100,6 +109,10 @@ class DelegatedSender(pulumi.ComponentResource):
                     inline_policies={"send": self.send_policy},
                     target_provider=args.target_provider,
                     description=description,
+                    tags=args.tags,
+                    permissions_boundary=args.permissions_boundary,
+                    target_permissions_boundary=args.target_permissions_boundary,
+                    iam_path=args.iam_path,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -115,6 +128,9 @@ class DelegatedSender(pulumi.ComponentResource):
                     service_accounts=[service_account],
                     inline_policies={"send": self.send_policy},
                     description=description,
+                    tags=args.tags,
+                    permissions_boundary=args.permissions_boundary,
+                    iam_path=args.iam_path,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -42,6 +42,12 @@ class IrsaRoleArgs:
     inline_policies: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Policy documents (JSON) by name: everything the role may do."""
     description: str = "Sends mail through Amazon SES"
+    tags: Mapping[str, str] | None = None
+    """Tags of the role."""
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The IAM policy ARN set as the permissions boundary of the role."""
+    iam_path: str | None = None
+    """The IAM path of the role; default `/`."""
 
 
 class IrsaRole(pulumi.ComponentResource):
@@ -82,6 +88,9 @@ class IrsaRole(pulumi.ComponentResource):
             f"{name}{ROLE_SUFFIX}",
             description=f"{args.description}, assumed by {', '.join(self.subjects)} via IRSA",
             assume_role_policy=self.trust_policy,
+            path=args.iam_path,
+            permissions_boundary=args.permissions_boundary,
+            tags=dict(args.tags) if args.tags else None,
             opts=child,
         )
         for key, document in args.inline_policies.items():

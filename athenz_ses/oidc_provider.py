@@ -4,6 +4,7 @@ usual case in another account, which rarely has the issuer yet). IRSA roles trus
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -19,6 +20,8 @@ class ClusterOidcProviderArgs:
     create: bool = False
     """Create the provider; otherwise look it up (a looked-up provider is never touched,
     so `pulumi destroy` never deletes it)."""
+    tags: Mapping[str, str] | None = None
+    """Tags of a created provider."""
 
 
 class ClusterOidcProvider(pulumi.ComponentResource):
@@ -34,7 +37,11 @@ class ClusterOidcProvider(pulumi.ComponentResource):
         url = self.issuer_host.apply(lambda host: f"https://{host}")
         if args.create:
             provider = aws.iam.OpenIdConnectProvider(
-                name, url=url, client_id_lists=[STS_AUDIENCE], opts=pulumi.ResourceOptions(parent=self)
+                name,
+                url=url,
+                client_id_lists=[STS_AUDIENCE],
+                tags=dict(args.tags) if args.tags else None,
+                opts=pulumi.ResourceOptions(parent=self),
             )
             self.arn = provider.arn
         else:

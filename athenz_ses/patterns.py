@@ -26,6 +26,17 @@ ROLE_ARN = re.compile(
 )
 # An EKS cluster name (the EKS API's CreateCluster: letters, digits, '-' and '_', at most 100).
 EKS_CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+# An IAM path (the IAM API's `Path`: `/`, or `/` + printable ASCII + `/`, at most 512).
+IAM_PATH = re.compile(r"(?=.{1,512}\Z)/([\x21-\x7e]+/)?")
+# A managed policy ARN (a permissions boundary): the account's own, or AWS's (`iam::aws:`).
+POLICY_ARN = re.compile(
+    r"arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/(?=.{1,640}\Z)([\x21-\x2e\x30-\x7e]+/)*[A-Za-z0-9+=,.@_-]{1,128}"
+)
+# A tag of an AWS resource, as IAM, SES, SNS and EKS take them: a key of 1 to 128 and a
+# value of at most 256 letters, digits, spaces and _ . : / = + - @; at most 50 per resource.
+TAG_KEY = re.compile(r"[\w .:/=+@-]{1,128}")
+TAG_VALUE = re.compile(r"[\w .:/=+@-]{0,256}")
+MAX_TAGS = 50
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,15 @@ class PodIdentityRoleArgs:
     target_provider: aws.Provider | None = None
     """The AWS provider of another account: the inline policies go to a target role there."""
     description: str = "Sends mail through Amazon SES"
+    tags: Mapping[str, str] | None = None
+    """Tags of the roles and the association."""
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The IAM policy ARN set as the association role's permissions boundary (a policy of
+    the cluster account, or an AWS managed one)."""
+    target_permissions_boundary: pulumi.Input[str] | None = None
+    """The target role's (a policy of target_provider's account); default permissions_boundary."""
+    iam_path: str | None = None
+    """The IAM path of both roles; default `/`."""
 
 
 class PodIdentityRole(pulumi.ComponentResource):
@@ -83,11 +92,15 @@ class PodIdentityRole(pulumi.ComponentResource):
         super().__init__("athenz-ses:index:PodIdentityRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         namespace, account = args.service_account.split("/")
+        tags = dict(args.tags) if args.tags else None
         self.trust_policy = pod_identity_trust(args.cluster_arn, args.service_account)
         self.role = aws.iam.Role(
             f"{name}{ROLE_SUFFIX}",
             description=f"{args.description}, for ServiceAccount {args.service_account} via EKS Pod Identity",
             assume_role_policy=self.trust_policy,
+            path=args.iam_path,
+            permissions_boundary=args.permissions_boundary,
+            tags=tags,
             opts=child,
         )
         permissions: list[pulumi.Resource] = []
@@ -101,6 +114,9 @@ class PodIdentityRole(pulumi.ComponentResource):
                 description=f"{args.description}, for ServiceAccount {args.service_account} via EKS Pod Identity "
                 "(chained into from the cluster account)",
                 assume_role_policy=self.target_trust_policy,
+                path=args.iam_path,
+                permissions_boundary=args.target_permissions_boundary or args.permissions_boundary,
+                tags=tags,
                 opts=in_target,
             )
             permissions.append(
@@ -125,6 +141,7 @@ class PodIdentityRole(pulumi.ComponentResource):
             target_role_arn=self.target_role.arn if self.target_role else None,
             # The trust policies match on the session tags EKS sets: they must stay on.
             disable_session_tags=False,
+            tags=tags,
             # Pods started once this exists get credentials that can already send.
             opts=pulumi.ResourceOptions(parent=self, depends_on=permissions),
         )

@@ -11,7 +11,7 @@ access key. ZMS uses it where it has no IRSA:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -21,6 +21,7 @@ from athenz_ses.policies import SEND_ACTIONS, SMTP_ACTIONS, send_as
 from athenz_ses.ses_endpoints import smtp_host
 
 SMTP_PORT = 587  # STARTTLS; the first article's plugin has this port built in.
+DEFAULT_PATH = "/athenz-ses/"
 
 
 @dataclass
@@ -32,6 +33,12 @@ class SendingUserArgs:
     smtp: bool = False
     from_addresses: Sequence[str] = ()
     """The From addresses the user may send as (ses:FromAddress); at least one."""
+    tags: Mapping[str, str] | None = None
+    """Tags of the user."""
+    permissions_boundary: pulumi.Input[str] | None = None
+    """The IAM policy ARN set as the user's permissions boundary."""
+    iam_path: str | None = None
+    """The user's IAM path; default `/athenz-ses/`."""
 
 
 class SendingUser(pulumi.ComponentResource):
@@ -52,7 +59,13 @@ class SendingUser(pulumi.ComponentResource):
             raise ValueError(f"SendingUser {name}: from_addresses: at least one From address")
         super().__init__("athenz-ses:index:SendingUser", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        user = aws.iam.User(f"{name}-user", path="/athenz-ses/", opts=child)
+        user = aws.iam.User(
+            f"{name}-user",
+            path=args.iam_path or DEFAULT_PATH,
+            permissions_boundary=args.permissions_boundary,
+            tags=dict(args.tags) if args.tags else None,
+            opts=child,
+        )
         actions = SMTP_ACTIONS if args.smtp else SEND_ACTIONS
         self.send_policy = send_as(args.send_arns, actions, args.from_addresses)
         policy = aws.iam.UserPolicy(f"{name}-send", user=user.name, policy=self.send_policy, opts=child)

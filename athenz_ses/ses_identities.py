@@ -3,7 +3,7 @@ FROM domain), plus every recipient while the account is in the sandbox."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -42,6 +42,9 @@ class SesIdentitiesArgs:
     """Identities (addresses or the domain) that exist already, verified by hand as the
     two articles do: adopted (`import_`) instead of created, and kept on destroy. An
     import succeeds only when the live identity matches what the stack would create."""
+    tags: Mapping[str, str] | None = None
+    """Tags of the identities created; an adopted one keeps its own (the import must
+    match the live identity)."""
 
 
 class SesIdentities(pulumi.ComponentResource):
@@ -76,7 +79,8 @@ class SesIdentities(pulumi.ComponentResource):
             opts = pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(import_=email, retain_on_delete=True) if adopt else None
             )
-            return aws.sesv2.EmailIdentity(logical, email_identity=email, opts=opts, **extra)
+            tags = dict(args.tags) if args.tags and not adopt else None
+            return aws.sesv2.EmailIdentity(logical, email_identity=email, tags=tags, opts=opts, **extra)
 
         # The logical name carries the address, so reordering recipients replaces nothing
         # (a replaced identity would need a new verification click).

@@ -1,10 +1,11 @@
 """The Kubernetes side: what ZMS needs next to it, and one server-side-apply patch of the
 existing ZMS Deployment that wires it in.
 
-Every name is the stack's own (`name_prefix`, `athenz-ses-<stack>`), and so is the
-patch's field manager: two stacks never delete each other's objects or strip each
-other's fields, and a second stack that patches the same Deployment with other values
-fails with Kubernetes' field-manager conflict instead of silently sharing it. The
+Every name is the component's own (`name_prefix`, by default `<component name>-<stack>`),
+and so is the patch's field manager: two stacks (or components) never delete each
+other's objects or strip each other's fields, and a second one that patches the same
+Deployment with other values fails with Kubernetes' field-manager conflict instead of
+silently sharing it. The
 Secret ZMS reads (env from secretKeyRef) and the ConfigMap it mounts are named after
 their content (as kustomize's
 generators do): a change creates the new object, repoints the patch (one rollout), and
@@ -129,7 +130,7 @@ class ZmsWiringArgs:
     namespace: str
     """Namespace of ZMS; it exists already and is never created or deleted."""
     name_prefix: str
-    """The stack's own prefix (`athenz-ses-<stack>`): object names and the field manager."""
+    """The component's own prefix (`<component name>-<stack>`): object names and the field manager."""
     deployment: str
     container: str
     system_properties: Mapping[str, str]

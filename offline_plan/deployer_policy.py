@@ -12,6 +12,8 @@ principal assume it.
 ACTIONS is the one table (resource type or function token -> actions); NO_RESOURCE_LEVEL
 lists the actions granted on `*`, each with why. A type the table does not know raises
 UnknownTypeError: a new resource type cannot slip into a stack without its permissions.
+Roles and users are granted under their own IAM path and, when the plan gives them a
+permissions boundary, may be created or get a boundary only with that one (BOUNDED).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from offline_plan.aliases import earlier_names
 from offline_plan.engine import Plan, PlannedResource, Secret, reveal
 from program.settings import PROJECT
 
@@ -276,25 +279,28 @@ def _regional(service: str, r_or_loc: Any, rest: str) -> str:
     return f"arn:{PARTITION}:{service}:{location.region}:{location.account}:{rest}"
 
 
-def _name_pattern(r: PlannedResource, key: str = "name") -> str:
+def _name_patterns(plan: Plan, r: PlannedResource, key: str = "name") -> tuple[str, ...]:
     """The resource's name as `pulumi up` gives it: its own, else auto-named
-    `<logical name>-<7 hex>`."""
+    `<logical name>-<7 hex>`. A resource found again under an alias (an earlier name:
+    offline_plan.aliases) keeps the name it was auto-named with then: that one too."""
     given = reveal(r.inputs.get(key))
-    return given if isinstance(given, str) and given else f"{r.name}-*"
+    if isinstance(given, str) and given:
+        return (given,)
+    return tuple(f"{name}-*" for name in (r.name, *earlier_names(plan.resources).get(r.urn, ())))
 
 
-def _role_pattern(r: PlannedResource) -> str:
+def _role_pattern(plan: Plan, r: PlannedResource) -> tuple[str, ...]:
     path = reveal(r.inputs.get("path")) or "/"
-    return _iam(r.location.account, f"role{path}{_name_pattern(r)}")
+    return tuple(_iam(r.location.account, f"role{path}{name}") for name in _name_patterns(plan, r))
 
 
-def _user_pattern(r: PlannedResource) -> str:
+def _user_pattern(plan: Plan, r: PlannedResource) -> tuple[str, ...]:
     path = reveal(r.inputs.get("path")) or "/"
-    return _iam(r.location.account, f"user{path}{_name_pattern(r)}")
+    return tuple(_iam(r.location.account, f"user{path}{name}") for name in _name_patterns(plan, r))
 
 
-def _topic_pattern(r: PlannedResource) -> str:
-    return _regional("sns", r, _name_pattern(r))
+def _topic_pattern(plan: Plan, r: PlannedResource) -> tuple[str, ...]:
+    return tuple(_regional("sns", r, name) for name in _name_patterns(plan, r))
 
 
 def _planned(plan: Plan, type_: str, *, id_: Any = None, arn: Any = None) -> PlannedResource | None:
@@ -304,30 +310,30 @@ def _planned(plan: Plan, type_: str, *, id_: Any = None, arn: Any = None) -> Pla
     return None
 
 
-def _role_by_name_or_arn(plan: Plan, r: PlannedResource, *, name: Any = None, arn: Any = None) -> str:
-    """The role a resource refers to: the planned role's pattern, else the existing role
+def _role_by_name_or_arn(plan: Plan, r: PlannedResource, *, name: Any = None, arn: Any = None) -> tuple[str, ...]:
+    """The role a resource refers to: the planned role's patterns, else the existing role
     the config names (zmsRoleArn), else the role of that name in the resource's account."""
     role = _planned(plan, "aws:iam/role:Role", id_=name, arn=arn)
     if role is not None:
-        return _role_pattern(role)
+        return _role_pattern(plan, role)
     existing = reveal(plan.config.get(f"{PROJECT}:zmsRoleArn"))
     if isinstance(existing, str) and (existing == arn or existing.rsplit("/", 1)[-1] == name):
-        return existing
+        return (existing,)
     if isinstance(arn, str) and arn:
-        return arn
-    return _iam(r.location.account, f"role/{name}")
+        return (arn,)
+    return (_iam(r.location.account, f"role/{name}"),)
 
 
-def _user_by_name(plan: Plan, r: PlannedResource) -> str:
+def _user_by_name(plan: Plan, r: PlannedResource) -> tuple[str, ...]:
     name = reveal(r.inputs.get("user"))
     user = _planned(plan, "aws:iam/user:User", id_=name)
-    return _user_pattern(user) if user is not None else _iam(r.location.account, f"user/{name}")
+    return _user_pattern(plan, user) if user is not None else (_iam(r.location.account, f"user/{name}"),)
 
 
-def _topic_by_arn(plan: Plan, r: PlannedResource, key: str) -> str:
+def _topic_by_arn(plan: Plan, r: PlannedResource, key: str) -> tuple[str, ...]:
     arn = reveal(r.inputs.get(key))
     topic = _planned(plan, "aws:sns/topic:Topic", arn=arn)
-    return _topic_pattern(topic) if topic is not None else str(arn)
+    return _topic_pattern(plan, topic) if topic is not None else (str(arn),)
 
 
 def _identity(r: PlannedResource, name: Any) -> str:
@@ -354,6 +360,19 @@ class _Grant:
     sid: str
     actions: tuple[str, ...]
     resources: tuple[str, ...]
+    condition: tuple[tuple[str, str, str], ...] = ()
+    """(operator, key, value) each: the statement's Condition."""
+
+
+# A role or user created with a permissions boundary: the deployer may create it, or set
+# its boundary, only with that boundary (the IAM user guide's "Permissions boundaries for
+# IAM entities": iam:PermissionsBoundary on CreateRole/CreateUser and Put*PermissionsBoundary;
+# terraform-provider-aws iam/role.go and user.go call PutRolePermissionsBoundary and
+# PutUserPermissionsBoundary when the boundary changes). Never Delete*PermissionsBoundary.
+BOUNDED = {
+    "aws:iam/role:Role": ("iam:CreateRole", "iam:PutRolePermissionsBoundary"),
+    "aws:iam/user:User": ("iam:CreateUser", "iam:PutUserPermissionsBoundary"),
+}
 
 
 def _sid(type_: str, suffix: str = "") -> str:
@@ -369,12 +388,17 @@ def _resource_grants(plan: Plan, r: PlannedResource) -> list[_Grant]:
         raise UnknownTypeError(f"no deploying permissions known for resource type {r.type} ({r.name})")
     deletes = not (r.retain_on_delete or r.import_id)
     own, elsewhere = _arns_of(plan, r)
+    boundary = reveal(r.inputs.get("permissionsBoundary")) if r.type in BOUNDED else None
+    bounded = BOUNDED[r.type] if boundary else ()
     grants = []
     for suffix, actions in (("", needs.actions), ("Delete", needs.delete if deletes else ())):
-        on_own = tuple(a for a in actions if a not in elsewhere)
+        on_own = tuple(a for a in actions if a not in elsewhere and a not in bounded)
         if on_own:
             grants.append(_Grant(_sid(r.type, suffix), on_own, own))
         grants += [_Grant(_sid(r.type, a.split(":")[1]), (a,), elsewhere[a]) for a in actions if a in elsewhere]
+    if bounded:
+        condition = (("StringEquals", "iam:PermissionsBoundary", str(boundary)),)
+        grants.append(_Grant(_sid(r.type, "WithBoundary"), bounded, own, condition))
     return grants
 
 
@@ -401,20 +425,20 @@ def _arns_of(plan: Plan, r: PlannedResource) -> tuple[tuple[str, ...], dict[str,
     if t == "aws:sesv2/accountSuppressionAttributes:AccountSuppressionAttributes":
         return ("*",), {}
     if t == "aws:sns/topic:Topic":
-        return (_topic_pattern(r),), {}
+        return _topic_pattern(plan, r), {}
     if t == "aws:sns/topicPolicy:TopicPolicy":
-        return (_topic_by_arn(plan, r, "arn"),), {}
+        return _topic_by_arn(plan, r, "arn"), {}
     if t == "aws:sns/topicSubscription:TopicSubscription":
         # The pattern also matches the subscription ARNs (<topic ARN>:<id>).
-        return (_topic_by_arn(plan, r, "topic"),), {}
+        return _topic_by_arn(plan, r, "topic"), {}
     if t == "aws:iam/role:Role":
-        return (_role_pattern(r),), {}
+        return _role_pattern(plan, r), {}
     if t == "aws:iam/rolePolicy:RolePolicy":
-        return (_role_by_name_or_arn(plan, r, name=i["role"]),), {}
+        return _role_by_name_or_arn(plan, r, name=i["role"]), {}
     if t == "aws:iam/user:User":
-        return (_user_pattern(r),), {}
+        return _user_pattern(plan, r), {}
     if t in ("aws:iam/userPolicy:UserPolicy", "aws:iam/accessKey:AccessKey"):
-        return (_user_by_name(plan, r),), {}
+        return _user_by_name(plan, r), {}
     if t == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
         return (_iam(r.location.account, "oidc-provider/" + i["url"].removeprefix("https://")),), {}
     if t == "aws:eks/podIdentityAssociation:PodIdentityAssociation":
@@ -423,7 +447,7 @@ def _arns_of(plan: Plan, r: PlannedResource) -> tuple[tuple[str, ...], dict[str,
         return (association,), {
             "eks:CreatePodIdentityAssociation": (cluster,),
             "eks:TagResource": (cluster, association),  # tags on create authorize on both
-            "iam:PassRole": (_role_by_name_or_arn(plan, r, arn=i["roleArn"]),),
+            "iam:PassRole": _role_by_name_or_arn(plan, r, arn=i["roleArn"]),
         }
     if t == "aws:route53/record:Record":
         return (_zone(i["zoneId"]),), {"route53:GetChange": (f"arn:{PARTITION}:route53:::change/*",)}
@@ -510,17 +534,25 @@ def _grants_by_account(plan: Plan) -> dict[str, list[_Grant]]:
 
 
 def _statements(grants: Iterable[_Grant]) -> list[dict[str, Any]]:
-    """One statement per Sid and set of actions, its resources merged and sorted."""
-    merged: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+    """One statement per Sid, set of actions and condition, its resources merged and sorted."""
+    merged: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str, str], ...]], set[str]] = {}
     for g in grants:
-        merged.setdefault((g.sid, tuple(sorted(set(g.actions)))), set()).update(g.resources)
+        merged.setdefault((g.sid, tuple(sorted(set(g.actions))), g.condition), set()).update(g.resources)
     out, used = [], set()
-    for (sid, actions), resources in sorted(merged.items()):
+    for (sid, actions, condition), resources in sorted(merged.items()):
         name, n = sid, 2
         while name in used:
             name, n = f"{sid}{n}", n + 1
         used.add(name)
-        out.append({"Sid": name, "Effect": "Allow", "Action": list(actions), "Resource": sorted(resources)})
+        statement: dict[str, Any] = {
+            "Sid": name,
+            "Effect": "Allow",
+            "Action": list(actions),
+            "Resource": sorted(resources),
+        }
+        if condition:
+            statement["Condition"] = {op: {key: value} for op, key, value in condition}
+        out.append(statement)
     return out
 
 

@@ -106,7 +106,7 @@ def plausible_outputs(typ: str, name: str, inputs: dict[str, Any], where: Locati
         return arn, {**inputs, "arn": arn, "pendingConfirmation": pending}
     if typ == "aws:iam/role:Role":
         role = inputs.get("name") or autoname(name)
-        return role, {**inputs, "name": role, "arn": f"{iam}:role/{role}"}
+        return role, {**inputs, "name": role, "arn": f"{iam}:role{inputs.get('path') or '/'}{role}"}
     if typ == "aws:iam/user:User":
         user = inputs.get("name") or autoname(name)
         return user, {**inputs, "name": user, "arn": f"{iam}:user{inputs.get('path', '/')}{user}"}

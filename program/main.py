@@ -86,9 +86,13 @@ def dns_provider(settings: Settings) -> aws.Provider | None:
 def component_args(
     settings: Settings, provider: aws.Provider | None, zone_provider: aws.Provider | None = None
 ) -> AthenzSesNotificationsArgs:
-    """The validated config, as the component's args, with the providers of its accounts."""
+    """The validated config, as the component's args, with the providers of its accounts.
+    Stacks of earlier versions keep every URN (their parts had fixed names, the oldest at
+    the root): upgrade_aliases."""
     args = {field.name: getattr(settings.args, field.name) for field in dataclasses.fields(settings.args)}
-    return AthenzSesNotificationsArgs(**{**args, "ses_provider": provider, "dns_provider": zone_provider})
+    return AthenzSesNotificationsArgs(
+        **{**args, "ses_provider": provider, "dns_provider": zone_provider, "upgrade_aliases": True}
+    )
 
 
 def main(project_dir: Path | None = None) -> None:

@@ -20,12 +20,18 @@ import json
 from pathlib import Path
 
 import parliament
+import pulumi
+import pulumi_aws as aws
 import pytest
 from conftest import CLUSTER, SCENARIOS, cfg
 from iam_simulate import ALLOWED, LIBRARY_DIR, AccessRequest, assert_decision, simulate
+from test_upgrade import BEFORE_NAMES, earlier_urns
 
+from athenz_ses.notifications import AthenzSesNotifications, AthenzSesNotificationsArgs
+from offline_plan.aliases import match
 from offline_plan.deployer_policy import (
     ACTIONS,
+    BOUNDED,
     NO_RESOURCE_LEVEL,
     NOT_AWS,
     AccountPolicy,
@@ -34,11 +40,11 @@ from offline_plan.deployer_policy import (
     deploying_account,
 )
 from offline_plan.engine import Plan, PlannedResource, reveal, run_program
-from offline_plan.mocks import Location
+from offline_plan.mocks import Location, autoname
 from offline_plan.render import DEPLOYER_DIR, write_plan
 from offline_plan.stacks import committed_stacks, plan_stack
 
-PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_stacks()] + ["moved:prod"]
+PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_stacks()] + ["moved:prod", "bounded"]
 IAM_DATA = LIBRARY_DIR.parent / "iam-data" / "data"
 ROLE, ROLE_POLICY, USER = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/user:User"
 ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
@@ -62,7 +68,9 @@ MOVED = {
 def all_plans(every_plan) -> dict[str, Plan]:
     moved = plan_stack("prod", config=MOVED, always_placeholder_jar=True).plan
     assert moved.error is None, moved.error
-    return {**every_plan, "moved:prod": moved}
+    bounded = run_program("bounded", cfg(aws_region="eu-west-1", clusterAccountId=CLUSTER), program=bounded_program)
+    assert bounded.error is None, bounded.error
+    return {**every_plan, "moved:prod": moved, "bounded": bounded}
 
 
 def aws_resources(plan: Plan) -> list[PlannedResource]:
@@ -140,12 +148,14 @@ def test_parliament_finds_nothing_above_low(all_plans, name):
 
 def test_every_action_of_the_table_is_in_the_service_authorization_reference():
     actions = {a for needs in ACTIONS.values() for a in (*needs.actions, *needs.delete)} | set(NO_RESOURCE_LEVEL)
-    actions |= {"sts:AssumeRole"}
+    actions |= {"sts:AssumeRole"} | {a for bounded in BOUNDED.values() for a in bounded}
     missing = [a for a in sorted(actions) if a.split(":")[1].lower() not in _sar(a.split(":")[0])]
     assert missing == []
     for action in NO_RESOURCE_LEVEL:  # granted on `*` only because it cannot be scoped
         service, name = action.split(":")
         assert _sar(service)[name.lower()]["resourceTypes"] == [], action
+    for action in (a for bounded in BOUNDED.values() for a in bounded):  # the condition it is granted with
+        assert "iam:PermissionsBoundary" in _sar("iam")[action.split(":")[1].lower()]["conditionKeys"], action
 
 
 @pytest.mark.parametrize("name", PLANS)
@@ -171,7 +181,12 @@ def test_every_arn_is_in_the_accounts_and_region_of_the_plan(all_plans, name):
 
 
 def _request(
-    label: str, policy: AccountPolicy, action: str, resource: str, resource_policy: dict | None = None
+    label: str,
+    policy: AccountPolicy,
+    action: str,
+    resource: str,
+    resource_policy: dict | None = None,
+    context: dict[str, str] | None = None,
 ) -> AccessRequest:
     return AccessRequest(
         label,
@@ -181,6 +196,7 @@ def _request(
         account_of(resource) or policy.account,
         identity_policies=[policy.document],
         resource_policy=resource_policy,
+        context=context or {},
     )
 
 
@@ -218,7 +234,9 @@ def test_the_deployer_may_manage_the_stack_and_nothing_else(all_plans, name):
     ]
     for user in plan.of_type(USER):
         policy = policy_of(plan, user.location.account)
-        allowed.append(_request(f"create {user.name}", policy, "iam:CreateUser", user.outputs["arn"]))
+        boundary = reveal(user.inputs.get("permissionsBoundary"))  # created with it, or not at all
+        context = {"iam:PermissionsBoundary": boundary} if boundary else None
+        allowed.append(_request(f"create {user.name}", policy, "iam:CreateUser", user.outputs["arn"], context=context))
     role_arn = plan.outputs.get("roleArn")
     if role_arn:
         owner = policy_of(plan, account_of(role_arn))
@@ -281,3 +299,129 @@ def test_write_plan_writes_each_policy_and_lists_it_in_the_summary(plans, tmp_pa
     (statement,) = document["Statement"]
     assert statement["Action"] == "sts:AssumeRole"
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{plan.config['athenz-ses:clusterAccountId']}:root"}
+
+
+TOPIC = "aws:sns/topic:Topic"
+MANAGED = {
+    ROLE: ("iam:GetRole", "iam:DeleteRole"),
+    USER: ("iam:GetUser", "iam:DeleteUser"),
+    TOPIC: ("sns:DeleteTopic",),
+}
+
+
+def _earlier_arn(r: PlannedResource, earlier_name: str) -> str:
+    """The ARN `r` kept from a stack of an earlier version: auto-named after its name then."""
+    physical = autoname(earlier_name)
+    if r.type == TOPIC:
+        return f"arn:aws:sns:{r.location.region}:{r.location.account}:{physical}"
+    kind, path = ("role", "/") if r.type == ROLE else ("user", reveal(r.inputs.get("path")) or "/")
+    return f"arn:aws:iam::{r.location.account}:{kind}{path}{physical}"
+
+
+@pytest.mark.parametrize("name", [p for p in PLANS if p not in ("moved:prod", "bounded")])
+def test_an_upgraded_stack_may_manage_what_it_made_under_its_earlier_names(all_plans, name):
+    """A role, user or topic that `pulumi up` finds under an earlier name (upgrade_aliases)
+    keeps the physical name it was auto-named with then: the deployer may manage it under
+    that name too, and under the new one."""
+    plan = all_plans[name]
+    renamed = match(plan.resources, earlier_urns(BEFORE_NAMES, name, plan)).renamed
+    by_urn = {r.urn: r for r in plan.resources}
+    requests = [
+        _request(f"{action} {r.name} as {old}", policy_of(plan, r.location.account), action, _earlier_arn(r, old))
+        for earlier, new in renamed.items()
+        if (r := by_urn[new]).type in MANAGED and not r.inputs.get("name")
+        for old in [earlier.rsplit("::", 1)[1]]
+        for action in MANAGED[r.type]
+    ]
+    if not any(r.type in MANAGED for r in plan.resources):
+        assert requests == []
+        return
+    assert requests
+    results = {r.name: r for r in simulate(requests)}
+    for request in requests:
+        assert_decision(results[request.name], ALLOWED)
+
+
+def test_without_aliases_no_earlier_name_is_granted(all_plans):
+    """A fresh component (no upgrade_aliases): only the names it gives now."""
+    plan = all_plans["stack:dev"]
+    bare = dataclasses.replace(plan, resources=[dataclasses.replace(r, aliases=[]) for r in plan.resources])
+    text = json.dumps([p.document for p in deployer_policies(bare).accounts])
+    assert "role/athenz-ses-zms-irsa-role-*" in text and "role/zms-irsa-role-*" not in text
+    assert "role/zms-irsa-role-*" in json.dumps([p.document for p in deployer_policies(plan).accounts])
+
+
+SES = "222222222222"
+BOUNDARY_PATH = "policy/boundaries/athenz-mail"
+IAM_PATH = "/teams/athenz/"
+
+
+def bounded_program() -> None:
+    """The component with a permissions boundary, an IAM path and tags: an IAM user in the
+    SES account (access key) and a delegated sender's role in the cluster account."""
+    ses = aws.Provider("ses", region="eu-west-1", allowed_account_ids=[SES])
+    mail = AthenzSesNotifications(
+        "athenz-ses",
+        AthenzSesNotificationsArgs(
+            sender_email="zms@example.com",
+            email_domain_to="example.com",
+            ses_region="eu-west-1",
+            ses_account_id=SES,
+            credentials="access-key",
+            oidc_issuer_url="https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+            cross_account_mode="sending-authorization",
+            ses_provider=ses,
+            sender_service_accounts=["mailer/reports"],
+            sandbox=False,
+            permissions_boundary=f"arn:aws:iam::{SES}:{BOUNDARY_PATH}",
+            iam_path=IAM_PATH,
+            tags={"owner": "platform"},
+        ),
+    )
+    # What the program exports and the tests read.
+    pulumi.export("sesAccountId", SES)
+    pulumi.export("senderIdentityArn", mail.sender_identity_arn)
+    pulumi.export("roleArn", mail.role_arn)
+
+
+def test_with_a_boundary_the_deployer_creates_roles_and_users_only_with_it(all_plans):
+    """iam:CreateRole, iam:CreateUser and Put*PermissionsBoundary only with the boundary of
+    the principal's account (iam:PermissionsBoundary), never Delete*PermissionsBoundary;
+    the roles and users under the IAM path only."""
+    plan = all_plans["bounded"]
+    (role,) = plan.of_type(ROLE)
+    (user,) = plan.of_type(USER)
+    assert (role.location.account, user.location.account) == (CLUSTER, SES)
+    for policy in deployer_policies(plan).accounts:
+        for statement in policy.document["Statement"]:
+            creates = {"iam:CreateRole", "iam:CreateUser"} & set(statement["Action"])
+            assert not creates or statement["Condition"] == {
+                "StringEquals": {"iam:PermissionsBoundary": f"arn:aws:iam::{policy.account}:{BOUNDARY_PATH}"}
+            }, statement
+        assert not any(a.startswith("iam:Delete") and a.endswith("PermissionsBoundary") for a in policy.actions)
+    requests, denied = [], []
+    for principal, create, put in (
+        (role, "iam:CreateRole", "iam:PutRolePermissionsBoundary"),
+        (user, "iam:CreateUser", "iam:PutUserPermissionsBoundary"),
+    ):
+        account = principal.location.account
+        policy = policy_of(plan, account)
+        arn = principal.outputs["arn"]
+        assert f":{'role' if principal is role else 'user'}{IAM_PATH}" in arn
+        own = {"iam:PermissionsBoundary": f"arn:aws:iam::{account}:{BOUNDARY_PATH}"}
+        other = {"iam:PermissionsBoundary": f"arn:aws:iam::{account}:policy/AdministratorAccess"}
+        requests += [
+            _request(f"{create} with the boundary", policy, create, arn, context=own),
+            _request(f"{put} with the boundary", policy, put, arn, context=own),
+        ]
+        denied += [
+            _request(f"{create} without a boundary", policy, create, arn),
+            _request(f"{create} with another boundary", policy, create, arn, context=other),
+            _request(f"{put} with another boundary", policy, put, arn, context=other),
+            _request(f"{create} outside the path", policy, create, arn.replace(IAM_PATH, "/"), context=own),
+        ]
+    results = {r.name: r for r in simulate(requests + denied)}
+    for request in requests:
+        assert_decision(results[request.name], ALLOWED)
+    for request in denied:
+        assert not results[request.name].allowed, results[request.name].explain()

@@ -96,7 +96,7 @@ def test_the_example_trusts_the_issuer_its_cluster_lookup_returns(example_plan):
     (statement,) = trust["Statement"]
     host = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
     assert statement["Condition"]["StringEquals"] == {
-        f"{host}:sub": ["system:serviceaccount:athenz:athenz-ses-dev"],
+        f"{host}:sub": ["system:serviceaccount:athenz:zms-mail-dev"],  # <component name>-<stack>
         f"{host}:aud": ["sts.amazonaws.com"],
     }
     assert statement["Principal"] == {"Federated": [f"arn:aws:iam::111111111111:oidc-provider/{host}"]}
@@ -115,9 +115,9 @@ def test_the_example_sends_kubernetes_objects_through_its_own_cluster_provider(e
 
 def test_the_example_exports_the_component_outputs(example_plan):
     outputs = example_plan["outputs"]
-    assert outputs["zmsServiceAccount"] == "athenz/athenz-ses-dev"
+    assert outputs["zmsServiceAccount"] == "athenz/zms-mail-dev"
     assert outputs["senderIdentityArn"] == "arn:aws:ses:eu-west-1:111111111111:identity/zms@example.com"
-    assert outputs["zmsRoleArn"].startswith("arn:aws:iam::111111111111:role/zms-irsa-role-")
+    assert outputs["zmsRoleArn"].startswith("arn:aws:iam::111111111111:role/zms-mail-zms-irsa-role-")
 
 
 # --- other languages: the component provider's schema ---------------------------------
@@ -157,6 +157,7 @@ def test_outputs_of_other_programs_fit_where_the_python_args_take_inputs(schema)
         "sesProvider",
         "hostedZoneId",
         "dnsProvider",
+        "permissionsBoundary",
     }
     assert inputs["sesProvider"]["$ref"].endswith("#/resources/pulumi:providers:aws")
 

@@ -33,11 +33,11 @@ def test_a_policy_change_fails_until_regenerated(stack_plans, tmp_path):
     policy.inputs["policy"] = json.dumps(document)
 
     diff = diff_plan(GOLDEN_DIR / "dev", plan, tmp_path / "now", label="plans/dev")
-    assert "--- plans/dev/policies/zms-irsa-send.policy.json\n" in diff
+    assert "--- plans/dev/policies/athenz-ses-zms-irsa-send.policy.json\n" in diff
     assert '-        "ses:SendEmail",\n' in diff, diff
     # The policy file, and the summary's diagram, whose edges name the actions.
     assert [line for line in diff.splitlines() if line.startswith("--- ")] == [
-        "--- plans/dev/policies/zms-irsa-send.policy.json",
+        "--- plans/dev/policies/athenz-ses-zms-irsa-send.policy.json",
         "--- plans/dev/summary.md",
     ]
     assert '"may send as: ses:SendRawEmail"' in diff

@@ -79,12 +79,12 @@ def test_dev_plan_shows_every_policy_and_the_send_path(tmp_path):
         timeout=120,
     )
     assert sorted(p.name for p in (out / "policies").iterdir()) == [
-        "zms-irsa-role.assumeRolePolicy.json",
-        "zms-irsa-send.policy.json",
+        "athenz-ses-zms-irsa-role.assumeRolePolicy.json",
+        "athenz-ses-zms-irsa-send.policy.json",
     ]
     assert sorted(p.name for p in (out / "kubernetes").iterdir()) == [
-        "DeploymentPatch-zms-deployment-patch.yaml",
-        "ServiceAccount-zms-service-account.yaml",
+        "DeploymentPatch-athenz-ses-zms-deployment-patch.yaml",
+        "ServiceAccount-athenz-ses-zms-service-account.yaml",
     ]
     summary = (out / "summary.md").read_text()
     lines = summary.splitlines()
@@ -96,8 +96,11 @@ def test_dev_plan_shows_every_policy_and_the_send_path(tmp_path):
         "through IRSA (role in account 222222222222), as identity zms@example.com of account 222222222222 in eu-west-1."
     )
     # IAM is global: no Region. The SES provider is not a resource (nothing to delete).
-    assert "| oidc | aws:iam/openIdConnectProvider:OpenIdConnectProvider | 222222222222 | - | deleted |" in summary
-    assert "| zms-irsa-role | aws:iam/role:Role | 222222222222 | - | deleted |" in summary
+    assert (
+        "| athenz-ses-oidc | aws:iam/openIdConnectProvider:OpenIdConnectProvider | 222222222222 | - | deleted |"
+        in summary
+    )
+    assert "| athenz-ses-zms-irsa-role | aws:iam/role:Role | 222222222222 | - | deleted |" in summary
     assert "| ses | pulumi:providers:aws |" not in summary and "- `ses`: account 222222222222, eu-west-1" in lines
     assert "## Warnings" not in summary
     # The look-ups a real preview makes, each with what it needs.
@@ -126,7 +129,7 @@ def test_local_plan_hides_the_access_key(tmp_path):
         "- clusterAccountId is unset: the default AWS credentials are taken to be account 111111111111"
         in (out / "summary.md").read_text()
     )
-    secret = yaml.safe_load((out / "kubernetes" / "Secret-zms-aws-secret.yaml").read_text())
+    secret = yaml.safe_load((out / "kubernetes" / "Secret-athenz-ses-zms-aws-secret.yaml").read_text())
     assert secret["metadata"]["name"].startswith("athenz-ses-local-aws-")
     assert secret["stringData"] == "[secret]"
     everything = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
@@ -142,12 +145,15 @@ def test_plugin_plan_ships_the_jar_as_binary_data(tmp_path):
         capture_output=True,
         timeout=120,
     )
-    config_map = yaml.safe_load((out / "kubernetes" / "ConfigMap-zms-plugin.yaml").read_text())
+    config_map = yaml.safe_load((out / "kubernetes" / "ConfigMap-athenz-ses-zms-plugin.yaml").read_text())
     assert (
         config_map["binaryData"]["ses-plugin.jar"].startswith("<")
         and "sha256:" in config_map["binaryData"]["ses-plugin.jar"]
     )
-    assert yaml.safe_load((out / "kubernetes" / "Secret-zms-smtp-secret.yaml").read_text())["stringData"] == "[secret]"
+    assert (
+        yaml.safe_load((out / "kubernetes" / "Secret-athenz-ses-zms-smtp-secret.yaml").read_text())["stringData"]
+        == "[secret]"
+    )
 
 
 def test_missing_jar_is_planned_with_a_placeholder_and_said_so(tmp_path):
@@ -202,10 +208,10 @@ def test_writing_again_replaces_only_its_own_files(tmp_path):
     assert run_plan("local", "--out", str(out)).returncode == 0
     assert (out / "notes.txt").read_text() == "mine" and (out / "kubernetes" / "extra.yaml").read_text() == "mine too"
     # The plugin's ConfigMap went with its plan; local's Secret came with its own.
-    assert not (out / "kubernetes" / "ConfigMap-zms-plugin.yaml").exists()
-    assert (out / "kubernetes" / "Secret-zms-aws-secret.yaml").is_file()
+    assert not (out / "kubernetes" / "ConfigMap-athenz-ses-zms-plugin.yaml").exists()
+    assert (out / "kubernetes" / "Secret-athenz-ses-zms-aws-secret.yaml").is_file()
     listed = (out / ".athenz-ses-plan").read_text().splitlines()
-    assert "kubernetes/Secret-zms-aws-secret.yaml" in listed and "notes.txt" not in listed
+    assert "kubernetes/Secret-athenz-ses-zms-aws-secret.yaml" in listed and "notes.txt" not in listed
 
 
 # --- stack files of your own -------------------------------------------------------------------
@@ -328,7 +334,9 @@ def test_the_summary_says_what_destroy_really_does(stack_plans):
         for line in summary(stack_plans["prod"]).splitlines()
         if line.startswith("| ") and " | " in line
     }
-    assert rows["bounces-account-suppression"] == "kept (an account setting; delete is a no-op)"
-    assert rows["bounces-notify-mail-admins@example.com"].startswith("deleted (if still pending confirmation")
-    assert rows["zms-deployment-patch"] == "fields given up"
-    assert rows["ses-sender-domain"] == rows["sender-dns-dkim-1"] == "deleted"
+    assert rows["athenz-ses-bounces-account-suppression"] == "kept (an account setting; delete is a no-op)"
+    assert rows["athenz-ses-bounces-notify-mail-admins@example.com"].startswith(
+        "deleted (if still pending confirmation"
+    )
+    assert rows["athenz-ses-zms-deployment-patch"] == "fields given up"
+    assert rows["athenz-ses-ses-sender-domain"] == rows["athenz-ses-sender-dns-dkim-1"] == "deleted"

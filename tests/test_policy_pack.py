@@ -268,7 +268,9 @@ POD_IDENTITY_MUTATIONS = {m for m in DOCUMENT_MUTATIONS if "pod identity" in m o
 def test_a_weakened_policy_document_is_reported(plans, mutation):
     type_, field, edit, rule, expected = DOCUMENT_MUTATIONS[mutation]
     if mutation in POD_IDENTITY_MUTATIONS:
-        resource = next(r for r in plans["cross-pod-identity"].of_type(type_) if r.name == "zms-pod-identity-ses")
+        resource = next(
+            r for r in plans["cross-pod-identity"].of_type(type_) if r.name == "athenz-ses-zms-pod-identity-ses"
+        )
     else:
         resource = plans["cross-sending-authorization"].of_type(type_)[0]
     assert rule(type_, policy_inputs(resource)) == []

@@ -48,7 +48,7 @@ def test_the_smtp_user_may_only_send_raw_mail(plans):
 def test_delegated_senders_across_accounts_send_by_the_identity_policy(plans):
     graph = build(plans["cross-sending-authorization"])
     authorized = {a for a, label, b in labelled(graph) if label == "sending authorization (identity policy)"}
-    assert len(authorized) == 2 and all(a.startswith("IAM role sender-") for a in authorized)
+    assert len(authorized) == 2 and all(a.startswith("IAM role athenz-ses-sender-") for a in authorized)
     roles = [n for n in graph.nodes.values() if n.label.startswith("IAM role")]
     assert {n.group for n in roles} == {"account 111111111111"}  # the roles live in the cluster account
     # ZMS itself sends with its access key, as the identity of the SES account.

@@ -48,11 +48,11 @@ def smoke(configs) -> dict[str, Plan]:
 
 
 def zms_job(plan: Plan) -> PlannedResource:
-    return next(r for r in plan.of_type(JOB) if r.parent.endswith("::zms-smoke-test"))
+    return next(r for r in plan.of_type(JOB) if r.parent.endswith("::athenz-ses-zms-smoke-test"))
 
 
 def sender_job(plan: Plan) -> PlannedResource:
-    return next(r for r in plan.of_type(JOB) if r.parent.endswith("::sender-smoke-test"))
+    return next(r for r in plan.of_type(JOB) if r.parent.endswith("::athenz-ses-sender-smoke-test"))
 
 
 def container(job: PlannedResource) -> dict:
@@ -108,7 +108,7 @@ def test_delegated_sender_job_uses_the_articles_command_with_the_identity_arn(sm
     needed = {plan.one("aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy").urn} | {
         r.urn
         for r in plan.resources
-        if r.name in ("sender-mailer-reports-send", "sender-mailer-reports-service-account")
+        if r.name in ("athenz-ses-sender-mailer-reports-send", "athenz-ses-sender-mailer-reports-service-account")
     }
     assert len(needed) == 3 and needed <= set(job.dependencies)
     assert plan.one(PATCH).urn not in job.dependencies
@@ -162,7 +162,9 @@ def test_the_zms_job_runs_zmss_notifier_in_zmss_image_with_what_the_patch_gives_
     volumes = pod(job)["volumes"]
     assert volumes[: len(live["spec"]["template"]["spec"]["volumes"])] == live["spec"]["template"]["spec"]["volumes"]
     assert [v for v in patch_pod.get("volumes", [])] == volumes[len(live["spec"]["template"]["spec"]["volumes"]) : -1]
-    (sender,) = [r for r in plan.of_type("kubernetes:core/v1:ConfigMap") if r.name == "zms-smoke-test-sender"]
+    (sender,) = [
+        r for r in plan.of_type("kubernetes:core/v1:ConfigMap") if r.name == "athenz-ses-zms-smoke-test-sender"
+    ]
     assert volumes[-1] == {"name": "athenz-ses-smoke", "configMap": {"name": sender.inputs["metadata"]["name"]}}
     assert base64.b64decode(sender.inputs["binaryData"]["ZmsNotificationSmoke.class"]) == SENDER_FILE.read_bytes()
     # The ServiceAccount the patch gives ZMS, or ZMS's own.
@@ -186,7 +188,8 @@ def test_the_patch_waits_for_a_green_zms_job_which_waits_for_the_send_permission
         r.urn
         for r in plan.resources
         if r.type in ("aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy")
-        and r.parent.split("::")[-1] in ("zms-irsa", "zms-pod-identity", "access-key", "smtp")
+        and r.parent.split("::")[-1]
+        in ("athenz-ses-zms-irsa", "athenz-ses-zms-pod-identity", "athenz-ses-access-key", "athenz-ses-smtp")
     }
     assert len(send_policies) == (2 if name == "cross-pod-identity" else 1)
     assert send_policies <= set(job.dependencies)

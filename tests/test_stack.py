@@ -144,11 +144,11 @@ def test_federated_role_zms_and_the_delegated_sender_live_in_the_ses_account(pla
     assert (oidc.inputs["url"], oidc.inputs["clientIdLists"]) == (f"https://{ISSUER_HOST}", ["sts.amazonaws.com"])
     assert oidc.location.account == SES
     arns = [identity(SES, US, "zms@example.com"), identity(SES, US, "alice@example.com")]
-    assert doc(named(plan, ROLE, "zms-irsa-role"), "assumeRolePolicy") == trust(
+    assert doc(named(plan, ROLE, "athenz-ses-zms-irsa-role"), "assumeRolePolicy") == trust(
         SES, f"system:serviceaccount:athenz:{zms_sa('cross-federated-irsa')}"
     )
-    assert doc(named(plan, ROLE_POLICY, "zms-irsa-send")) == allow(SEND, arns)
-    sender = "sender-mailer-reports"
+    assert doc(named(plan, ROLE_POLICY, "athenz-ses-zms-irsa-send")) == allow(SEND, arns)
+    sender = "athenz-ses-sender-mailer-reports"
     assert doc(named(plan, ROLE, f"{sender}-role"), "assumeRolePolicy") == trust(
         SES, "system:serviceaccount:mailer:reports"
     )
@@ -161,14 +161,15 @@ def test_sending_authorization_grants_exactly_the_delegated_roles_and_zms_has_a_
     plan = plans["cross-sending-authorization"]
     sender = identity(SES, EU, "zms@example.com")
     roles = {
-        sa: role_arn_of(plan, f"sender-{sa.replace('/', '-')}-role") for sa in ("mailer/reports", "billing/invoices")
+        sa: role_arn_of(plan, f"athenz-ses-sender-{sa.replace('/', '-')}-role")
+        for sa in ("mailer/reports", "billing/invoices")
     }
     assert all(arn.startswith(f"arn:aws:iam::{CLUSTER}:role/") for arn in roles.values())
     assert policy(plan, IDENTITY_POLICY) == allow(SEND, [sender], principals=list(roles.values()))
     assert plan.one(IDENTITY_POLICY).inputs["emailIdentity"] == "zms@example.com"
     for sa in roles:
         ns, name = sa.split("/")
-        logical = f"sender-{ns}-{name}"
+        logical = f"athenz-ses-sender-{ns}-{name}"
         assert doc(named(plan, ROLE, f"{logical}-role"), "assumeRolePolicy") == trust(
             CLUSTER, f"system:serviceaccount:{ns}:{name}"
         )
@@ -177,7 +178,10 @@ def test_sending_authorization_grants_exactly_the_delegated_roles_and_zms_has_a_
     # out of the sandbox its sends go through the bounce configuration set.
     assert policy(plan, USER_POLICY) == allow(SEND, [sender, configuration_set(SES, EU, "cross-sending-authorization")])
     assert plan.one(USER).location.account == SES
-    assert sorted(r.name for r in plan.of_type(ROLE)) == ["sender-billing-invoices-role", "sender-mailer-reports-role"]
+    assert sorted(r.name for r in plan.of_type(ROLE)) == [
+        "athenz-ses-sender-billing-invoices-role",
+        "athenz-ses-sender-mailer-reports-role",
+    ]
     assert all(r.inputs["metadata"]["name"] != zms_sa("cross-sending-authorization") for r in plan.of_type(SA))
 
 
@@ -244,70 +248,70 @@ def locations(plan) -> dict[str, tuple[str, str]]:
 
 def test_every_aws_resource_is_in_the_right_account_and_region(plans):
     assert locations(plans["same-account-irsa"]) == {
-        "ses-sender": (CLUSTER, EU),
-        "ses-recipient-alice@example.com": (CLUSTER, EU),
-        "ses-recipient-bob@example.com": (CLUSTER, EU),
-        "zms-irsa-role": (CLUSTER, EU),
-        "zms-irsa-send": (CLUSTER, EU),
+        "athenz-ses-ses-sender": (CLUSTER, EU),
+        "athenz-ses-ses-recipient-alice@example.com": (CLUSTER, EU),
+        "athenz-ses-ses-recipient-bob@example.com": (CLUSTER, EU),
+        "athenz-ses-zms-irsa-role": (CLUSTER, EU),
+        "athenz-ses-zms-irsa-send": (CLUSTER, EU),
     }
     assert locations(plans["cross-federated-irsa"]) == {
         "ses": (SES, US),
-        "ses-sender": (SES, US),
-        "ses-recipient-alice@example.com": (SES, US),
-        "oidc": (SES, US),
-        "zms-irsa-role": (SES, US),
-        "zms-irsa-send": (SES, US),
-        "sender-mailer-reports-role": (SES, US),
-        "sender-mailer-reports-send": (SES, US),
+        "athenz-ses-ses-sender": (SES, US),
+        "athenz-ses-ses-recipient-alice@example.com": (SES, US),
+        "athenz-ses-oidc": (SES, US),
+        "athenz-ses-zms-irsa-role": (SES, US),
+        "athenz-ses-zms-irsa-send": (SES, US),
+        "athenz-ses-sender-mailer-reports-role": (SES, US),
+        "athenz-ses-sender-mailer-reports-send": (SES, US),
     }
     assert locations(plans["cross-sending-authorization"]) == {
         "ses": (SES, EU),
-        "ses-sender": (SES, EU),
-        "access-key-user": (SES, EU),
-        "access-key-send": (SES, EU),
-        "access-key-key": (SES, EU),
-        "sender-mailer-reports-role": (CLUSTER, EU),
-        "sender-mailer-reports-send": (CLUSTER, EU),
-        "sender-billing-invoices-role": (CLUSTER, EU),
-        "sender-billing-invoices-send": (CLUSTER, EU),
-        "sender-authorization-policy": (SES, EU),
+        "athenz-ses-ses-sender": (SES, EU),
+        "athenz-ses-access-key-user": (SES, EU),
+        "athenz-ses-access-key-send": (SES, EU),
+        "athenz-ses-access-key-key": (SES, EU),
+        "athenz-ses-sender-mailer-reports-role": (CLUSTER, EU),
+        "athenz-ses-sender-mailer-reports-send": (CLUSTER, EU),
+        "athenz-ses-sender-billing-invoices-role": (CLUSTER, EU),
+        "athenz-ses-sender-billing-invoices-send": (CLUSTER, EU),
+        "athenz-ses-sender-authorization-policy": (SES, EU),
         # Out of the sandbox: bounce handling, all of it in the SES account and Region.
-        "bounces-set": (SES, EU),
-        "bounces-events": (SES, EU),
-        "bounces-publish": (SES, EU),
-        "bounces-destination": (SES, EU),
-        "bounces-account-suppression": (SES, EU),
+        "athenz-ses-bounces-set": (SES, EU),
+        "athenz-ses-bounces-events": (SES, EU),
+        "athenz-ses-bounces-publish": (SES, EU),
+        "athenz-ses-bounces-destination": (SES, EU),
+        "athenz-ses-bounces-account-suppression": (SES, EU),
     }
     # EKS Pod Identity: every role and association in the cluster account, but the target
     # roles (and their send policies) in the SES account.
     assert locations(plans["cross-pod-identity"]) == {
         "ses": (SES, EU),
-        "ses-sender": (SES, EU),
-        "ses-recipient-alice@example.com": (SES, EU),
-        "zms-pod-identity-role": (CLUSTER, EU),
-        "zms-pod-identity-chain": (CLUSTER, EU),
-        "zms-pod-identity-association": (CLUSTER, EU),
-        "zms-pod-identity-ses": (SES, EU),
-        "zms-pod-identity-send": (SES, EU),
-        "sender-mailer-reports-role": (CLUSTER, EU),
-        "sender-mailer-reports-chain": (CLUSTER, EU),
-        "sender-mailer-reports-association": (CLUSTER, EU),
-        "sender-mailer-reports-ses": (SES, EU),
-        "sender-mailer-reports-send": (SES, EU),
+        "athenz-ses-ses-sender": (SES, EU),
+        "athenz-ses-ses-recipient-alice@example.com": (SES, EU),
+        "athenz-ses-zms-pod-identity-role": (CLUSTER, EU),
+        "athenz-ses-zms-pod-identity-chain": (CLUSTER, EU),
+        "athenz-ses-zms-pod-identity-association": (CLUSTER, EU),
+        "athenz-ses-zms-pod-identity-ses": (SES, EU),
+        "athenz-ses-zms-pod-identity-send": (SES, EU),
+        "athenz-ses-sender-mailer-reports-role": (CLUSTER, EU),
+        "athenz-ses-sender-mailer-reports-chain": (CLUSTER, EU),
+        "athenz-ses-sender-mailer-reports-association": (CLUSTER, EU),
+        "athenz-ses-sender-mailer-reports-ses": (SES, EU),
+        "athenz-ses-sender-mailer-reports-send": (SES, EU),
     }
     assert locations(plans["kind-access-key"]) == {
-        "ses-sender": (CLUSTER, AP),
-        "ses-recipient-alice@example.com": (CLUSTER, AP),
-        "access-key-user": (CLUSTER, AP),
-        "access-key-send": (CLUSTER, AP),
-        "access-key-key": (CLUSTER, AP),
+        "athenz-ses-ses-sender": (CLUSTER, AP),
+        "athenz-ses-ses-recipient-alice@example.com": (CLUSTER, AP),
+        "athenz-ses-access-key-user": (CLUSTER, AP),
+        "athenz-ses-access-key-send": (CLUSTER, AP),
+        "athenz-ses-access-key-key": (CLUSTER, AP),
     }
     assert locations(plans["kind-smtp"]) == {
-        "ses-sender": (CLUSTER, AP),
-        "ses-recipient-alice@example.com": (CLUSTER, AP),
-        "smtp-user": (CLUSTER, AP),
-        "smtp-send": (CLUSTER, AP),
-        "smtp-key": (CLUSTER, AP),
+        "athenz-ses-ses-sender": (CLUSTER, AP),
+        "athenz-ses-ses-recipient-alice@example.com": (CLUSTER, AP),
+        "athenz-ses-smtp-user": (CLUSTER, AP),
+        "athenz-ses-smtp-send": (CLUSTER, AP),
+        "athenz-ses-smtp-key": (CLUSTER, AP),
     }
 
 
@@ -502,7 +506,8 @@ def test_patch_depends_on_every_object_it_mounts(plans, name):
     zms_objects = {
         r.urn
         for r in plan.resources
-        if r.type in (SA, "kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap") and r.parent.endswith("::zms")
+        if r.type in (SA, "kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap")
+        and r.parent.endswith("::athenz-ses-zms")
     }
     assert zms_objects
     assert zms_objects <= set(plan.one(PATCH).dependencies)
@@ -724,7 +729,9 @@ def test_outputs_tell_what_was_made_and_what_to_do_next(plans):
     assert out["zmsPrincipalArn"] == plans["cross-sending-authorization"].one(USER).outputs["arn"]
     assert out["senderServiceAccounts"] == {
         sa: {
-            "roleArn": role_arn_of(plans["cross-sending-authorization"], f"sender-{sa.replace('/', '-')}-role"),
+            "roleArn": role_arn_of(
+                plans["cross-sending-authorization"], f"athenz-ses-sender-{sa.replace('/', '-')}-role"
+            ),
             "sourceArn": sender,
         }
         for sa in ("mailer/reports", "billing/invoices")
@@ -744,12 +751,14 @@ def test_outputs_tell_what_was_made_and_what_to_do_next(plans):
     assert "self-serve or review-enabled" in out["nextSteps"] and "--source-arn" in out["nextSteps"]
     federated = plans["cross-federated-irsa"].outputs
     assert federated["senderServiceAccounts"] == {
-        "mailer/reports": {"roleArn": role_arn_of(plans["cross-federated-irsa"], "sender-mailer-reports-role")}
+        "mailer/reports": {
+            "roleArn": role_arn_of(plans["cross-federated-irsa"], "athenz-ses-sender-mailer-reports-role")
+        }
     }
     assert (
         federated["zmsPrincipalArn"]
         == federated["roleArn"]
-        == role_arn_of(plans["cross-federated-irsa"], "zms-irsa-role")
+        == role_arn_of(plans["cross-federated-irsa"], "athenz-ses-zms-irsa-role")
     )
     assert "--source-arn" not in federated["nextSteps"] and "production access" not in federated["nextSteps"]
     kind = plans["kind-smtp"].outputs
@@ -765,7 +774,11 @@ def test_pod_identity_outputs_say_how_zms_sends_and_what_the_cluster_needs(plans
         f"(role in account {CLUSTER}, chained into a target role in account {SES}), "
         f"as identity zms@example.com of account {SES} in eu-west-1"
     )
-    assert out["roleArn"] == out["zmsPrincipalArn"] == role_arn_of(plans["cross-pod-identity"], "zms-pod-identity-ses")
+    assert (
+        out["roleArn"]
+        == out["zmsPrincipalArn"]
+        == role_arn_of(plans["cross-pod-identity"], "athenz-ses-zms-pod-identity-ses")
+    )
     assert "Pod Identity Agent on cluster prod" in out["nextSteps"]
     assert "Pod Identity" not in plans["same-account-irsa"].outputs["nextSteps"]
 
@@ -842,7 +855,7 @@ def domain_config(configs, **changes: str) -> dict[str, str]:
 def test_a_sender_domain_is_the_identity_zms_sends_as_with_dkim_mail_from_and_the_bounce_set(stack_plans):
     plan = stack_plans["prod"]
     (sender,) = plan.of_type(IDENTITY)  # no identity of the address: it would win over the domain's
-    assert sender.name == "ses-sender-domain" and sender.inputs["emailIdentity"] == "example.com"
+    assert sender.name == "athenz-ses-ses-sender-domain" and sender.inputs["emailIdentity"] == "example.com"
     assert sender.inputs["dkimSigningAttributes"] == {"nextSigningKeyLength": "RSA_2048_BIT"}
     # The bounce configuration set is the identity's default: ZMS's sends name none.
     assert sender.inputs["configurationSetName"] == plan.one(CONFIGURATION_SET).inputs["configurationSetName"]
@@ -856,7 +869,7 @@ def test_a_sender_domain_is_the_identity_zms_sends_as_with_dkim_mail_from_and_th
     domain_arn = identity(SES, EU, "example.com")
     assert plan.outputs["senderIdentityArn"] == domain_arn
     # ZMS's target role may send as the domain identity through the bounce set, nothing else.
-    (send,) = [r for r in plan.of_type(ROLE_POLICY) if r.name == "zms-pod-identity-send"]
+    (send,) = [r for r in plan.of_type(ROLE_POLICY) if r.name == "athenz-ses-zms-pod-identity-send"]
     senders = (plan.config["athenz-ses:senderEmail"],)  # the domain covers any address: only this one
     assert doc(send) == allow(SEND, [domain_arn, configuration_set(SES, EU, "prod")], senders=senders)
 
@@ -1004,7 +1017,7 @@ def test_eks_and_ses_act_only_once_the_permissions_they_need_exist(stack_plans):
     the event destination for the topic policy (SES publishes its first event at once)."""
     plan = stack_plans["prod"]
     association = plan.one(ASSOCIATION)
-    policies = {r.urn for r in plan.of_type(ROLE_POLICY) if r.name.startswith("zms-pod-identity")}
+    policies = {r.urn for r in plan.of_type(ROLE_POLICY) if r.name.startswith("athenz-ses-zms-pod-identity")}
     assert len(policies) == 2 and policies <= set(association.dependencies)
     destination = plan.one("aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination")
     assert plan.one("aws:sns/topicPolicy:TopicPolicy").urn in destination.dependencies

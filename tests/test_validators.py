@@ -146,7 +146,7 @@ def test_trust_policies_accept_one_service_account_of_one_provider(every_plan, n
 
 def test_the_trust_checks_see_a_weakened_trust_policy(plans):
     plan = plans["cross-federated-irsa"]
-    (role,) = [r for r in plan.of_type("aws:iam/role:Role") if r.name == "zms-irsa-role"]
+    (role,) = [r for r in plan.of_type("aws:iam/role:Role") if r.name == "athenz-ses-zms-irsa-role"]
     assert role.location.account == "222222222222"  # the role and its provider live in the SES account
     document = policy_documents(role)["assumeRolePolicy"]
     document["Statement"][0]["Condition"]["StringLike"] = {"x:sub": "*"}
@@ -159,10 +159,16 @@ def test_the_trust_checks_see_a_weakened_trust_policy(plans):
 @pytest.mark.parametrize(
     ("role_name", "weaken"),
     [
-        ("zms-pod-identity-role", lambda st: st["Condition"]["StringEquals"].pop("aws:RequestTag/eks-cluster-arn")),
-        ("zms-pod-identity-role", lambda st: st.update(Action="sts:AssumeRole")),  # no TagSession: tags refused
-        ("zms-pod-identity-ses", lambda st: st["Condition"].pop("ArnEquals")),
-        ("zms-pod-identity-ses", lambda st: st.update(Principal={"AWS": "arn:aws:iam::222222222222:root"})),
+        (
+            "athenz-ses-zms-pod-identity-role",
+            lambda st: st["Condition"]["StringEquals"].pop("aws:RequestTag/eks-cluster-arn"),
+        ),
+        (
+            "athenz-ses-zms-pod-identity-role",
+            lambda st: st.update(Action="sts:AssumeRole"),
+        ),  # no TagSession: tags refused
+        ("athenz-ses-zms-pod-identity-ses", lambda st: st["Condition"].pop("ArnEquals")),
+        ("athenz-ses-zms-pod-identity-ses", lambda st: st.update(Principal={"AWS": "arn:aws:iam::222222222222:root"})),
     ],
 )
 def test_the_trust_checks_see_a_weakened_pod_identity_trust(plans, role_name, weaken):

@@ -30,7 +30,7 @@ def job_of(stack: str):
     config, _ = stack_config_and_secrets(stack)
     plan = run_program(stack, {**config, "athenz-ses:smokeTest": "true"})
     assert plan.error is None, plan.error
-    (job,) = [r for r in plan.of_type("kubernetes:batch/v1:Job") if r.parent.endswith("::zms-smoke-test")]
+    (job,) = [r for r in plan.of_type("kubernetes:batch/v1:Job") if r.parent.endswith("::athenz-ses-zms-smoke-test")]
     return plan, reveal(job.inputs)["spec"]["template"]["spec"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import zipfile
 from pathlib import Path
@@ -11,10 +12,12 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from athenz_ses.names import MAX_COMPONENT_NAME
 from athenz_ses.notifications import BUILTIN_FACTORY_CLASS, AthenzSesNotifications, AthenzSesNotificationsArgs
 from offline_plan.mocks import autoname
+from offline_plan.sdk_gap import RecordingMonitor, RegisteredResource
 
-from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, as_list, statement
+from .unit_mocks import ACCOUNT, ISSUER, ISSUER_HOST, OIDC_ARN, PROJECT, STACK, as_list, statement
 
 SES_ACCOUNT = "222222222222"
 PLUGIN_CLASS = "com.example.AwsSesPlugin"
@@ -42,13 +45,15 @@ IDENTITY, IDENTITY_POLICY = "aws:sesv2/emailIdentity:EmailIdentity", "aws:sesv2/
 SERVICE_ACCOUNT, SECRET = "kubernetes:core/v1:ServiceAccount", "kubernetes:core/v1:Secret"
 CONFIG_MAP, PATCH, JOB = "kubernetes:core/v1:ConfigMap", "kubernetes:apps/v1:DeploymentPatch", "kubernetes:batch/v1:Job"
 OIDC_LOOKUP = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
+COMPONENT = "athenz-ses:index:AthenzSesNotifications"
+SUPPRESSION = "aws:sesv2/accountSuppressionAttributes:AccountSuppressionAttributes"
 
 
 def ses_arn(email: str, account: str = SES_ACCOUNT, region: str = "us-east-1") -> str:
     return f"arn:aws:ses:{region}:{account}:identity/{email}"
 
 
-def build(args: dict[str, Any], ses_provider: bool = False) -> dict[str, Any]:
+def build(args: dict[str, Any], ses_provider: bool = False, name: str = "athenz-ses") -> dict[str, Any]:
     """Build the component alone (with an explicit AWS provider for SES if asked);
     returns every output, resolved. `args` is a plain dict, not AthenzSesNotificationsArgs:
     tests also pass args it must refuse (unknown keys, a required one missing) and a Path
@@ -58,7 +63,7 @@ def build(args: dict[str, Any], ses_provider: bool = False) -> dict[str, Any]:
     @pulumi.runtime.test
     def run():
         provider: dict[str, Any] = {"ses_provider": aws.Provider("ses", region="us-east-1")} if ses_provider else {}
-        component = AthenzSesNotifications("athenz-ses", AthenzSesNotificationsArgs(**args, **provider))
+        component = AthenzSesNotifications(name, AthenzSesNotificationsArgs(**args, **provider))
         return pulumi.Output.all(**{key: getattr(component, key) for key in OUTPUTS}).apply(out.update)
 
     run()
@@ -107,7 +112,7 @@ def test_builtin_irsa_gives_zms_a_role_and_a_service_account_and_no_user(mocks):
     assert mocks.types() == {IDENTITY, ROLE, ROLE_POLICY, SERVICE_ACCOUNT, PATCH}
     assert [call["url"] for call in mocks.calls_of(OIDC_LOOKUP)] == [ISSUER]  # looked up, not created
 
-    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname('zms-irsa-role')}"
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname('athenz-ses-zms-irsa-role')}"
     assert out["zms_principal_arn"] == out["role_arn"] == role_arn
     assert out["service_account"] == "athenz/athenz-ses-unit"  # default: the stack's name prefix
     assert out["smtp_endpoint"] is None
@@ -127,7 +132,9 @@ def test_builtin_access_key_gives_zms_a_users_key_in_a_secret_and_no_role(mocks)
     assert mocks.types() == {IDENTITY, USER, USER_POLICY, ACCESS_KEY, SECRET, PATCH}
     assert mocks.calls_of(OIDC_LOOKUP) == []
 
-    assert out["zms_principal_arn"] == f"arn:aws:iam::{ACCOUNT}:user/athenz-ses/{autoname('access-key-user')}"
+    assert (
+        out["zms_principal_arn"] == f"arn:aws:iam::{ACCOUNT}:user/athenz-ses/{autoname('athenz-ses-access-key-user')}"
+    )
     assert out["role_arn"] is None and out["service_account"] is None and out["smtp_endpoint"] is None
     assert patch_env(mocks) == {"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "JDK_JAVA_OPTIONS"}
 
@@ -141,7 +148,7 @@ def test_builtin_pod_identity_gives_zms_a_role_an_association_and_a_plain_servic
     # No OIDC provider (not even looked up), no user, no annotation.
     assert mocks.types() == {IDENTITY, ROLE, ROLE_POLICY, ASSOCIATION, SERVICE_ACCOUNT, PATCH}
     assert mocks.calls_of(OIDC_LOOKUP) == [] and mocks.calls_of(CLUSTER_LOOKUP) == [{"name": "prod"}]
-    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname('zms-pod-identity-role')}"
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname('athenz-ses-zms-pod-identity-role')}"
     assert out["zms_principal_arn"] == out["role_arn"] == role_arn
     assert out["service_account"] == "athenz/athenz-ses-unit"
     assert "annotations" not in mocks.one(SERVICE_ACCOUNT).inputs["metadata"]
@@ -202,7 +209,7 @@ def test_plugin_smtp_ships_the_jar_and_the_smtp_password(mocks, plugin_jar):
     assert mocks.types() == {IDENTITY, USER, USER_POLICY, ACCESS_KEY, SECRET, CONFIG_MAP, PATCH}
     assert patch_env(mocks) == {"AWS_SES_USER", "AWS_SES_PASS", "JDK_JAVA_OPTIONS"}  # no AWS_REGION: SMTP
     assert out["smtp_endpoint"] == "email-smtp.eu-central-1.amazonaws.com:587"
-    assert out["zms_principal_arn"] == f"arn:aws:iam::{ACCOUNT}:user/athenz-ses/{autoname('smtp-user')}"
+    assert out["zms_principal_arn"] == f"arn:aws:iam::{ACCOUNT}:user/athenz-ses/{autoname('athenz-ses-smtp-user')}"
     assert out["zms_system_properties"] == {
         "athenz.zms.notification_service_factory_class": PLUGIN_CLASS,
         "athenz.notification_email_from": "zms",
@@ -287,7 +294,7 @@ def test_sending_authorization_admits_the_senders_roles_and_tells_them_the_sourc
         ),
         ses_provider=True,
     )
-    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname('sender-mailer-reports-role')}"
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname('athenz-ses-sender-mailer-reports-role')}"
     assert out["sender_service_account_roles"] == {
         "mailer/reports": {"roleArn": role_arn, "sourceArn": ses_arn("zms@example.com")}
     }
@@ -306,7 +313,7 @@ def test_smoke_test_runs_as_zmss_service_account_with_irsa(mocks):
     job = mocks.one(JOB).inputs
     assert job["spec"]["template"]["spec"]["serviceAccountName"] == "athenz-ses-unit"
     assert job["metadata"]["namespace"] == "athenz"
-    assert out["smoke_test_job"] == autoname("zms-smoke-test-job")
+    assert out["smoke_test_job"] == autoname("athenz-ses-zms-smoke-test-job")
     assert out["sender_smoke_test_job"] is None
 
 
@@ -665,4 +672,257 @@ def test_existing_role_gets_one_send_policy_and_zms_keeps_its_credentials_and_re
 def test_existing_role_refusals(mocks, change, problem):
     with pytest.raises(ValueError, match=problem):
         build(base(**change))
+    assert mocks.resources == []
+
+
+# --- several per program ------------------------------------------------------------------------
+
+
+def side_by_side(mocks, args_of: dict[str, dict[str, Any]]) -> list[RegisteredResource]:
+    """Build one AthenzSesNotifications per name in one program; every registration as the
+    engine would get it (offline_plan's RecordingMonitor: engine URNs, and a second
+    registration of one URN refused as the engine refuses it)."""
+    registered: list[RegisteredResource] = []
+    monitor = RecordingMonitor(mocks, registered.append)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
+
+    @pulumi.runtime.test
+    def run():
+        for name, args in args_of.items():
+            AthenzSesNotifications(name, AthenzSesNotificationsArgs(**args))
+
+    run()
+    return registered
+
+
+def two_zms(credentials: str, plugin_jar: Path) -> dict[str, dict[str, Any]]:
+    """Two ZMS, each in its own namespace with its own sender, the same send path, a
+    delegated sender and both smoke tests each, bounce handling (the account's suppression
+    setting by the first only, as BounceHandling asks)."""
+    path: dict[str, Any] = {
+        "irsa": dict(oidc_issuer_url=ISSUER),
+        "pod-identity": dict(eks_cluster_name="prod"),
+        "access-key": dict(oidc_issuer_url=ISSUER),
+        "existing-role": dict(oidc_issuer_url=ISSUER),
+        "smtp": dict(
+            notifier="plugin",
+            plugin_jar=plugin_jar,
+            plugin_factory_class=PLUGIN_CLASS,
+            smoke_test_recipient="a@example.com",
+        ),
+    }[credentials]
+    out = {}
+    for index, zms in enumerate(("zms-a", "zms-b")):
+        out[zms] = base(
+            **path,
+            credentials=credentials,
+            sender_email=f"{zms}@example.com",
+            namespace=f"athenz-{zms}",
+            sandbox=False,
+            smoke_test=True,
+            account_suppression=index == 0,
+            **(dict(zms_role_arn=f"arn:aws:iam::{SES_ACCOUNT}:role/{zms}") if credentials == "existing-role" else {}),
+            **({} if credentials == "smtp" else dict(sender_service_accounts=[f"mailer-{zms}/reports"])),
+        )
+    return out
+
+
+@pytest.mark.parametrize("credentials", ["irsa", "pod-identity", "access-key", "existing-role", "smtp"])
+def test_two_components_side_by_side_share_no_urn_no_name_and_no_field_manager(mocks, plugin_jar, credentials):
+    registered = side_by_side(mocks, two_zms(credentials, plugin_jar))
+    custom = [r for r in registered if r.custom]
+    assert {r.type for r in registered} >= {COMPONENT, PATCH, JOB, ROLE if credentials != "smtp" else USER}
+    # URNs: the engine would have refused a second one already; and no two resources share a
+    # logical name either, which auto-named resources (roles, users, topics, Jobs) are named after.
+    assert len({r.urn for r in registered}) == len(registered)
+    assert len({r.name for r in custom}) == len(custom), sorted(r.name for r in custom)
+    # Every part of each component is named after it, all the way down.
+    components = {r.urn: r.name for r in registered if r.type == COMPONENT}
+    assert set(components.values()) == {"zms-a", "zms-b"}
+
+    def top(r: RegisteredResource) -> str:
+        parent = next(p for p in registered if p.urn == r.parent) if r.parent in {p.urn for p in registered} else None
+        return components[r.urn] if r.urn in components else top(parent) if parent else ""
+
+    assert all(r.name.startswith(f"{top(r)}-") for r in registered if r.urn not in components), [
+        (r.name, top(r)) for r in registered if r.urn not in components and not r.name.startswith(f"{top(r)}-")
+    ]
+    # Kubernetes: no object of the same kind, namespace and name twice; each patch its own
+    # Deployment and its own field manager, and the name prefixes apart.
+    objects = [
+        (r.type, r.inputs["metadata"].get("namespace"), r.inputs["metadata"]["name"])
+        for r in custom
+        if r.type.startswith("kubernetes:") and r.type != PATCH and "name" in r.inputs["metadata"]
+    ]
+    assert len(set(objects)) == len(objects) and objects
+    patches = [r.inputs["metadata"] for r in custom if r.type == PATCH]
+    managers = [meta["annotations"]["pulumi.com/patchFieldManager"] for meta in patches]
+    assert sorted(managers) == ["zms-a-unit", "zms-b-unit"]
+    assert sorted(meta["namespace"] for meta in patches) == ["athenz-zms-a", "athenz-zms-b"]
+    # AWS names that are not auto-named: identities, configuration sets, named inline policies,
+    # the account-level suppression setting.
+    fixed = [
+        (r.type, r.inputs.get("emailIdentity") or r.inputs.get("configurationSetName") or r.inputs.get("name"))
+        for r in custom
+        if r.type in (IDENTITY, CONFIGURATION_SET) or (r.type == ROLE_POLICY and "name" in r.inputs)
+    ]
+    assert len(set(fixed)) == len(fixed) and fixed
+    assert len([r for r in custom if r.type == SUPPRESSION]) == 1
+
+
+@pytest.mark.parametrize("name", ["Zms", "zms_a", "-zms", "a" * (MAX_COMPONENT_NAME + 1)])
+def test_a_name_the_parts_cannot_start_with_is_refused(mocks, name):
+    expected = f"name: '{name}' is not valid; expected at most {MAX_COMPONENT_NAME} lower-case"
+    with pytest.raises(ValueError, match=expected):
+        AthenzSesNotifications(name, AthenzSesNotificationsArgs(**base(credentials="access-key")))
+
+
+def test_the_default_name_prefix_is_the_components_and_with_upgrade_aliases_the_earlier_one(mocks):
+    for name, upgrade, prefix in (("zms-a", False, "zms-a-unit"), ("zms-a", True, "athenz-ses-unit")):
+        out = build(base(credentials="irsa", oidc_issuer_url=ISSUER, upgrade_aliases=upgrade), name=name)
+        assert out["service_account"] == f"athenz/{prefix}"
+        meta = mocks.of_type(PATCH)[-1].inputs["metadata"]
+        assert meta["annotations"]["pulumi.com/patchFieldManager"] == prefix
+
+
+# --- tags, permissions boundary and IAM path ----------------------------------------------------
+
+TAGS = {"cost-center": "mail-42", "owner": "platform@example.com"}
+BOUNDARY = "arn:aws:iam::999999999999:policy/boundaries/athenz-mail"
+PATH = "/teams/athenz/"
+# Between them, every AWS resource type the component creates.
+ENTERPRISE = {
+    "federated-irsa": (
+        dict(
+            credentials="irsa",
+            oidc_issuer_url=ISSUER,
+            cross_account_mode="federated-role",
+            sender_service_accounts=["mailer/reports"],
+            sandbox=False,
+            bounce_notification_emails=["mail-admins@example.com"],
+        ),
+        True,
+    ),
+    "cross-pod-identity": (
+        dict(
+            eks_cluster_name="prod",
+            cross_account_mode="federated-role",
+            sender_service_accounts=["mailer/reports"],
+            sender_domain="example.com",
+            hosted_zone_id="Z0EXAMPLE",
+        ),
+        True,
+    ),
+    "sending-authorization": (
+        dict(
+            credentials="access-key",
+            oidc_issuer_url=ISSUER,
+            cross_account_mode="sending-authorization",
+            sender_service_accounts=["mailer/reports"],
+            sandbox=False,
+            recipient_emails=[],
+        ),
+        True,
+    ),
+    "same-account-pod-identity": (dict(eks_cluster_name="prod", sender_service_accounts=["mailer/reports"]), False),
+    "smtp": (dict(notifier="plugin", plugin_factory_class=PLUGIN_CLASS), False),
+}
+
+
+def aws_class(type_token: str) -> type:
+    """The pulumi-aws class of a type token (`aws:iam/role:Role` -> pulumi_aws.iam.Role)."""
+    module, _, name = type_token.split(":", 1)[1].partition(":")
+    return getattr(getattr(aws, module.split("/")[0]), name)
+
+
+def takes(type_token: str, arg: str) -> bool:
+    """Whether pulumi-aws's resource of that type has the arg (`tags`, `permissions_boundary`, `path`)."""
+    return type_token.startswith("aws:") and arg in inspect.signature(aws_class(type_token)._internal_init).parameters
+
+
+def enterprise(mocks, plugin_jar: Path, key: str, **more: Any) -> dict[str, Any]:
+    keys, cross = ENTERPRISE[key]
+    jar = dict(plugin_jar=plugin_jar) if keys.get("notifier") == "plugin" else {}
+    return build(base(**keys, **jar, **more), ses_provider=cross)
+
+
+@pytest.mark.parametrize("key", ENTERPRISE)
+def test_tags_reach_every_aws_resource_that_takes_tags(mocks, plugin_jar, key):
+    enterprise(mocks, plugin_jar, key, tags=TAGS)
+    taggable = [r for r in mocks.resources if r.custom and takes(r.typ, "tags")]
+    assert taggable
+    assert {(r.typ, r.name): r.inputs.get("tags") for r in taggable} == {(r.typ, r.name): TAGS for r in taggable}
+    untagged = {r.typ for r in mocks.resources if r.custom and r.typ.startswith("aws:") and not takes(r.typ, "tags")}
+    assert all("tags" not in r.inputs for r in mocks.resources if r.typ in untagged)
+
+
+def test_the_resource_types_of_the_component_that_take_tags(mocks, plugin_jar):
+    """Between the configurations above, every type the component makes that takes tags."""
+    types = set()
+    for key in ENTERPRISE:
+        enterprise(mocks, plugin_jar, key)
+        types |= {r.typ for r in mocks.resources if r.custom and takes(r.typ, "tags")}
+    assert types == {
+        IDENTITY,
+        CONFIGURATION_SET,
+        "aws:sns/topic:Topic",
+        ROLE,
+        USER,
+        OIDC_PROVIDER,
+        ASSOCIATION,
+    }
+
+
+@pytest.mark.parametrize("key", ENTERPRISE)
+def test_every_role_and_user_gets_the_boundary_of_its_account_and_the_path(mocks, plugin_jar, key):
+    enterprise(mocks, plugin_jar, key, permissions_boundary=BOUNDARY, iam_path=PATH)
+    principals = [r for r in mocks.resources if r.custom and takes(r.typ, "permissions_boundary")]
+    assert principals and {r.typ for r in principals} <= {ROLE, USER}
+    assert all(takes(r.typ, "path") and r.inputs["path"] == PATH for r in principals)
+    # SES in the cluster's account: one account. Across accounts: the SES account's policy
+    # of the boundary's path and name in the SES account, the cluster account's (the default
+    # provider's, looked up: the mock's ACCOUNT) elsewhere.
+    in_ses = {r.name for r in principals if r.provider}  # created through the SES provider
+    for r in principals:
+        account = SES_ACCOUNT if r.name in in_ses or not ENTERPRISE[key][1] else ACCOUNT
+        assert r.inputs["permissionsBoundary"] == f"arn:aws:iam::{account}:policy/boundaries/athenz-mail", r.name
+    if ENTERPRISE[key][1] and key != "federated-irsa":  # roles or users in both accounts
+        assert {r.inputs["permissionsBoundary"].split(":")[4] for r in principals} == {SES_ACCOUNT, ACCOUNT}
+
+
+def test_an_aws_managed_boundary_is_the_same_in_every_account(mocks, plugin_jar):
+    managed = "arn:aws:iam::aws:policy/PowerUserAccess"
+    enterprise(mocks, plugin_jar, "cross-pod-identity", permissions_boundary=managed)
+    assert {r.inputs["permissionsBoundary"] for r in mocks.of_type(ROLE)} == {managed}
+
+
+@pytest.mark.parametrize("key", ENTERPRISE)
+def test_unset_nothing_is_tagged_bounded_or_moved(mocks, plugin_jar, key):
+    enterprise(mocks, plugin_jar, key)
+    assert not any({"tags", "permissionsBoundary"} & set(r.inputs) for r in mocks.resources)
+    assert all("path" not in r.inputs for r in mocks.of_type(ROLE))
+    assert all(r.inputs["path"] == "/athenz-ses/" for r in mocks.of_type(USER))
+
+
+def test_an_adopted_identity_keeps_its_own_tags(mocks):
+    build(base(credentials="access-key", existing_identities=["zms@example.com"], tags=TAGS))
+    tags = {r.inputs["emailIdentity"]: r.inputs.get("tags") for r in mocks.of_type(IDENTITY)}
+    assert tags == {"zms@example.com": None, "alice@example.com": TAGS}
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (dict(iam_path="teams/athenz"), "iam_path: 'teams/athenz' is not valid; expected an IAM path"),
+        (dict(iam_path="/teams/athenz"), "iam_path: '/teams/athenz' is not valid; expected an IAM path"),
+        (dict(iam_path="/" + "a" * 511 + "/"), "expected an IAM path: '/' or '/<path>/', at most 512 characters"),
+        (dict(permissions_boundary="arn:aws:iam::111111111111:role/x"), "permissions_boundary: 'arn:aws:iam::"),
+        (dict(tags={"aws:owner": "x"}), "tags: 'aws:owner' is not valid; expected tag keys of 1 to 128"),
+        (dict(tags={"owner": "a" * 257}), "is not valid; expected tag values of at most 256"),
+        (dict(tags={f"k{i}": "v" for i in range(51)}), "tags: 51 is not valid; expected at most 50 tags"),
+    ],
+)
+def test_iam_paths_boundaries_and_tags_aws_would_refuse_are_refused_first(mocks, change, problem):
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        build(base(credentials="access-key", **change))
     assert mocks.resources == []
