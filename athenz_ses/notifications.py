@@ -45,7 +45,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Required, TypedDict
+from typing import Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -362,16 +362,7 @@ def _irsa(at: _PathInputs) -> _SendPath:
         ),
         opts=at.children.opts("zms-irsa", ses=at.roles_in_ses_account),
     )
-    return _SendPath(
-        principal_arn=role.role_arn,
-        send_policy=send_policy,
-        smoke_test_depends_on=[role],
-        role_arn=role.role_arn,
-        service_account=at.service_account,
-        annotated_role_arn=role.role_arn,
-        replaces_credentials=True,
-        sets_region=True,
-    )
+    return _role_path(role, send_policy, at.service_account, annotated_role_arn=role.role_arn)
 
 
 def _pod_identity(at: _PathInputs) -> _SendPath:
@@ -397,15 +388,23 @@ def _pod_identity(at: _PathInputs) -> _SendPath:
         ),
         opts=at.children.opts("zms-pod-identity"),
     )
+    return _role_path(role, send_policy, at.service_account, pod_identity=role.association)
+
+
+def _role_path(
+    role: IrsaRole | PodIdentityRole, send_policy: pulumi.Input[str], service_account: str, **how: Any
+) -> _SendPath:
+    """ZMS runs as a ServiceAccount of the stack with this role (which replaces any
+    credentials it has), in the SES Region; `how`: the annotation or the association."""
     return _SendPath(
         principal_arn=role.role_arn,
         send_policy=send_policy,
         smoke_test_depends_on=[role],
         role_arn=role.role_arn,
-        service_account=at.service_account,
-        pod_identity=role.association,
+        service_account=service_account,
         replaces_credentials=True,
         sets_region=True,
+        **how,
     )
 
 
