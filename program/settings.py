@@ -31,6 +31,7 @@ import yaml
 from athenz_ses import patterns
 from athenz_ses.args import (
     ACCESS_KEY,
+    ACCOUNT_ID,
     BUILTIN,
     EXISTING_ROLE,
     FEDERATED_ROLE,
@@ -102,7 +103,6 @@ SECRET_CAPABLE = frozenset(
 )
 SECRET_SHOWN = "[secret]"
 
-_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _REGION, _EMAIL, _JAVA_CLASS, _ROLE_ARN = patterns.REGION, patterns.EMAIL, patterns.JAVA_CLASS, patterns.ROLE_ARN
 _PROFILE = re.compile(r"[A-Za-z0-9._+=@-]{1,128}")
 _SHOWN_VALUE_CHARS = 80
@@ -986,7 +986,7 @@ def _string_list(key: str, value: str | None, expected: str) -> list[str]:
 
 
 def _account_id(key: str, value: str | None) -> str | None:
-    if value is None or _ACCOUNT_ID.fullmatch(value):
+    if value is None or ACCOUNT_ID.fullmatch(value):
         return value
     hint = ""
     if value.isascii() and value.isdigit() and len(value) < 12 and not value.startswith("0"):
