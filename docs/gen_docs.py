@@ -150,7 +150,10 @@ def _shown(value: object) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text for a table cell: `|` escaped, and `<placeholder>` outside code spans shown as
+    text (Markdown would take it for an HTML tag)."""
+    parts = text.replace("|", "\\|").replace("\n", " ").split("`")
+    return "`".join(part if n % 2 else part.replace("<", "&lt;").replace(">", "&gt;") for n, part in enumerate(parts))
 
 
 def reference_rows(project_file: Path = PROJECT_DIR / "Pulumi.yaml") -> list[tuple[str, str, str, str]]:
