@@ -1,5 +1,7 @@
 """The package as other programs use it: installed with pip, and served to other languages.
 
+- the wheel: every module, py.typed and the data files, and a dependency declared for
+  every distribution the package imports.
 - examples/eks-python: a program outside the package, run against a wheel of this
   project installed into a folder of its own (not the checkout), under the offline
   plan's mock engine, in a fresh interpreter whose working directory is not the project.
@@ -10,19 +12,26 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
+from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from pulumi.provider.experimental.component import ComponentProvider
 
 from athenz_ses import AthenzSesNotifications
 from athenz_ses.notifications import PACKAGE, AthenzSesNotificationsArgs
+from athenz_ses.testing import STOCK_FILES
 from offline_plan.engine import PROJECT_DIR
 
 EXAMPLE = PROJECT_DIR / "examples" / "eks-python"
@@ -48,25 +57,85 @@ print(json.dumps({
 """
 
 
+PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A wheel of this project, built by pip and installed (without dependencies: the
-    test's interpreter has the pinned ones) into a folder of its own."""
+def wheel(tmp_path_factory) -> Path:
+    """A wheel of this project, built by pip."""
     scratch = tmp_path_factory.mktemp("wheel")
     # Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
     source = scratch / "source"
     shutil.copytree(PROJECT_DIR / "athenz_ses", source / "athenz_ses", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(PROJECT_DIR / name, source / name)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run(
-        [*pip, "wheel", "--no-deps", "-w", str(scratch / "dist"), str(source)], check=True, capture_output=True
+        [*PIP, "wheel", "--no-deps", "-w", str(scratch / "dist"), str(source)], check=True, capture_output=True
     )
-    (wheel,) = (scratch / "dist").glob("athenz_ses-*.whl")
-    subprocess.run(
-        [*pip, "install", "--no-deps", "--target", str(scratch / "site"), str(wheel)], check=True, capture_output=True
-    )
-    return scratch / "site"
+    (built,) = (scratch / "dist").glob("athenz_ses-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """The wheel installed (without dependencies: the test's interpreter has the pinned
+    ones) into a folder of its own."""
+    site = tmp_path_factory.mktemp("site")
+    subprocess.run([*PIP, "install", "--no-deps", "--target", str(site), str(wheel)], check=True, capture_output=True)
+    return site
+
+
+def wheel_metadata(wheel: Path):
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        return HeaderParser().parsestr(archive.read(name).decode())
+
+
+def wheel_requires(wheel: Path) -> list[str]:
+    """The wheel's Requires-Dist: what pip installs with it."""
+    return wheel_metadata(wheel).get_all("Requires-Dist") or []
+
+
+def test_the_wheel_has_every_module_py_typed_and_the_data_files(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    modules = {f"athenz_ses/{path.name}" for path in (PROJECT_DIR / "athenz_ses").glob("*.py")}
+    assert "athenz_ses/testing.py" in modules and modules <= names, modules - names
+    assert "athenz_ses/py.typed" in names
+    assert {f"athenz_ses/stock/{file}" for file in STOCK_FILES.values()} <= names  # what athenz_ses.testing reads
+    assert {"athenz_ses/sender/ZmsNotificationSmoke.class", "athenz_ses/sender/ZmsNotificationSmoke.java"} <= names
+
+
+def imported_distributions() -> dict[str, set[str]]:
+    """distribution -> the package's modules that import it (top-level imports of other
+    distributions than the standard library's and the package's own)."""
+    owners = importlib.metadata.packages_distributions()
+    found: dict[str, set[str]] = {}
+    for path in (PROJECT_DIR / "athenz_ses").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("__future__", "athenz_ses"):
+                    continue
+                assert top in owners, f"{path.name} imports {top}, which no installed distribution provides"
+                for distribution in owners[top]:
+                    found.setdefault(str(canonicalize_name(distribution)), set()).add(path.name)
+    return found
+
+
+def test_the_wheel_declares_every_distribution_the_package_imports(wheel):
+    """A program that installs the package gets what it imports (not through another
+    distribution's dependencies, which may drop it)."""
+    declared = {str(canonicalize_name(Requirement(r).name)) for r in wheel_requires(wheel)}
+    imported = imported_distributions()
+    assert {"pulumi", "pulumi-aws", "pulumi-kubernetes"} <= set(imported)  # the search is not vacuous
+    assert {d: sorted(m) for d, m in imported.items() if d not in declared} == {}
 
 
 @pytest.fixture(scope="module")
