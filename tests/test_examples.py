@@ -5,6 +5,9 @@
 - examples/eks-python: a program outside the package, run against a wheel of this
   project installed into a folder of its own (not the checkout), under the offline
   plan's mock engine, in a fresh interpreter whose working directory is not the project.
+- examples/testing: a user's program and its tests under athenz_ses.testing, run with
+  pytest from a copy outside the checkout, in a virtualenv that holds the wheel and the
+  distributions it declares (and pytest), nothing else: the package alone is enough.
 - provider/ and examples/yaml: the schema that Pulumi's component provider host (the
   SDK's analyzer, not ours) derives from AthenzSesNotifications, and the YAML program
   checked against it.
@@ -16,6 +19,7 @@ import ast
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -187,6 +191,124 @@ def test_the_example_exports_the_component_outputs(example_plan):
     assert outputs["zmsServiceAccount"] == "athenz/zms-mail-dev"
     assert outputs["senderIdentityArn"] == "arn:aws:ses:eu-west-1:111111111111:identity/zms@example.com"
     assert outputs["zmsRoleArn"].startswith("arn:aws:iam::111111111111:role/zms-mail-zms-irsa-role-")
+
+
+# --- examples/testing: the package alone runs a user's tests -------------------------------
+
+USER_TESTS = PROJECT_DIR / "examples" / "testing"
+
+
+def dependency_closure(requirements: list[str]) -> list[importlib.metadata.Distribution]:
+    """The installed distributions these requirements need, their dependencies included
+    (markers evaluated here, extras followed), each checked against its version range."""
+    found: dict[str, importlib.metadata.Distribution] = {}
+    todo = [Requirement(r) for r in requirements]
+    while todo:
+        requirement = todo.pop()
+        key = str(canonicalize_name(requirement.name))
+        if key in found:
+            continue
+        distribution = importlib.metadata.distribution(requirement.name)
+        assert requirement.specifier.contains(distribution.version, prereleases=True), (
+            requirement,
+            distribution.version,
+        )
+        found[key] = distribution
+        extras = ["", *requirement.extras]
+        for line in distribution.requires or []:
+            needed = Requirement(line)
+            if needed.marker is None or any(needed.marker.evaluate({"extra": extra}) for extra in extras):
+                todo.append(needed)
+    return list(found.values())
+
+
+def link_into(site: Path, distribution: importlib.metadata.Distribution) -> None:
+    """Makes a distribution of this interpreter importable from `site`: a link to each
+    top-level file or folder it installed (its dist-info too, so pip sees it). A folder
+    that several distributions share (a namespace package such as `google`) is linked once,
+    whole."""
+    root = Path(str(distribution.locate_file("")))
+    for top in {file.parts[0] for file in distribution.files or []}:
+        if top in ("..", "__pycache__") or top.endswith(".pth") or (site / top).exists():
+            continue
+        (site / top).symlink_to(root / top)
+
+
+@pytest.fixture(scope="module")
+def user_venv(wheel, tmp_path_factory) -> tuple[Path, Path]:
+    """A virtualenv outside the checkout (no system site-packages) that holds the wheel,
+    the distributions its metadata requires and pytest, all as this interpreter has them
+    pinned (no download): returns its interpreter and its site-packages."""
+    venv = tmp_path_factory.mktemp("user") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
+    python = venv / "bin" / "python"
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    subprocess.run(
+        [*PIP, "install", "--no-deps", "--no-index", "--target", str(site), str(wheel)], check=True, capture_output=True
+    )
+    for distribution in dependency_closure([*wheel_requires(wheel), "pytest"]):
+        link_into(site, distribution)
+    # pip's own check, in that virtualenv: every requirement of every distribution there is met.
+    check = subprocess.run([*PIP, "--python", str(python), "check"], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    return python, site
+
+
+def outside_env() -> dict[str, str]:
+    """The environment of a user's shell: nothing that points Python at the checkout or its venv."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")}
+    return {**env, "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def test_the_user_venv_imports_every_module_from_the_wheel_only(user_venv, tmp_path):
+    python, site = user_venv
+    probe = (
+        "import importlib, json, pkgutil, sys; import athenz_ses; "
+        "[importlib.import_module('athenz_ses.' + m.name) for m in pkgutil.iter_modules(athenz_ses.__path__)]; "
+        "print(json.dumps({'package': athenz_ses.__file__, 'path': sys.path}))"
+    )
+    run = subprocess.run([str(python), "-c", probe], cwd=tmp_path, env=outside_env(), capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    found = json.loads(run.stdout)
+    assert Path(found["package"]).is_relative_to(site)
+    assert not [p for p in found["path"] if p and Path(p).resolve().is_relative_to(PROJECT_DIR)], found["path"]
+
+
+def test_a_users_tests_run_with_the_package_alone(user_venv, tmp_path):
+    """examples/testing (the program and its tests, nothing else of the repository), copied
+    outside the checkout, and run with pytest in the user's virtualenv."""
+    python, _ = user_venv
+    copy = tmp_path / "zms-mail"
+    shutil.copytree(USER_TESTS, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    run = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=copy,
+        env=outside_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    tests = re.findall(r"^def (test_\w+)", (USER_TESTS / "test_program.py").read_text(), re.MULTILINE)
+    assert len(tests) >= 4 and f"{len(tests)} passed" in run.stdout, run.stdout[-3000:]
+
+
+def test_the_users_tests_import_only_pulumi_pytest_the_mock_and_their_program():
+    tree = ast.parse((USER_TESTS / "test_program.py").read_text())
+    imported = {
+        alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported == {"json", "pulumi", "pytest", "zms_mail", "athenz_ses.testing.AthenzSesMocks"}
 
 
 # --- other languages: the component provider's schema ---------------------------------
