@@ -19,6 +19,9 @@ from athenz_ses.ses_identities import SesIdentities, SesIdentitiesArgs
 from athenz_ses.smoke_test import SmokeTest, SmokeTestArgs, ZmsSmokeTest, ZmsSmokeTestArgs
 from athenz_ses.zms_wiring import ZmsWiring, ZmsWiringArgs
 
+__version__ = "0.3.0"
+"""The package's version: pyproject.toml's (tests/test_package.py keeps them equal)."""
+
 __all__ = [
     "ArgsError",
     "AthenzSesNotifications",

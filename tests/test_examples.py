@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from email.parser import HeaderParser
 from pathlib import Path
@@ -33,7 +34,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from pulumi.provider.experimental.component import ComponentProvider
 
-from athenz_ses import AthenzSesNotifications
+from athenz_ses import AthenzSesNotifications, __version__
 from athenz_ses.notifications import PACKAGE, AthenzSesNotificationsArgs
 from athenz_ses.testing import STOCK_FILES
 from offline_plan.engine import PROJECT_DIR
@@ -108,6 +109,12 @@ def test_the_wheel_has_every_module_py_typed_and_the_data_files(wheel):
     assert "athenz_ses/py.typed" in names
     assert {f"athenz_ses/stock/{file}" for file in STOCK_FILES.values()} <= names  # what athenz_ses.testing reads
     assert {"athenz_ses/sender/ZmsNotificationSmoke.class", "athenz_ses/sender/ZmsNotificationSmoke.java"} <= names
+
+
+def test_the_wheel_has_the_project_version(wheel):
+    version = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]["version"]
+    assert wheel.name == f"athenz_ses-{version}-py3-none-any.whl"
+    assert wheel_metadata(wheel)["Version"] == version == __version__
 
 
 def imported_distributions() -> dict[str, set[str]]:
@@ -317,7 +324,7 @@ def test_the_users_tests_import_only_pulumi_pytest_the_mock_and_their_program():
 @pytest.fixture(scope="module")
 def schema() -> dict:
     """The package schema `pulumi package add provider/` gets, from the SDK's analyzer."""
-    provider = ComponentProvider([AthenzSesNotifications], PACKAGE, None, "0.0.0")
+    provider = ComponentProvider([AthenzSesNotifications], PACKAGE, None, __version__)
     assert provider.schema is not None
     return json.loads(provider.schema)
 
@@ -357,7 +364,7 @@ def test_the_provider_entry_point_serves_this_package():
     plugin = yaml.safe_load((PROJECT_DIR / "provider" / "PulumiPlugin.yaml").read_text())
     assert plugin["runtime"]["name"] == "python"
     source = (PROJECT_DIR / "provider" / "__main__.py").read_text()
-    assert "component_provider_host([AthenzSesNotifications], name=PACKAGE)" in source
+    assert "component_provider_host([AthenzSesNotifications], name=PACKAGE, version=__version__)" in source
 
 
 def test_the_yaml_example_matches_the_schema(schema):
