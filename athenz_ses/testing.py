@@ -34,6 +34,9 @@ Use it like any Pulumi mock (pytest)::
         policy = json.loads(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
         assert policy["Statement"][0]["Condition"]["StringEquals"]["ses:FromAddress"] == ["zms@example.com"]
 
+A program that reads stack config gets it from `pulumi.runtime.set_all_config` (before
+set_mocks); the repository's examples/testing is a whole example, with its config.
+
 Constructor args: `account_id` and `region` (the default AWS provider's, and what
 getCallerIdentity answers), `partition` (getPartition, and every ARN), `zone_name` (what
 route53.getZone answers for any zone; `hosted_zones` maps zone ids to names and takes
