@@ -1,24 +1,22 @@
-"""ZMS's Deployments as the tests find them: the repository's fixtures of each layout,
-created by server-side apply with the field manager of the tool that installs it."""
+"""ZMS's Deployments as the tests find them: the stock manifest of each layout (the one
+the package's mock reads, athenz_ses/stock), created by server-side apply with the field
+manager of the tool that installs it."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from athenz_ses.testing import STOCK, STOCK_FILES
 from e2e.cluster import Cluster
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "tests" / "fixtures"
-# The manifests of ZMS that the patch finds, and who applied them.
-LAYOUT_MANIFESTS = {"distribution": "athenz-zms-server.yaml", "helm": "athenz-zms-helm.yaml"}
+# Who applied the manifests of ZMS that the patch finds.
 BASE_MANAGERS = {"distribution": "kubectl", "helm": "helm"}
 
 
 def load_manifest(layout: str) -> dict[str, Any]:
-    return yaml.safe_load((FIXTURES / LAYOUT_MANIFESTS[layout]).read_text())
+    return yaml.safe_load((STOCK / STOCK_FILES[layout]).read_text())
 
 
 def deployment_path(namespace: str, name: str) -> str:

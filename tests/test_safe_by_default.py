@@ -3,12 +3,11 @@ identities) whole, and nothing the stack did not create becomes one of its resou
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 from conftest import SCENARIOS, SES_ROLE, config_error, walk
 
+from athenz_ses.testing import STOCK, STOCK_FILES
 from athenz_ses.zms_wiring import BASE_ENV, LAYOUTS
 from offline_plan.engine import Plan, reveal, run_program
 from program.settings import SECRET_CAPABLE, ConfigError
@@ -26,10 +25,8 @@ RETAINED_WITH_IDENTITIES = (
     "aws:sesv2/configurationSet:ConfigurationSet",
 )
 CREDENTIALS = ("mock-smtp-password", "mock-secret-access-key")
-BASE_DEPLOYMENTS = {
-    "distribution": Path(__file__).parent / "fixtures" / "athenz-zms-server.yaml",
-    "helm": Path(__file__).parent / "fixtures" / "athenz-zms-helm.yaml",
-}
+# The stock Deployments the package's mock reads ZMS as (athenz_ses/stock).
+BASE_DEPLOYMENTS = {layout: STOCK / file for layout, file in STOCK_FILES.items()}
 
 # Configurations with secret config values: (base scenario, changes, secret keys).
 SECRET_CONFIGS = {

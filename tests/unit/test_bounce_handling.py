@@ -18,7 +18,7 @@ import pytest
 from athenz_ses.bounce_handling import BounceHandling, BounceHandlingArgs
 from offline_plan.mocks import autoname
 
-from .unit_mocks import ACCOUNT, REGION, statement
+from .unit_mocks import ACCOUNT, statement
 
 SET = "aws:sesv2/configurationSet:ConfigurationSet"
 TOPIC = "aws:sns/topic:Topic"
@@ -29,8 +29,9 @@ SUPPRESSION = "aws:sesv2/accountSuppressionAttributes:AccountSuppressionAttribut
 PROVIDER = "pulumi:providers:aws"
 
 SET_NAME = "athenz-zms"
-SET_ARN = f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{SET_NAME}"
-TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:{autoname('bounces-events')}"
+SES_REGION = "us-east-1"  # the Region of the test's provider, which creates every child
+SET_ARN = f"arn:aws:ses:{SES_REGION}:{ACCOUNT}:configuration-set/{SET_NAME}"
+TOPIC_ARN = f"arn:aws:sns:{SES_REGION}:{ACCOUNT}:{autoname('bounces-events')}"
 
 
 def build(**kwargs: Any) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def build(**kwargs: Any) -> dict[str, Any]:
 
     @pulumi.runtime.test
     def run():
-        provider = aws.Provider("ses", region="us-east-1")
+        provider = aws.Provider("ses", region=SES_REGION)
         component = BounceHandling(
             "bounces",
             BounceHandlingArgs(**{"configuration_set_name": SET_NAME, **kwargs}),

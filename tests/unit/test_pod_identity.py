@@ -17,6 +17,7 @@ from offline_plan.mocks import autoname
 from .unit_mocks import ACCOUNT, statement
 
 CLUSTER_ARN = f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/prod"
+SES_ACCOUNT = "222222222222"  # the target provider's (allowed_account_ids)
 SEND = json.dumps(
     {
         "Version": "2012-10-17",
@@ -41,7 +42,7 @@ TAGS = {
 def build(target: bool = False, **overrides) -> None:
     @pulumi.runtime.test
     def run():
-        provider = aws.Provider("ses", region="eu-west-1", allowed_account_ids=["222222222222"]) if target else None
+        provider = aws.Provider("ses", region="eu-west-1", allowed_account_ids=[SES_ACCOUNT]) if target else None
         values = dict(
             cluster_name="prod",
             cluster_arn=pulumi.Output.from_input(CLUSTER_ARN),
@@ -99,7 +100,7 @@ def test_across_accounts_the_target_role_holds_the_policies_and_trusts_only_the_
     assert set(policies) == {"zms-chain", "zms-send"}
     assert policies["zms-send"].inputs["role"] == autoname(target.name)
     assert "ses" in (policies["zms-send"].provider or "")
-    target_arn = f"arn:aws:iam::{ACCOUNT}:role/{autoname(target.name)}"  # the mock answers in its one account
+    target_arn = f"arn:aws:iam::{SES_ACCOUNT}:role/{autoname(target.name)}"  # in the target provider's account
     assert policies["zms-chain"].inputs["role"] == autoname(role.name)
     assert statement(policies["zms-chain"].inputs["policy"]) == {
         "Effect": "Allow",

@@ -221,7 +221,7 @@ def test_a_key_given_twice_is_refused_before_anything_is_registered(mocks):
 def test_the_domains_own_zone_is_looked_up_through_the_zone_provider_and_accepted(mocks, zone_name):
     mocks.zone_name = zone_name
     out = build()
-    (lookup,) = [args for token, args in mocks.calls if token == "aws:route53/getZone:getZone"]
+    (lookup,) = mocks.calls_of("aws:route53/getZone:getZone")
     assert lookup["zoneId"] == ZONE
     assert len(out["fqdns"]) == 5
 
