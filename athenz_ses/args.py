@@ -319,8 +319,12 @@ def _send_path(args: ResolvedArgs, default_prefix: str) -> list[Problem]:
             Problem(
                 "zms_role_arn",
                 args.zms_role_arn,
-                f"the role ZMS already runs as with credentials={EXISTING_ROLE}, and unset otherwise "
-                f"(credentials={credentials} gives ZMS credentials of the stack's own)",
+                f"the role ZMS already runs as with credentials={EXISTING_ROLE}, and unset otherwise"
+                + (
+                    ""
+                    if credentials == EXISTING_ROLE
+                    else f" (credentials={credentials} gives ZMS credentials of the stack's own)"
+                ),
             )
         )
     elif (

@@ -185,7 +185,7 @@ CASES = {
         "kind-smtp",
         {"athenz-sess:sandbox": "false"},
         "athenz-sess:sandbox",
-        "a key of athenz-ses:, not athenz-sess:; a key this project knows (README.md, Configuration); did you mean "
+        "a key of athenz-ses:, not athenz-sess:; a key this project knows (docs/configuration.md); did you mean "
         "athenz-ses:sandbox?",
     ),
     "aws key the provider lacks": (

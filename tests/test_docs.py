@@ -84,10 +84,12 @@ def test_the_readme_leads_to_every_page_of_the_site():
         assert (PROJECT_DIR / target).exists(), target
 
 
-def test_the_readme_keeps_the_section_the_unknown_key_error_names():
-    # program/settings.py: "a key this project knows (README.md, Configuration)".
-    text = README.read_text()
-    assert "\n## Configuration\n" in text and "docs/configuration.md" in text
+def test_the_page_the_unknown_key_error_names_exists():
+    # program/settings.py: "a key this project knows (docs/configuration.md)".
+    from program.settings import _unknown_key_hint
+
+    assert "(docs/configuration.md)" in _unknown_key_hint("x")
+    assert (PROJECT_DIR / "docs" / "configuration.md").is_file()
 
 
 # --- the site -----------------------------------------------------------------------------
