@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-import botocore.session
 import pulumi
 import yaml
 
-from athenz_ses import patterns
+from athenz_ses import patterns, ses_endpoints
 from athenz_ses.names import colliding_senders, stack_prefix
 from athenz_ses.notifications import (
     ACCESS_KEY,
@@ -1140,17 +1139,12 @@ def _account_id(key: str, value: str | None) -> str | None:
 def ses_partitions() -> dict[str, str]:
     """Region -> partition, for every Region where the SES v2 API is offered, from
     botocore's endpoint data."""
-    session = botocore.session.get_session()
-    return {
-        region: partition
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions("sesv2", partition_name=partition)
-    }
+    return ses_endpoints.ses_partitions()
 
 
 def ses_regions() -> frozenset[str]:
     """Every Region where the SES v2 API is offered."""
-    return frozenset(ses_partitions())
+    return ses_endpoints.ses_regions()
 
 
 def _ses_region(value: str, key: str = "sesRegion") -> str:
