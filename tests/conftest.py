@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import sys
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from offline_plan.engine import Plan, Secret, reveal, run_program
+from offline_plan import golden
+from offline_plan.__main__ import main as offline_plan_main
+from offline_plan.engine import PROJECT_DIR, Plan, Secret, reveal, run_program
 from program.settings import ConfigError
 
 # Property tests have a fixed example budget. "ci" (the default) is also derandomized,
@@ -225,3 +232,40 @@ def assert_no_wildcards(document: dict) -> None:
     for statement in document["Statement"]:
         for key in WILDCARD_KEYS:
             assert "*" not in json.dumps(statement.get(key, "")), (key, statement)
+
+
+@dataclass
+class CommandResult:
+    """What a command printed and its exit status, as `subprocess.run` reports them."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_command(main: Callable[[list[str]], int], *args: str) -> CommandResult:
+    """`python -m <module> ARGS` from the project's folder, run in this process: the
+    module's `main(argv)` with its output captured and its exit status as the interpreter
+    would report it. A fresh interpreter costs the SDK import (about a second); one test
+    (test_offline_plan.py) still runs `python -m offline_plan` as a user does."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.chdir(PROJECT_DIR), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            returncode = main(list(args))
+        except SystemExit as stop:  # argparse's usage errors, a message given to SystemExit
+            if stop.code is None or isinstance(stop.code, int):
+                returncode = stop.code or 0
+            else:
+                print(stop.code, file=sys.stderr)
+                returncode = 1
+    return CommandResult(returncode, stdout.getvalue(), stderr.getvalue())
+
+
+def offline_plan(*args: str) -> CommandResult:
+    """`python -m offline_plan ARGS`, in this process (see run_command)."""
+    return run_command(offline_plan_main, *args)
+
+
+def golden_command(*args: str) -> CommandResult:
+    """`python -m offline_plan.golden ARGS`, in this process (see run_command)."""
+    return run_command(golden.main, *args)
