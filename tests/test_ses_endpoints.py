@@ -4,6 +4,8 @@ program under the mock engine (our mock; the list itself is checked against boto
 
 from __future__ import annotations
 
+import functools
+
 import botocore.loaders
 import botocore.session
 import pytest
@@ -22,6 +24,7 @@ from offline_plan.engine import run_program
 from program.settings import ConfigError, ses_partitions
 
 
+@functools.cache  # read once, not once per Region (the tests only read it)
 def _partitions() -> list[dict]:
     return botocore.loaders.create_loader().load_data("endpoints")["partitions"]
 
