@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import sys
 import zipfile
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from java_fixtures import RELEASES, SOURCES, own_classes, start_javac
 
 from offline_plan import golden
 from offline_plan.__main__ import main as offline_plan_main
@@ -66,6 +68,31 @@ def plugin_jar(tmp_path_factory) -> Path:
             "Manifest-Version: 1.0\nCreated-By: a stand-in for the plugin jar\n",
         )
     return path
+
+
+@pytest.fixture(scope="session")
+def java_classes(tmp_path_factory) -> Callable[..., Path]:
+    """The classes javac compiles from the tests' Java sources (java_fixtures.SOURCES):
+    one javac per release for the whole session, the releases side by side. Returns
+    `classes(sources, release="17")`: a folder of the class files of `sources` alone."""
+    javac = shutil.which("javac")
+    if javac is None:
+        pytest.fail("javac (JDK 17) is required: these tests compile their Java fixtures at test time")
+    root = tmp_path_factory.mktemp("java")
+    started = {release: start_javac(javac, root / release, SOURCES, release) for release in RELEASES}
+    for release, (process, _) in started.items():
+        output = process.communicate()[0]
+        assert process.returncode == 0, f"javac --release {release}: {output}"
+    copies: dict[tuple[tuple[str, ...], str], Path] = {}
+
+    def classes(sources: dict[str, str], release: str = "17") -> Path:
+        assert all(SOURCES[name] == text for name, text in sources.items()), "a source not in java_fixtures.SOURCES"
+        key = (tuple(sorted(sources)), release)
+        if key not in copies:
+            copies[key] = own_classes(started[release][1], sources, root / f"{release}-{len(copies)}")
+        return copies[key]
+
+    return classes
 
 
 def scenario_configs(jar: Path) -> dict[str, dict[str, str]]:

@@ -48,10 +48,10 @@ print(json.dumps({
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def installed(tmp_path_factory) -> Path:
     """A wheel of this project, built by pip and installed (without dependencies: the
-    test's interpreter has the pinned ones) into a folder of its own."""
+    test's interpreter has the pinned ones) into a folder of its own; once a session."""
     scratch = tmp_path_factory.mktemp("wheel")
     # Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
     source = scratch / "source"
