@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
@@ -38,6 +39,16 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection left alive (the SDKs' modules and types, the tests) is frozen out of
+    the garbage collector: the full collections of the run (the offline plan's after a
+    failed registration, offline_plan/sdk_gap.py, and Python's own) then scan only what
+    the tests make, about 2 s of CPU less in this suite."""
+    gc.collect()
+    gc.freeze()
+
 
 CLUSTER = "111111111111"
 SES = "222222222222"
