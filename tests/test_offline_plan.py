@@ -264,6 +264,13 @@ def test_golden_regeneration_leaves_foreign_folders_alone_and_refuses_a_mistyped
     assert (tmp_path / "local" / ".athenz-ses-plan").is_file()
 
 
+def test_a_stack_file_that_is_not_yaml_is_one_clear_error_that_says_where(tmp_path):
+    own_stack(tmp_path, "config:\n  athenz-ses:senderEmail: zms@example.com\n  athenz-ses:recipientEmails: [\n")
+    with pytest.raises(StackFileError, match="Pulumi.prod.yaml is not valid YAML") as raised:
+        plan_stack("prod", stack_dir=tmp_path)
+    assert "line 4, column 1" in str(raised.value) and "expected the node content" in str(raised.value)
+
+
 def test_a_stack_file_that_is_not_a_mapping_is_one_clear_error(tmp_path):
     own_stack(tmp_path, "config:\n  - not a mapping\n")
     with pytest.raises(StackFileError, match="expected a mapping"):
