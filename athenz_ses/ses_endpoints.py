@@ -17,8 +17,8 @@ MAIL FROM: one MX `10 feedback-smtp.<region>.amazonses.com` (SES developer guide
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import json
+from pathlib import Path
 
 DEFAULT_DKIM_DOMAIN = "dkim.amazonses.com"
 DKIM_DOMAINS_SOURCE = "https://docs.aws.amazon.com/general/latest/gr/ses.html#ses_dkim_domains"
@@ -99,8 +99,12 @@ def _ses_partitions() -> dict[str, str]:
     # model, about 0.1 s of every plan. The same Regions, in the same order, as
     # `Session.get_available_regions("sesv2", partition)` for each partition: the
     # partition's endpoints of the service that are Regions of that partition.
+    # botocore is the program's dependency (requirements.txt), not the package's: imported
+    # here, when the program asks; its package alone, a few lines next to the data folder.
+    import botocore
+
     try:
-        data = json.loads((importlib.resources.files("botocore") / "data" / "endpoints.json").read_bytes())
+        data = json.loads((Path(botocore.__file__).parent / "data" / "endpoints.json").read_bytes())
     except FileNotFoundError:  # a botocore that ships it otherwise (compressed): its loader finds it
         import botocore.loaders
 
