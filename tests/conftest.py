@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import io
 import json
@@ -92,26 +93,51 @@ def plugin_jar(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def java_classes(tmp_path_factory) -> Callable[..., Path]:
-    """The classes javac compiles from the tests' Java sources (java_fixtures.SOURCES):
-    one javac per release for the whole session, the releases side by side. Returns
-    `classes(sources, release="17")`: a folder of the class files of `sources` alone."""
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder that `build` fills once for the whole test run, and only reads after.
+
+    Under pytest-xdist each worker runs the session fixtures of its own: the workers share
+    the folder (in the run's base temporary folder, above each worker's) and the first to
+    take its lock builds it while the others wait. A build that failed is tried again."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder, built = root / name, root / f"{name}.built"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not built.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            built.touch()
+    return folder
+
+
+def _compile_java(folder: Path) -> None:
     javac = shutil.which("javac")
     if javac is None:
         pytest.fail("javac (JDK 17) is required: these tests compile their Java fixtures at test time")
-    root = tmp_path_factory.mktemp("java")
-    started = {release: start_javac(javac, root / release, SOURCES, release) for release in RELEASES}
-    for release, (process, _) in started.items():
+    started = {release: start_javac(javac, folder / release, SOURCES, release)[0] for release in RELEASES}
+    for release, process in started.items():
         output = process.communicate()[0]
         assert process.returncode == 0, f"javac --release {release}: {output}"
+
+
+@pytest.fixture(scope="session")
+def java_classes(tmp_path_factory) -> Callable[..., Path]:
+    """The classes javac compiles from the tests' Java sources (java_fixtures.SOURCES):
+    one javac per release for the whole run, the releases side by side. Returns
+    `classes(sources, release="17")`: a folder of the class files of `sources` alone."""
+    compiled = built_once(tmp_path_factory, "java", _compile_java)
     copies: dict[tuple[tuple[str, ...], str], Path] = {}
 
     def classes(sources: dict[str, str], release: str = "17") -> Path:
         assert all(SOURCES[name] == text for name, text in sources.items()), "a source not in java_fixtures.SOURCES"
         key = (tuple(sorted(sources)), release)
         if key not in copies:
-            copies[key] = own_classes(started[release][1], sources, root / f"{release}-{len(copies)}")
+            copies[key] = own_classes(
+                compiled / release / "classes", sources, tmp_path_factory.mktemp(f"java{release}")
+            )
         return copies[key]
 
     return classes

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import built_once
 from pulumi.provider.experimental.component import ComponentProvider
 
 from athenz_ses import AthenzSesNotifications
@@ -48,11 +49,7 @@ print(json.dumps({
 """
 
 
-@pytest.fixture(scope="session")
-def installed(tmp_path_factory) -> Path:
-    """A wheel of this project, built by pip and installed (without dependencies: the
-    test's interpreter has the pinned ones) into a folder of its own; once a session."""
-    scratch = tmp_path_factory.mktemp("wheel")
+def _build_and_install_the_wheel(scratch: Path) -> None:
     # Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
     source = scratch / "source"
     shutil.copytree(PROJECT_DIR / "athenz_ses", source / "athenz_ses", ignore=shutil.ignore_patterns("__pycache__"))
@@ -66,22 +63,32 @@ def installed(tmp_path_factory) -> Path:
     subprocess.run(
         [*pip, "install", "--no-deps", "--target", str(scratch / "site"), str(wheel)], check=True, capture_output=True
     )
-    return scratch / "site"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory) -> Path:
+    """A wheel of this project, built by pip and installed (without dependencies: the
+    test's interpreter has the pinned ones) into a folder of its own; once a test run."""
+    return built_once(tmp_path_factory, "wheel", _build_and_install_the_wheel) / "site"
+
+
+@pytest.fixture(scope="session")
 def example_plan(installed, tmp_path_factory) -> dict:
-    # The installed package first; the checkout only for offline_plan (the mock engine).
-    path = os.pathsep.join([str(installed), str(EXAMPLE), str(PROJECT_DIR)])
-    run = subprocess.run(
-        [sys.executable, "-c", PLAN_EXAMPLE],
-        cwd=tmp_path_factory.mktemp("cwd"),
-        env={**os.environ, "PYTHONPATH": path},
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    return json.loads(run.stdout)
+    def plan(out: Path) -> None:
+        # The installed package first; the checkout only for offline_plan (the mock engine).
+        path = os.pathsep.join([str(installed), str(EXAMPLE), str(PROJECT_DIR)])
+        (out / "cwd").mkdir()
+        run = subprocess.run(
+            [sys.executable, "-c", PLAN_EXAMPLE],
+            cwd=out / "cwd",
+            env={**os.environ, "PYTHONPATH": path},
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        (out / "plan.json").write_text(run.stdout)
+
+    return json.loads((built_once(tmp_path_factory, "example-plan", plan) / "plan.json").read_text())
 
 
 def test_the_example_uses_the_installed_package_not_the_checkout(example_plan, installed):
