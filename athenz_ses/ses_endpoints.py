@@ -17,8 +17,8 @@ MAIL FROM: one MX `10 feedback-smtp.<region>.amazonses.com` (SES developer guide
 from __future__ import annotations
 
 import functools
-
-import botocore.session
+import json
+from pathlib import Path
 
 DEFAULT_DKIM_DOMAIN = "dkim.amazonses.com"
 DKIM_DOMAINS_SOURCE = "https://docs.aws.amazon.com/general/latest/gr/ses.html#ses_dkim_domains"
@@ -87,6 +87,46 @@ DKIM_DOMAINS: dict[str, str | None] = {
     ),
 }
 
+# The SES v2 API's endpoint prefix in botocore's endpoint data (`metadata.endpointPrefix`
+# of its sesv2 service model; tests/test_ses_endpoints.py checks it against botocore).
+SESV2_ENDPOINT_PREFIX = "email"
+
+
+@functools.cache
+def _ses_partitions() -> dict[str, str]:
+    # botocore's own data file, read without a botocore session: building one imports
+    # botocore's client machinery and listing a service's Regions loads its service
+    # model, about 0.1 s of every plan. The same Regions, in the same order, as
+    # `Session.get_available_regions("sesv2", partition)` for each partition: the
+    # partition's endpoints of the service that are Regions of that partition.
+    # Imported here, when first asked: only its package, a few lines next to the data folder.
+    import botocore
+
+    try:
+        data = json.loads((Path(botocore.__file__).parent / "data" / "endpoints.json").read_bytes())
+    except FileNotFoundError:  # a botocore that ships it otherwise (compressed): its loader finds it
+        import botocore.loaders
+
+        data = botocore.loaders.create_loader().load_data("endpoints")
+    return {
+        region: partition["partition"]
+        for partition in data["partitions"]
+        for region in partition["services"].get(SESV2_ENDPOINT_PREFIX, {}).get("endpoints", {})
+        if region in partition["regions"]
+    }
+
+
+def ses_partitions() -> dict[str, str]:
+    """Region -> partition, for every Region where the SES v2 API is offered, from
+    botocore's endpoint data (read once per process)."""
+    return dict(_ses_partitions())
+
+
+def ses_regions() -> frozenset[str]:
+    """Every Region where the SES v2 API is offered."""
+    return frozenset(_ses_partitions())
+
+
 # The partition whose DNS suffix is not amazonaws.com (botocore's partition data).
 _EUSC = ("eusc-", "amazonaws.eu")
 
@@ -120,15 +160,3 @@ def smtp_host(region: str) -> str:
 def mail_from_mx(region: str) -> str:
     """The value of the MAIL FROM domain's MX record in `region`."""
     return f"10 feedback-smtp.{region}.amazonses.com"
-
-
-@functools.cache
-def ses_partitions() -> dict[str, str]:
-    """Region -> partition, for every Region where the SES v2 API is offered, from
-    botocore's endpoint data."""
-    session = botocore.session.get_session()
-    return {
-        region: partition
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions("sesv2", partition_name=partition)
-    }

@@ -24,8 +24,14 @@ exit asyncio logs each one ("Future exception was never retrieved", dozens per
 resource) after the test report, or in the middle of later tests. They are garbage once
 nothing holds the run's outputs: run_program runs each program in a context of its own;
 `pulumi.runtime.test` keeps a run's outputs until its next run (a unit test that fails a
-registration on purpose runs an empty one). `collect_failed_registrations` then collects
-them at once, with asyncio's logger quiet.
+registration on purpose runs an empty one; the SDK's settings keep the last run's
+outputs as their fallback until a run configures its own). `collect_failed_registrations`
+then collects them at once, with asyncio's logger quiet. A full collection scans the
+whole heap (a tenth of a second in the test suite's process), so run_program collects
+only after a run that failed with a resource constructed (`ConstructedResources`: a failed
+registration never reaches the monitor, so the monitor's record cannot tell) and after
+the run that follows it; a program that stops before its first resource, as a refused
+config does, leaves no such futures.
 
 The workaround: `pulumi.runtime.set_mocks` takes a `monitor=` (a `MockMonitor`); this
 subclass records the engine's RegisterResource and RegisterResourceOutputs requests (the
@@ -111,6 +117,20 @@ def collect_failed_registrations() -> None:
         gc.collect()
     finally:
         asyncio_log.disabled = was_disabled
+
+
+class ConstructedResources:
+    """Counts the resources a program constructs, as a stack transformation (public API:
+    `pulumi.runtime.register_stack_transformation`) that changes nothing. It sees each
+    resource in its constructor, before its registration is sent, so a registration whose
+    input fails (which the monitor never sees) counts too."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, args: pulumi.ResourceTransformationArgs) -> None:
+        self.count += 1
+        return None
 
 
 def stack_exports() -> dict[str, Any]:

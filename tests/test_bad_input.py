@@ -3,15 +3,12 @@ expected, before any resource is registered."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pulumi
 import pytest
-from conftest import config_error
+from conftest import config_error, offline_plan
 
 from athenz_ses.ses_endpoints import ses_partitions
-from offline_plan.engine import PROJECT_DIR, run_program
+from offline_plan.engine import run_program
 from program.settings import ConfigError, ConfigErrors
 
 CASES = {
@@ -248,22 +245,7 @@ def test_a_plugin_jar_that_is_not_a_jar_is_refused(configs, tmp_path):
 
 
 def test_offline_plan_reports_a_bad_stack_without_a_traceback(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "offline_plan",
-            "local",
-            "--out",
-            str(tmp_path / "plan"),
-            "--config",
-            "athenz-ses:namespace=Not_A_Label",
-        ],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = offline_plan("local", "--out", str(tmp_path / "plan"), "--config", "athenz-ses:namespace=Not_A_Label")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert result.stderr.strip().splitlines() == [
@@ -345,23 +327,14 @@ def test_an_account_id_yaml_read_as_a_number_gets_a_hint_to_quote_it(configs):
 
 
 def test_offline_plan_prints_each_bad_key_on_its_own_line(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "offline_plan",
-            "local",
-            "--out",
-            str(tmp_path / "plan"),
-            "--config",
-            "athenz-ses:namespace=Not_A_Label",
-            "--config",
-            "athenz-ses:sandBox=false",
-        ],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = offline_plan(
+        "local",
+        "--out",
+        str(tmp_path / "plan"),
+        "--config",
+        "athenz-ses:namespace=Not_A_Label",
+        "--config",
+        "athenz-ses:sandBox=false",
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()

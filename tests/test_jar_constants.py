@@ -3,125 +3,32 @@ cross-checked with javap: neither tool was written here."""
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
+from java_fixtures import NOTIFIER, QUICK_JVM, TEXTS, jar_of, make_jar
 
 from program.jar_constants import class_string_constants, jar_string_constants, smtp_findings
 
 HOST = "email-smtp.ap-northeast-1.amazonaws.com"
 SENDER_CLASS = "com/example/ses/Sender.class"
-
-# Shaped like the real plugin: a public factory and, in the same file, a package-private
-# class holding the SMTP constants (so they land in Sender.class, not Notifier.class).
-NOTIFIER = r"""
-package com.example.ses;
-
-public class Notifier {
-    public Object create() { return new Sender("example.org"); }
-}
-
-class Sender {
-    static final long L = 123456789012L;   // CONSTANT_Long / CONSTANT_Double: two pool slots,
-    static final double D = 1.5;           // and in the pool before the strings below
-    private static final String HOST = "email-smtp.ap-northeast-1.amazonaws.com";
-    private static final int PORT = 587;
-    private static final String FROM = "zms@example.com";
-    private final String domainVar;
-
-    Sender(String domainVar) { this.domainVar = domainVar; }
-    long stamp() { return L + System.nanoTime(); }
-    double scale(double x) { return D * x; }
-    java.util.Properties props() {
-        java.util.Properties p = new java.util.Properties();
-        p.put("mail.smtp.host", HOST);
-        p.put("mail.smtp.port", PORT);
-        return p;
-    }
-    String from() { return FROM; }
-    String to() { return "user" + "@" + domainVar; }
-    String rcpt(String recipient) { return recipient + "@example.org"; }
-    Runnable auth() { return new Runnable() { public void run() { System.out.println(HOST); } }; }
-}
-"""
-
-TEXTS = r"""
-package com.example.ses;
-
-class Texts {
-    static String[] all() {
-        return new String[] {
-            "nul\0end", "emoji \uD83D\uDE00", "na\u00efve",
-            "Contact help@example.net for help",
-            "Athenz <ops@example.com>",
-            "email-smtp-fips.us-east-1.amazonaws.com",
-            "smtps://email-smtp.eu-west-1.amazonaws.com:465",
-        };
-    }
-}
-"""
-
-
-@pytest.fixture(scope="module")
-def javac() -> str:
-    found = shutil.which("javac")
-    if found is None:
-        pytest.fail("javac (JDK 17) is required: these tests compile their Java fixtures at test time")
-    return found
-
-
-def compile_classes(javac: str, out: Path, sources: dict[str, str], release: str = "17") -> Path:
-    src = out / "src"
-    for name, text in sources.items():
-        (src / name).parent.mkdir(parents=True, exist_ok=True)
-        (src / name).write_text(text)
-    classes = out / "classes"
-    subprocess.run(
-        [javac, "-nowarn", "-Xlint:-options", "--release", release, "-d", str(classes), *map(str, src.rglob("*.java"))],
-        check=True,
-        capture_output=True,
-    )
-    return classes
-
-
-def make_jar(entries: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
-def jar_of(classes: Path) -> bytes:
-    return make_jar(
-        {
-            "META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\n",
-            **{p.relative_to(classes).as_posix(): p.read_bytes() for p in sorted(classes.rglob("*.class"))},
-        }
-    )
+NOTIFIER_SOURCE = {"com/example/ses/Notifier.java": NOTIFIER}
 
 
 def javap_pool(classfile: Path) -> list[tuple[int, str, str]]:
     """(index, kind, comment) of every constant pool entry, as javap -v prints them."""
     out = subprocess.run(
-        [shutil.which("javap") or "javap", "-v", str(classfile)], check=True, capture_output=True, text=True
+        [shutil.which("javap") or "javap", *QUICK_JVM, "-v", str(classfile)], check=True, capture_output=True, text=True
     ).stdout
     return [(int(i), kind, rest) for i, kind, rest in re.findall(r"^\s*#(\d+) = (\w+)\s+(.*)$", out, re.M)]
 
 
 @pytest.fixture(scope="module", params=["17", "8"])
-def plugin(request, javac, tmp_path_factory) -> tuple[str, Path, bytes]:
-    classes = compile_classes(
-        javac,
-        tmp_path_factory.mktemp(f"release{request.param}"),
-        {"com/example/ses/Notifier.java": NOTIFIER},
-        request.param,
-    )
+def plugin(request, java_classes) -> tuple[str, Path, bytes]:
+    classes = java_classes(NOTIFIER_SOURCE, request.param)
     return request.param, classes, jar_of(classes)
 
 
@@ -168,8 +75,8 @@ def test_findings(plugin):
     assert "'@example.org'" in domain and "the stack mails example.net" in domain
 
 
-def test_decoding_and_what_counts_as_an_address(javac, tmp_path):
-    constants = jar_string_constants(jar_of(compile_classes(javac, tmp_path, {"com/example/ses/Texts.java": TEXTS})))
+def test_decoding_and_what_counts_as_an_address(java_classes):
+    constants = jar_string_constants(jar_of(java_classes({"com/example/ses/Texts.java": TEXTS})))
     texts = constants["com/example/ses/Texts.class"]
     assert {"nul\0end", "emoji \U0001f600", "na\u00efve"} <= set(texts)  # modified UTF-8: C0 80 and surrogate pairs
     (url,) = smtp_findings(constants, "us-east-1", "ops@example.com")  # "Name <address>" is senderEmail

@@ -10,6 +10,7 @@ import tempfile
 
 import pytest
 import yaml
+from conftest import CommandResult, golden_command, offline_plan
 
 from offline_plan.engine import PROJECT_DIR, reveal
 from offline_plan.render import redact
@@ -47,13 +48,7 @@ def test_stack_files_are_read_as_the_cli_reads_them(tmp_path):
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_committed_stack_renders(stack, tmp_path):
     out = tmp_path / stack
-    result = subprocess.run(
-        [sys.executable, "-m", "offline_plan", stack, "--out", str(out)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = offline_plan(stack, "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "planned " in result.stdout
     summary = (out / "summary.md").read_text()
@@ -70,6 +65,8 @@ def test_every_committed_stack_renders(stack, tmp_path):
 
 
 def test_dev_plan_shows_every_policy_and_the_send_path(tmp_path):
+    """The one test that runs `python -m offline_plan` as a user does, in a fresh interpreter
+    (every other test calls its main() in this process: see conftest.run_command)."""
     out = tmp_path / "dev"
     subprocess.run(
         [sys.executable, "-m", "offline_plan", "dev", "--out", str(out)],
@@ -117,13 +114,8 @@ def test_dev_plan_shows_every_policy_and_the_send_path(tmp_path):
 
 def test_local_plan_hides_the_access_key(tmp_path):
     out = tmp_path / "local"
-    subprocess.run(
-        [sys.executable, "-m", "offline_plan", "local", "--out", str(out)],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    result = offline_plan("local", "--out", str(out))
+    assert result.returncode == 0, result.stderr
     # No clusterAccountId: the account the plan assumed is said.
     assert (
         "- clusterAccountId is unset: the default AWS credentials are taken to be account 111111111111"
@@ -138,13 +130,8 @@ def test_local_plan_hides_the_access_key(tmp_path):
 
 def test_plugin_plan_ships_the_jar_as_binary_data(tmp_path):
     out = tmp_path / "plugin"
-    subprocess.run(
-        [sys.executable, "-m", "offline_plan", "plugin", "--out", str(out)],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    result = offline_plan("plugin", "--out", str(out))
+    assert result.returncode == 0, result.stderr
     config_map = yaml.safe_load((out / "kubernetes" / "ConfigMap-athenz-ses-zms-plugin.yaml").read_text())
     assert (
         config_map["binaryData"]["ses-plugin.jar"].startswith("<")
@@ -157,13 +144,7 @@ def test_plugin_plan_ships_the_jar_as_binary_data(tmp_path):
 
 
 def test_missing_jar_is_planned_with_a_placeholder_and_said_so(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "offline_plan", "plugin", "--out", str(tmp_path / "p")],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = offline_plan("plugin", "--out", str(tmp_path / "p"))
     jar = stack_config("plugin")["athenz-ses:pluginJar"]
     if (PROJECT_DIR / jar).is_file():
         pytest.skip("the plugin is built in this checkout")
@@ -175,10 +156,8 @@ def test_missing_jar_is_planned_with_a_placeholder_and_said_so(tmp_path):
 # --- the output folder: only ever the offline plan's own -------------------------------------
 
 
-def run_plan(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "offline_plan", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120
-    )
+def run_plan(*args: str) -> CommandResult:
+    return offline_plan(*args)
 
 
 @pytest.mark.parametrize("out", [".", "..", str(PROJECT_DIR)])
@@ -294,28 +273,23 @@ def test_golden_regeneration_leaves_foreign_folders_alone_and_refuses_a_mistyped
     (tmp_path / "Documents").mkdir()
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "cat.jpg").write_bytes(b"")
-    result = subprocess.run(
-        [sys.executable, "-m", "offline_plan.golden", "--out", str(tmp_path), "--add", "prodd"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = golden_command("--out", str(tmp_path), "--add", "prodd")
     assert (
         result.returncode == 2
         and "no stack file Pulumi.prodd.yaml" in result.stderr
         and "Traceback" not in result.stderr
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "offline_plan.golden", "--out", str(tmp_path), "--add", "local"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = golden_command("--out", str(tmp_path), "--add", "local")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "Documents").is_dir() and (tmp_path / "photos" / "cat.jpg").is_file()
     assert (tmp_path / "local" / ".athenz-ses-plan").is_file()
+
+
+def test_a_stack_file_that_is_not_yaml_is_one_clear_error_that_says_where(tmp_path):
+    own_stack(tmp_path, "config:\n  athenz-ses:senderEmail: zms@example.com\n  athenz-ses:recipientEmails: [\n")
+    with pytest.raises(StackFileError, match="Pulumi.prod.yaml is not valid YAML") as raised:
+        plan_stack("prod", stack_dir=tmp_path)
+    assert "line 4, column 1" in str(raised.value) and "expected the node content" in str(raised.value)
 
 
 def test_a_stack_file_that_is_not_a_mapping_is_one_clear_error(tmp_path):

@@ -8,41 +8,24 @@ and from the address the jar really uses, so it fails where ZMS's plugin would."
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import cfg
-from test_jar_constants import NOTIFIER, compile_classes, jar_of
+from java_fixtures import LIBRARY, NOTIFIER, jar_of
 
 from offline_plan.engine import Plan, run_program
 from policy_pack.policy_reader import as_list
 
 FACTORY = "com.example.ses.Notifier"  # NOTIFIER's package holds the constants' class
 JAR_HOST = "email-smtp.ap-northeast-1.amazonaws.com"
-# A shaded library in another package: its strings are not the plugin's settings.
-LIBRARY = r"""
-package org.example.mail;
-
-public class Defaults {
-    public static final String HOST = "email-smtp.us-west-2.amazonaws.com";
-    public static final String FROM = "postmaster@example.net";
-    public static String[] all() { return new String[] { HOST, FROM }; }
-}
-"""
 
 
 @pytest.fixture(scope="module")
-def plugin_jar(tmp_path_factory) -> Path:
-    javac = shutil.which("javac")
-    if javac is None:
-        pytest.fail("javac (JDK 17) is required: these tests compile their Java fixtures at test time")
-    out = tmp_path_factory.mktemp("article-like-plugin")
-    classes = compile_classes(
-        javac, out, {"com/example/ses/Notifier.java": NOTIFIER, "org/example/mail/Defaults.java": LIBRARY}
-    )
-    jar = out / "plugin.jar"
+def plugin_jar(java_classes, tmp_path_factory) -> Path:
+    classes = java_classes({"com/example/ses/Notifier.java": NOTIFIER, "org/example/mail/Defaults.java": LIBRARY})
+    jar = tmp_path_factory.mktemp("article-like-plugin") / "plugin.jar"
     jar.write_bytes(jar_of(classes))
     with zipfile.ZipFile(jar) as archive:  # the fixture is what it claims to be
         assert {"com/example/ses/Sender.class", "org/example/mail/Defaults.class"} <= set(archive.namelist())

@@ -4,6 +4,7 @@ stack's invariants (no wildcard, the trust subject, accounts and Regions)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import zipfile
@@ -218,6 +219,17 @@ def full(key: str) -> str:
     return key if ":" in key else f"{PROJECT}:{key}"
 
 
+def examples(times: int = 1) -> settings:
+    """`times` the example budget of the Hypothesis profile (tests/conftest.py: ci or dev):
+    once for a test that runs the program under the mock engine, more for cheaper ones."""
+    return settings(max_examples=times * settings().max_examples)  # settings(): the loaded profile
+
+
+# The strategies are built once (module level, or once per key and jar), not per example:
+# Hypothesis validates every new strategy object before its first draw.
+KEY = st.sampled_from(KEYS)
+
+
 def injected(valid: str) -> st.SearchStrategy[str]:
     """The valid value with hostile characters put in somewhere."""
     return st.tuples(st.integers(0, len(valid)), st.lists(st.sampled_from(BAD_CHARS), min_size=1, max_size=3)).map(
@@ -225,6 +237,7 @@ def injected(valid: str) -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def invalid_values(key: str, jar: str) -> st.SearchStrategy[str]:
     if key in ("recipientEmails", "senderServiceAccounts", "bounceNotificationEmails", "existingIdentities"):
         item = injected("mailer/reports" if key == "senderServiceAccounts" else "alice@example.com").map(
@@ -254,10 +267,10 @@ def base_config(jar: Path) -> dict[str, str]:
     return {**scenario_configs(jar)[BASE], **changes, full("pluginJar"): str(jar)}
 
 
-@settings(max_examples=1500)
+@examples(15)
 @given(data=st.data())
 def test_hostile_value_is_the_clean_error_of_its_own_key(plugin_jar, data):
-    key = data.draw(st.sampled_from(KEYS))
+    key = data.draw(KEY)
     value = data.draw(invalid_values(key, str(plugin_jar)))
     raw = {**base_config(plugin_jar), full(key): value}
     with pytest.raises(ConfigError) as caught:
@@ -266,10 +279,10 @@ def test_hostile_value_is_the_clean_error_of_its_own_key(plugin_jar, data):
     assert len(str(caught.value)) < 1000
 
 
-@settings(max_examples=50)
+@examples()
 @given(data=st.data())
 def test_hostile_value_stops_the_program_before_any_resource(plugin_jar, data):
-    key = data.draw(st.sampled_from(KEYS))
+    key = data.draw(KEY)
     value = data.draw(invalid_values(key, str(plugin_jar)))
     plan = run_program("hostile", {**base_config(plugin_jar), full(key): value})
     assert isinstance(plan.error, ConfigError), repr(plan.error)
@@ -353,10 +366,15 @@ SES_ACCOUNT_TYPES = ("aws:sesv2/", "aws:iam/user:", "aws:iam/userPolicy:", "aws:
 ROLE_TYPES = ("aws:iam/role:", "aws:iam/rolePolicy:", "aws:iam/openIdConnectProvider:")
 
 
-@settings(max_examples=100)
+@functools.cache
+def valid_configs_of(jar: Path) -> st.SearchStrategy[dict[str, str]]:
+    return valid_configs(jar)
+
+
+@examples()
 @given(data=st.data())
 def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, data):
-    config = data.draw(valid_configs(plugin_jar))
+    config = data.draw(valid_configs_of(plugin_jar))
     plan = run_program("valid", config)
     assert plan.error is None, repr(plan.error)
     assert plan.resources
@@ -420,7 +438,7 @@ def test_any_valid_configuration_registers_and_keeps_the_invariants(plugin_jar, 
     assert not any(r.retain_on_delete for r in plan.resources if r not in kept_with)
 
 
-@settings(max_examples=100)
+@examples(4)
 @given(
     name=st.text(st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=60).filter(
         lambda n: n not in (".", "..")

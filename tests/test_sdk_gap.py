@@ -17,7 +17,7 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockMonitor
 
 from offline_plan.engine import PROJECT_DIR, run_program
-from offline_plan.sdk_gap import MOCK_RESOURCE_ARGS_FIELDS
+from offline_plan.sdk_gap import MOCK_RESOURCE_ARGS_FIELDS, collect_failed_registrations
 
 
 def test_the_sdk_mock_args_still_carry_no_resource_options():
@@ -80,6 +80,31 @@ def test_a_failed_input_still_leaves_its_registrations_futures_unretrieved(monke
     assert _never_retrieved_after_collection(), (
         "the SDK now retrieves a failed registration's futures: drop collect_failed_registrations"
     )
+
+
+def test_a_run_is_collected_after_only_when_it_or_the_run_before_failed_with_a_resource_constructed(monkeypatch):
+    """A full collection is slow: run_program collects after a run that failed with a
+    resource constructed and after the next run (when the SDK lets go of the failed one's
+    outputs), never after a program that stopped before its first resource, which leaves
+    no future to collect, even once the SDK lets go of its outputs."""
+    run_program("gap", {}, program=lambda: None, project="gap")  # collects what an earlier test left
+    collections: list[str] = []
+    monkeypatch.setattr("offline_plan.engine.collect_failed_registrations", lambda: collections.append("collected"))
+    refused = run_program("gap", {"athenz-ses:senderEmail": "not an address"})
+    assert refused.error is not None and refused.resources == []
+    run_program("gap", {}, program=lambda: None, project="gap")  # the SDK lets go of the refused run
+    assert collections == []
+    assert _never_retrieved_after_collection() == []
+
+    failed = run_program("gap", {}, program=_failing_program, project="gap")  # its one resource fails
+    assert failed.error is not None and failed.resources == []
+    assert collections == ["collected"]
+    del failed  # its error's traceback holds the futures
+    run_program("gap", {}, program=lambda: None, project="gap")
+    assert collections == ["collected", "collected"]
+    assert run_program("gap", {}, program=lambda: None, project="gap").error is None
+    assert collections == ["collected", "collected"]
+    collect_failed_registrations()  # what the stand-in did not, quietly
 
 
 class _Component(pulumi.ComponentResource):

@@ -4,7 +4,10 @@ program under the mock engine (our mock; the list itself is checked against boto
 
 from __future__ import annotations
 
+import functools
+
 import botocore.loaders
+import botocore.session
 import pytest
 from conftest import cfg
 
@@ -12,6 +15,7 @@ from athenz_ses import patterns
 from athenz_ses.ses_endpoints import (
     DEFAULT_DKIM_DOMAIN,
     DKIM_DOMAINS,
+    SESV2_ENDPOINT_PREFIX,
     dkim_domain,
     mail_from_mx,
     ses_partitions,
@@ -21,8 +25,22 @@ from offline_plan.engine import run_program
 from program.settings import ConfigError
 
 
+@functools.cache  # read once, not once per Region (the tests only read it)
 def _partitions() -> list[dict]:
     return botocore.loaders.create_loader().load_data("endpoints")["partitions"]
+
+
+def test_the_regions_read_from_botocores_data_file_are_those_a_botocore_session_lists():
+    """ses_partitions reads botocore's endpoints.json without a session: the same Regions,
+    partitions and order as botocore's own API gives."""
+    session = botocore.session.get_session()
+    assert session.get_service_data("sesv2")["metadata"]["endpointPrefix"] == SESV2_ENDPOINT_PREFIX
+    expected = {
+        region: partition
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("sesv2", partition_name=partition)
+    }
+    assert list(ses_partitions().items()) == list(expected.items())
 
 
 def test_the_list_has_exactly_botocores_ses_regions():
