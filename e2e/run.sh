@@ -20,7 +20,7 @@ bash e2e/build.sh
 
 if [[ ! -x venv/bin/python ]]; then
     python3 -m venv venv
-    venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+    venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 fi
 
 # The versions under test (e2e/versions.env; each binary asked where it can tell).

@@ -12,7 +12,7 @@ for tool in java javac mvn; do
 done
 [ -x venv/bin/python ] || { echo "run.sh: no venv; see README.md (Start here)" >&2; exit 2; }
 
-venv/bin/pip install -q -r requirements-proof.txt
+venv/bin/pip install -q --require-hashes -r requirements-proof.lock
 
 # Athenz's classpath from Maven Central (cached in ~/.m2): the pinned one, and the same
 # with athenz-server-common of a newer ZMS (profile newer-server-common).

@@ -125,3 +125,46 @@ def test_every_install_line_names_the_tag_of_this_version():
     }
     assert {path for path, _ in found} >= {"examples/eks-python/requirements.txt", "examples/testing/README.md"}
     assert {(path, tag) for path, tag in found if tag != f"v{pyproject_version()}"} == set()
+
+
+# --- the lock files ---------------------------------------------------------------------------
+
+LOCKS = {
+    "requirements-dev.lock": ("requirements-dev.txt", "requirements-docs.txt"),
+    "requirements-proof.lock": ("requirements-proof.txt", "requirements-docs.txt"),
+}
+PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\[\]-]+)==(?P<version>[^\s;#\\]+)", re.M)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()
+
+
+def pins(path: Path) -> dict[str, str]:
+    """name -> version of a requirements file, following its `-r` includes."""
+    found: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("-r "):
+            found.update(pins(path.parent / line.split()[1]))
+    found.update({_canonical(m["name"]): m["version"] for m in PIN.finditer(path.read_text())})
+    return found
+
+
+def test_every_pin_is_in_its_lock_at_the_same_version_and_every_locked_package_has_hashes():
+    for lock, sources in LOCKS.items():
+        text = (PROJECT_DIR / lock).read_text()
+        locked = {_canonical(m["name"]): m["version"] for m in PIN.finditer(text)}
+        wanted = {name: version for source in sources for name, version in pins(PROJECT_DIR / source).items()}
+        assert {n: v for n, v in wanted.items() if locked.get(n) != v} == {}, f"{lock}: write it again"
+        # pip --require-hashes installs a package only with a hash: every entry has one.
+        entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
+        assert all("--hash=sha256:" in entry for entry in entries if "==" in entry), lock
+        assert "protobuf" in locked and "grpcio" in locked  # the transitive tree, not only the pins
+
+
+def test_every_install_reads_a_lock_with_hashes():
+    for path in (".ci/run", "notifier_proof/run.sh", "e2e/run.sh", "README.md"):
+        text = (PROJECT_DIR / path).read_text()
+        installs = [line for line in text.splitlines() if "pip install" in line and " -r " in line]
+        assert installs, path
+        assert all("--require-hashes -r requirements-" in line and ".lock" in line for line in installs), path

@@ -85,7 +85,7 @@ def test_pull_request_tests_then_previews_every_stack_with_a_comment():
     # The same installs and checks as .ci/run: the pinned Python packages, the access
     # proof's evaluator, pyright; ruff, pyright, then the tests.
     assert (
-        "python -m venv venv && venv/bin/pip install -r requirements-dev.txt\n"
+        "python -m venv venv && venv/bin/pip install --require-hashes -r requirements-dev.lock\n"
         "npm ci --prefix tests/access\nnpm ci --prefix tools\n"
     ) in runs
     assert LINT in runs and LINT in CI_RUN.replace("\n", " && ")
