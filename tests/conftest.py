@@ -293,10 +293,58 @@ def stack_plans() -> dict[str, Plan]:
     return {stack: golden_plan(stack) for stack in committed_stacks()}
 
 
+# A user's copy of a committed stack: other accounts, another Region, other names.
+MOVED_ACCOUNTS = {"111111111111": "333333333333", "222222222222": "444444444444"}
+MOVED_REGION = "ap-southeast-2"
+MOVED_NAMES = {"athenz-prod": "platform", "Z0EXAMPLE1234567890": "Z0MOVED0000000000000", "athenz-ses-deployer": "mail"}
+
+
+def moved_config(stack: str) -> dict[str, str]:
+    """The committed stack's config with every account id, Region and named thing replaced:
+    what a user's copy of it in their own accounts looks like (tests derive what they
+    expect from a stack's own config, so the copy must pass them all)."""
+    from offline_plan.stackfile import stack_config_and_secrets
+
+    config, _ = stack_config_and_secrets(stack)
+    region = config["aws:region"]
+    moved = {}
+    for key, value in config.items():
+        for old, new in {**MOVED_ACCOUNTS, **MOVED_NAMES, region: MOVED_REGION}.items():
+            value = value.replace(old, new)
+        moved[key] = value
+    return moved
+
+
 @pytest.fixture(scope="session")
-def every_plan(plans, stack_plans) -> dict[str, Plan]:
-    """The scenarios and every committed stack, keyed `scenario:<name>` / `stack:<name>`."""
-    return {**{f"scenario:{k}": v for k, v in plans.items()}, **{f"stack:{k}": v for k, v in stack_plans.items()}}
+def moved_plans() -> dict[str, Plan]:
+    """Each committed stack's copy (moved_config), planned once."""
+    from offline_plan.stacks import committed_stacks, plan_stack
+
+    out = {}
+    for stack in committed_stacks():
+        plan = plan_stack(stack, config=moved_config(stack), always_placeholder_jar=True).plan
+        assert plan.error is None, f"{stack}: {plan.error}"
+        out[stack] = plan
+    return out
+
+
+@pytest.fixture(scope="session")
+def every_plan(plans, stack_plans, moved_plans) -> dict[str, Plan]:
+    """The scenarios, every committed stack and its copy in other accounts and a Region,
+    keyed `scenario:<name>`, `stack:<name>` and `moved:<name>`."""
+    return {
+        **{f"scenario:{k}": v for k, v in plans.items()},
+        **{f"stack:{k}": v for k, v in stack_plans.items()},
+        **{f"moved:{k}": v for k, v in moved_plans.items()},
+    }
+
+
+def every_plan_name() -> list[str]:
+    """The keys of every_plan, for parametrize."""
+    from offline_plan.stacks import committed_stacks
+
+    stacks = committed_stacks()
+    return [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in stacks] + [f"moved:{s}" for s in stacks]
 
 
 WILDCARD_KEYS = ("Action", "Resource", "Principal", "NotAction", "NotResource", "NotPrincipal")

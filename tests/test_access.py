@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import SCENARIOS
+from conftest import every_plan_name
 from iam_simulate import (
     ALLOWED,
     AccessRequest,
@@ -28,10 +28,9 @@ from iam_simulate import (
 )
 
 from offline_plan.engine import Plan, PlannedResource, reveal
-from offline_plan.stacks import committed_stacks
 from policy_pack.policy_reader import as_list, parse, statements
 
-PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_stacks()]
+PLANS = every_plan_name()
 SEND = ("ses:SendEmail", "ses:SendRawEmail")
 OTHER_SES_ACTIONS = ("ses:SendBulkEmail", "ses:SendTemplatedEmail", "ses:DeleteEmailIdentity", "ses:GetEmailIdentity")
 ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"

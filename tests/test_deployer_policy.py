@@ -23,7 +23,7 @@ import parliament
 import pulumi
 import pulumi_aws as aws
 import pytest
-from conftest import CLUSTER, SCENARIOS, cfg
+from conftest import CLUSTER, MOVED_ACCOUNTS, MOVED_REGION, cfg, every_plan_name
 from iam_simulate import ALLOWED, LIBRARY_DIR, AccessRequest, assert_decision, simulate
 from test_upgrade import BEFORE_NAMES, earlier_urns
 
@@ -42,35 +42,23 @@ from offline_plan.deployer_policy import (
 from offline_plan.engine import Plan, PlannedResource, reveal, run_program
 from offline_plan.mocks import Location, autoname
 from offline_plan.render import DEPLOYER_DIR, write_plan
-from offline_plan.stacks import committed_stacks, plan_stack
 
-PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_stacks()] + ["moved:prod", "bounded"]
+PLANS = [*every_plan_name(), "bounded"]
 IAM_DATA = LIBRARY_DIR.parent / "iam-data" / "data"
 ROLE, ROLE_POLICY, USER = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/user:User"
 ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 EMAIL_IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity"
 FAILING = ("MEDIUM", "HIGH", "CRITICAL")
 
-# prod, copied by a user into other accounts and another Region.
-MOVED_CLUSTER, MOVED_SES, MOVED_REGION = "333333333333", "444444444444", "ap-southeast-2"
-MOVED = {
-    "aws:region": MOVED_REGION,
-    "aws:allowedAccountIds": json.dumps([MOVED_CLUSTER]),
-    "athenz-ses:clusterAccountId": MOVED_CLUSTER,
-    "athenz-ses:sesAccountId": MOVED_SES,
-    "athenz-ses:sesRoleArn": f"arn:aws:iam::{MOVED_SES}:role/mail-deployer",
-    "athenz-ses:eksClusterName": "platform",
-    "athenz-ses:hostedZoneId": "Z0MOVED0000000000000",
-}
+# prod, copied by a user into other accounts and another Region (conftest.moved_config).
+MOVED_CLUSTER, MOVED_SES = MOVED_ACCOUNTS["111111111111"], MOVED_ACCOUNTS["222222222222"]
 
 
 @pytest.fixture(scope="module")
 def all_plans(every_plan) -> dict[str, Plan]:
-    moved = plan_stack("prod", config=MOVED, always_placeholder_jar=True).plan
-    assert moved.error is None, moved.error
     bounded = run_program("bounded", cfg(aws_region="eu-west-1", clusterAccountId=CLUSTER), program=bounded_program)
     assert bounded.error is None, bounded.error
-    return {**every_plan, "moved:prod": moved, "bounded": bounded}
+    return {**every_plan, "bounded": bounded}
 
 
 def aws_resources(plan: Plan) -> list[PlannedResource]:
@@ -318,7 +306,7 @@ def _earlier_arn(r: PlannedResource, earlier_name: str) -> str:
     return f"arn:aws:iam::{r.location.account}:{kind}{path}{physical}"
 
 
-@pytest.mark.parametrize("name", [p for p in PLANS if p not in ("moved:prod", "bounded")])
+@pytest.mark.parametrize("name", [p for p in PLANS if not p.startswith("moved:") and p != "bounded"])  # no earlier URNs
 def test_an_upgraded_stack_may_manage_what_it_made_under_its_earlier_names(all_plans, name):
     """A role, user or topic that `pulumi up` finds under an earlier name (upgrade_aliases)
     keeps the physical name it was auto-named with then: the deployer may manage it under

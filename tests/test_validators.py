@@ -15,11 +15,10 @@ import re
 import kubernetes_validate
 import parliament
 import pytest
-from conftest import SCENARIOS
+from conftest import every_plan_name
 
 from offline_plan.engine import Plan, reveal
 from offline_plan.render import policy_documents
-from offline_plan.stacks import committed_stacks
 from policy_pack.policy_reader import as_list
 
 KUBERNETES_VERSION = "1.33.0"
@@ -29,7 +28,7 @@ OIDC_PROVIDER = re.compile(
     r"arn:aws:iam::(?P<account>\d{12}):oidc-provider/(?P<issuer>[A-Za-z0-9.-]+(/[A-Za-z0-9._-]+)*)"
 )
 SUBJECT = re.compile(r"system:serviceaccount:[a-z0-9-]+:[a-z0-9.-]+")
-PLANS = [f"scenario:{s}" for s in SCENARIOS] + [f"stack:{s}" for s in committed_stacks()]
+PLANS = every_plan_name()
 
 
 @pytest.mark.parametrize("name", PLANS)
