@@ -44,12 +44,15 @@ hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-@given(st.none())
+@given(st.characters())
 @hypothesis_settings(max_examples=1, database=None)
-def _hypothesis_started(_: None) -> None:
-    """Nothing: running it makes Hypothesis create and register its own PRNG, which it does
-    on its first test, checking with gc.get_referrers that something holds it; that check
-    cannot see frozen objects (below), so it must come first."""
+def _hypothesis_started(_: str) -> None:
+    """Nothing: running it makes Hypothesis do, before any test, what it does on its first
+    tests. It creates and registers its own PRNG, checking with gc.get_referrers that
+    something holds it (that check cannot see frozen objects: below). Its first character
+    writes its cache of the Unicode table (.hypothesis/ in the project's folder), which
+    under pytest-xdist could otherwise appear while another worker compares the project's
+    folder before and after a plan (test_offline_plan)."""
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
