@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gc
 import io
 import json
@@ -101,13 +100,19 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Calla
 
     Under pytest-xdist each worker runs the session fixtures of its own: the workers share
     the folder (in the run's base temporary folder, above each worker's) and the first to
-    take its lock builds it while the others wait. A build that failed is tried again."""
+    take its lock builds it while the others wait. A build that failed is tried again.
+    Without POSIX file locks (Windows) each worker builds its own."""
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
     root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None:
         root = root.parent
     folder, built = root / name, root / f"{name}.built"
     with open(root / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
         if not built.exists():
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
