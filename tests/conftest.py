@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gc
 import io
 import json
@@ -45,12 +44,15 @@ hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-@given(st.none())
+@given(st.characters())
 @hypothesis_settings(max_examples=1, database=None)
-def _hypothesis_started(_: None) -> None:
-    """Nothing: running it makes Hypothesis create and register its own PRNG, which it does
-    on its first test, checking with gc.get_referrers that something holds it; that check
-    cannot see frozen objects (below), so it must come first."""
+def _hypothesis_started(_: str) -> None:
+    """Nothing: running it makes Hypothesis do, before any test, what it does on its first
+    tests. It creates and registers its own PRNG, checking with gc.get_referrers that
+    something holds it (that check cannot see frozen objects: below). Its first character
+    writes its cache of the Unicode table (.hypothesis/ in the project's folder), which
+    under pytest-xdist could otherwise appear while another worker compares the project's
+    folder before and after a plan (test_offline_plan)."""
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -99,13 +101,19 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Calla
 
     Under pytest-xdist each worker runs the session fixtures of its own: the workers share
     the folder (in the run's base temporary folder, above each worker's) and the first to
-    take its lock builds it while the others wait. A build that failed is tried again."""
+    take its lock builds it while the others wait. A build that failed is tried again.
+    Without POSIX file locks (Windows) each worker builds its own."""
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
     root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None:
         root = root.parent
     folder, built = root / name, root / f"{name}.built"
     with open(root / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
         if not built.exists():
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
