@@ -20,7 +20,6 @@ to the code: every place that builds an error is reached, each entry fails with 
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from program.settings import (  # noqa: E402
     ConfigError,
     ConfigErrors,
     Settings,
+    as_config_string,
     bind_accounts,
     config_schema,
     load_settings,
@@ -219,13 +219,7 @@ def _cfg(**keys: object) -> dict[str, str]:
     out = {}
     for key, value in keys.items():
         full = "aws:" + key[4:] if key.startswith("aws_") else f"{PROJECT}:{key}"
-        out[full] = (
-            json.dumps(value)
-            if isinstance(value, list)
-            else str(value).lower()
-            if isinstance(value, bool)
-            else str(value)
-        )
+        out[full] = as_config_string(value)
     return out
 
 

@@ -25,7 +25,7 @@ from offline_plan import golden
 from offline_plan.__main__ import main as offline_plan_main
 from offline_plan.engine import PROJECT_DIR, Plan, Secret, reveal, run_program
 from policy_pack.policy_reader import documents
-from program.settings import ConfigError
+from program.settings import ConfigError, as_config_string
 
 # Property tests (test_properties.py): two Hypothesis profiles, chosen by the environment
 # variable HYPOTHESIS_PROFILE (default "ci": `python -m pytest`, the README's command and
@@ -79,9 +79,7 @@ def cfg(**keys: Any) -> dict[str, str]:
     out = {}
     for key, value in keys.items():
         full = "aws:" + key[4:] if key.startswith("aws_") else f"athenz-ses:{key}"
-        out[full] = (
-            json.dumps(value) if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else value
-        )
+        out[full] = as_config_string(value)
     return out
 
 
