@@ -44,9 +44,9 @@ from program.settings import (  # noqa: E402
     ConfigError,
     ConfigErrors,
     Settings,
-    as_config_string,
     bind_accounts,
     config_schema,
+    config_strings,
     load_settings,
 )
 
@@ -214,13 +214,7 @@ ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71E
 JAR = "plugin/target/ses-notification-plugin-1.0.0.jar"
 
 
-def _cfg(**keys: object) -> dict[str, str]:
-    """Config strings as the CLI passes them: `aws_region` is aws:region, the rest the project's."""
-    out = {}
-    for key, value in keys.items():
-        full = "aws:" + key[4:] if key.startswith("aws_") else f"{PROJECT}:{key}"
-        out[full] = as_config_string(value)
-    return out
+_cfg = config_strings  # config strings as the CLI passes them (aws_region is aws:region)
 
 
 LINKS = _cfg(athenzUiUrl="https://athenz.example.com", workflowUrl="https://athenz.example.com/workflow")

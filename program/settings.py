@@ -85,6 +85,15 @@ def as_config_string(value: object) -> str:
     return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
 
 
+def config_strings(**keys: object) -> dict[str, str]:
+    """A stack config as the CLI passes it, for tests and examples: each key by name
+    (`aws_region` is aws:region, the rest the project's), each value as_config_string."""
+    return {
+        ("aws:" + key[4:] if key.startswith("aws_") else f"{PROJECT}:{key}"): as_config_string(value)
+        for key, value in keys.items()
+    }
+
+
 # Every key of the public contract, with its static default as a config string (None:
 # no static default; the program derives it or treats the key as unset).
 DEFAULTS: dict[str, str | None] = {

@@ -25,7 +25,7 @@ from offline_plan import golden
 from offline_plan.__main__ import main as offline_plan_main
 from offline_plan.engine import PROJECT_DIR, Plan, Secret, reveal, run_program
 from policy_pack.policy_reader import documents
-from program.settings import ConfigError, as_config_string
+from program.settings import ConfigError, config_strings
 
 # Property tests (test_properties.py): two Hypothesis profiles, chosen by the environment
 # variable HYPOTHESIS_PROFILE (default "ci": `python -m pytest`, the README's command and
@@ -74,13 +74,7 @@ PLUGIN_CLASS = "com.mlajkim.athenz.AwsSesPlugin"
 BUILTIN_CLASS = "io.athenz.server.aws.common.notification.impl.SESNotificationServiceFactory"
 
 
-def cfg(**keys: Any) -> dict[str, str]:
-    """Config with project keys given by name (aws_region -> aws:region)."""
-    out = {}
-    for key, value in keys.items():
-        full = "aws:" + key[4:] if key.startswith("aws_") else f"athenz-ses:{key}"
-        out[full] = as_config_string(value)
-    return out
+cfg = config_strings  # config with project keys given by name (aws_region -> aws:region)
 
 
 @pytest.fixture(scope="session")
