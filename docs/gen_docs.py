@@ -50,7 +50,9 @@ from program.settings import (  # noqa: E402
     load_settings,
 )
 
-MARKER = re.compile(r"^<!-- generated: (?P<name>[a-z ]+) -->$", re.M)
+# The marker, and the visible line under it that says so where the Markdown is read as it
+# is (GitHub hides the comment); both are replaced.
+MARKER = re.compile(r"^<!-- generated: (?P<name>[a-z ]+) -->(\n_\(Generated when the site is built[^\n]*\)_)?$", re.M)
 
 # --- configuration reference ------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from offline_plan.engine import PROJECT, PROJECT_DIR
 from offline_plan.golden import GOLDEN_DIR
-from offline_plan.render import PlanOutputError, created, write_plan
+from offline_plan.render import MARKER, PlanOutputError, created, remove_plan, write_plan
 from offline_plan.stackfile import StackFileError
 from offline_plan.stacks import plan_stack
 
@@ -61,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     if plan.error is not None:
         for line in str(plan.error).splitlines():  # one line per bad key
             print(f"error: {line}", file=sys.stderr)
+        if (out / MARKER).is_file():  # a plan of this folder's own, from an earlier run: not this config's
+            try:
+                remove_plan(out, PROJECT_DIR)
+                shown = out.relative_to(PROJECT_DIR) if out.resolve().is_relative_to(PROJECT_DIR) else out
+                print(f"error: removed the earlier plan in {shown}: it does not show this config", file=sys.stderr)
+            except PlanOutputError:
+                pass
         return 1
     try:
         if out.resolve().is_relative_to(GOLDEN_DIR.resolve()):

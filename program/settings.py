@@ -1017,7 +1017,7 @@ def _unknown_key_hint(name: str) -> str:
     known = {key.lower(): key for key in (*DEFAULTS, *RETIRED)}
     close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)
     suggestion = f"; did you mean {PROJECT}:{known[close[0]]}?" if close else ""
-    return f"a key this project knows (docs/configuration.md){suggestion}"
+    return f"a key this project knows (Pulumi.yaml lists them, docs/configuration.md explains them){suggestion}"
 
 
 def _jar_findings(

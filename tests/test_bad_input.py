@@ -182,8 +182,8 @@ CASES = {
         "kind-smtp",
         {"athenz-sess:sandbox": "false"},
         "athenz-sess:sandbox",
-        "a key of athenz-ses:, not athenz-sess:; a key this project knows (docs/configuration.md); did you mean "
-        "athenz-ses:sandbox?",
+        "a key of athenz-ses:, not athenz-sess:; a key this project knows (Pulumi.yaml lists them, "
+        "docs/configuration.md explains them); did you mean athenz-ses:sandbox?",
     ),
     "aws key the provider lacks": (
         "kind-smtp",

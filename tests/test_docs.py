@@ -85,10 +85,10 @@ def test_the_readme_leads_to_every_page_of_the_site():
 
 
 def test_the_page_the_unknown_key_error_names_exists():
-    # program/settings.py: "a key this project knows (docs/configuration.md)".
+    # program/settings.py: "a key this project knows (Pulumi.yaml lists them, docs/configuration.md explains them)".
     from program.settings import _unknown_key_hint
 
-    assert "(docs/configuration.md)" in _unknown_key_hint("x")
+    assert "(Pulumi.yaml lists them, docs/configuration.md explains them)" in _unknown_key_hint("x")
     assert (PROJECT_DIR / "docs" / "configuration.md").is_file()
 
 

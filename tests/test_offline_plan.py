@@ -314,3 +314,18 @@ def test_the_summary_says_what_destroy_really_does(stack_plans):
     )
     assert rows["athenz-ses-zms-deployment-patch"] == "fields given up"
     assert rows["athenz-ses-ses-sender-domain"] == rows["athenz-ses-sender-dns-dkim-1"] == "deleted"
+
+
+def test_a_refused_config_removes_the_earlier_plan_of_its_folder_and_nothing_else(tmp_path):
+    """Reading an old summary.md after fixing a typo would mislead: the plan's own files go,
+    a folder the plan does not own is left as it is."""
+    out = tmp_path / "local"
+    assert offline_plan("local", "--out", str(out)).returncode == 0
+    refused = offline_plan("local", "--out", str(out), "--config", "senderEmail=zms-at-example.com")
+    assert refused.returncode == 1
+    assert "removed the earlier plan" in refused.stderr and not out.exists()
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    refused = offline_plan("local", "--out", str(foreign), "--config", "senderEmail=zms-at-example.com")
+    assert refused.returncode == 1 and (foreign / "notes.txt").read_text() == "mine"
