@@ -54,7 +54,7 @@ from athenz_ses.names import stack_prefix
 from athenz_ses.patterns import Problem
 from athenz_ses.sending_user import SMTP_PORT
 from athenz_ses.ses_endpoints import ses_partitions, smtp_host
-from athenz_ses.zms_wiring import JAR_EXPECTED
+from athenz_ses.zms_wiring import JAR_EXPECTED, LAYOUTS
 from program.jar_constants import email_addresses, jar_string_constants, smtp_endpoints, smtp_findings
 
 PROJECT = "athenz-ses"
@@ -245,6 +245,11 @@ class Settings:
         return self.args.ses_region
 
     @property
+    def zms_deployment(self) -> str:
+        """The ZMS Deployment the patch changes: zmsDeployment, else its layout's."""
+        return self.args.zms_deployment or LAYOUTS[self.args.zms_layout].deployment
+
+    @property
     def service_account_name(self) -> str:
         """ZMS's ServiceAccount of the stack (irsa, pod-identity)."""
         return zms_service_account(self.args, self.name_prefix)
@@ -408,9 +413,15 @@ class Settings:
                 else []
             ),
             *([self.production_access_request()] if self.args.bounce_handling else []),
-            "ZMS restarts with the new settings (the patch waits for the rollout).",
+            "ZMS restarts with the new settings (the patch waits for the rollout)."
+            + (
+                ""
+                if self.args.smoke_test
+                else f" To have pulumi up first send one mail the way ZMS does, set {PROJECT}:smokeTest to true."
+            ),
             "Trigger a notification: add a member to a self-serve or review-enabled Athenz role; "
-            "ZMS mails the approvers at once. ZMS writes its log to a file in the pod, not to kubectl logs.",
+            "ZMS mails the approvers at once. ZMS writes its log to a file in the pod, not to kubectl logs: "
+            f"kubectl -n {self.args.namespace} exec deploy/{self.zms_deployment} -- find / -name '*.log' -path '*zms*'",
         ]
         if self.args.sender_service_accounts:
             how = (
