@@ -162,9 +162,11 @@ def resolve(args: Mapping[str, Any]) -> tuple[ResolvedArgs | None, list[Problem]
     return dataclasses.replace(resolved, credentials=credentials, bounce_handling=bounces), []
 
 
-def zms_service_account(args: ResolvedArgs, default_prefix: str) -> str:
-    """The ServiceAccount created for ZMS (irsa, pod-identity): service_account_name, else the prefix."""
-    return args.service_account_name or args.name_prefix or default_prefix
+def zms_service_account(args: ResolvedArgs) -> str:
+    """The ServiceAccount created for ZMS (irsa, pod-identity): service_account_name, else the
+    name prefix (which with_name_prefix gives every args)."""
+    assert args.name_prefix is not None, "with_name_prefix first"
+    return args.service_account_name or args.name_prefix
 
 
 def with_name_prefix(args: ResolvedArgs, component: str, stack: str) -> ResolvedArgs:
@@ -177,13 +179,13 @@ def with_name_prefix(args: ResolvedArgs, component: str, stack: str) -> Resolved
     return dataclasses.replace(args, name_prefix=stack_prefix(stack, base))
 
 
-def problems(args: ResolvedArgs, default_prefix: str) -> list[Problem]:
-    """Every rule these args break (empty: fine). Values that are not plain yet (Outputs,
-    UNKNOWN) are checked where they are used."""
+def problems(args: ResolvedArgs) -> list[Problem]:
+    """Every rule these args break (empty: fine); `args` has its name prefix (with_name_prefix).
+    Values that are not plain yet (Outputs, UNKNOWN) are checked where they are used."""
     return [
         *_tags(args.tags),
         *_shapes(args),
-        *_send_path(args, default_prefix),
+        *_send_path(args),
         *_identities(args),
         *_plugin(args),
     ]
@@ -300,7 +302,7 @@ def _shapes(args: ResolvedArgs) -> list[Problem]:
     return found
 
 
-def _send_path(args: ResolvedArgs, default_prefix: str) -> list[Problem]:
+def _send_path(args: ResolvedArgs) -> list[Problem]:
     """The notifier, its credentials and what each send path needs."""
     found = []
     credentials = args.credentials
@@ -403,7 +405,7 @@ def _send_path(args: ResolvedArgs, default_prefix: str) -> list[Problem]:
                 "an identity of the address itself (https://docs.aws.amazon.com/ses/latest/dg/creating-identities.html)",
             )
         )
-    zms = f"{args.namespace}/{zms_service_account(args, default_prefix)}"
+    zms = f"{args.namespace}/{zms_service_account(args)}"
     senders = list(args.sender_service_accounts)
     if credentials in ROLE_CREDENTIALS and zms in senders:
         found.append(

@@ -560,7 +560,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
         found += [Problem("name", name, expected) for expected in component_name_problems(name)]
         if resolved is not None and not found:
             resolved = with_name_prefix(resolved, name, pulumi.get_stack())
-            found = problems(resolved, resolved.name_prefix or "")
+            found = problems(resolved)
         if found or resolved is None:
             raise ArgsError("AthenzSesNotifications", found)
         self._build(name, resolved, opts)
@@ -656,7 +656,7 @@ class AthenzSesNotifications(pulumi.ComponentResource):
 
         # 3. ZMS's one send path (SEND_PATHS, by `credentials`). Every send grant names the
         # From addresses: ZMS's own, and the one it really sends with if a plugin hard-codes another.
-        service_account = zms_service_account(args, prefix)
+        service_account = zms_service_account(args)
         assert args.credentials is not None  # resolve() gives it its default
         path = SEND_PATHS[args.credentials](
             _PathInputs(

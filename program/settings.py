@@ -252,7 +252,7 @@ class Settings:
     @property
     def service_account_name(self) -> str:
         """ZMS's ServiceAccount of the stack (irsa, pod-identity)."""
-        return zms_service_account(self.args, self.name_prefix)
+        return zms_service_account(self.args)
 
     @property
     def name_prefix(self) -> str:
@@ -677,7 +677,7 @@ def _load_settings(
     jar_facts = _jar_facts(check, values, get("pluginJar"))
     resolved, found = resolve({arg: value for arg, value in values.items() if value is not BAD})
     if resolved is not None:
-        found = problems(resolved, stack_prefix(stack))
+        found = problems(resolved)
         found += _stack_rules(resolved, keys.region, raw.get("kubernetes:context"), raw)
     for problem in found:
         check.add(ConfigError(config_key(problem.arg, raw), problem.value, problem.words(config_name)))
@@ -963,7 +963,7 @@ def _bind_accounts(settings: Settings, caller_account_id: str) -> Settings:
             f"a role (or {PROJECT}:sesProfile) that reaches SES account {ses_account} from the cluster account "
             f"{cluster}",
         )
-    found = problems(bound.args, bound.name_prefix)
+    found = problems(bound.args)
     if found:
         errors = [ConfigError(config_key(p.arg), p.value, p.words(config_name)) for p in found]
         raise errors[0] if len(errors) == 1 else ConfigErrors(errors)

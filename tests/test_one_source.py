@@ -11,7 +11,6 @@ import string
 import pytest
 
 from athenz_ses.args import FIELDS, ArgsError, problems, resolve
-from athenz_ses.names import stack_prefix
 from athenz_ses.patterns import Problem
 from program.settings import ARG_KEYS, PROGRAM_ARGS, ConfigError, ConfigErrors, config_name, load_settings
 
@@ -70,7 +69,7 @@ def test_the_program_and_the_component_refuse_a_bad_value_with_the_same_words(ar
     value = BAD[arg]
     resolved, found = resolve({**args, arg: value, **({"credentials": None} if arg == "notifier" else {})})
     assert resolved is not None and not found
-    component = [problem for problem in problems(resolved, stack_prefix("dev")) if problem.arg == arg]
+    component = [problem for problem in problems(resolved) if problem.arg == arg]
     assert component, f"the component accepts {arg}={value!r}"
     # Every `{name}` in the words is an arg (else it would print as the bare name).
     named = {field for _, field, _, _ in string.Formatter().parse(component[0].expected) if field}
