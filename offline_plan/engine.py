@@ -25,6 +25,7 @@ from typing import Any
 
 import pulumi
 
+from athenz_ses.testing import ACCOUNT_ID
 from athenz_ses.zms_wiring import LAYOUTS
 from offline_plan.mocks import Location, PlanMocks, stock_deployment
 from offline_plan.sdk_gap import (
@@ -181,7 +182,7 @@ def _stock_live_zms(config: Mapping[str, str]) -> dict[str, dict]:
     return {f"{namespace}/{deployment}": stock_deployment(layout_name, namespace, deployment, container)}
 
 
-DEFAULT_CALLER = "111111111111"  # the default credentials' account when the stack names none
+DEFAULT_CALLER = ACCOUNT_ID  # the default credentials' account when the stack names none: the mock's
 
 
 def run_program(
